@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make demo` and `make test` (README.md).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+export PROPCAST_HOME ?= $(CURDIR)/.home
+
+.PHONY: install demo test lint test-slow bench clean docs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,bigquery]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/propcast demo
+
+lint: install
+	$(BIN)/ruff check propcast cli tests python_models bench
+	$(BIN)/ruff format --check propcast cli tests python_models bench
+	$(BIN)/sqlfluff lint models macros tests/data_tests
+
+test: install lint
+	$(BIN)/pytest -x -q -m "not slow"
+
+test-slow: install
+	$(BIN)/pytest -q -m slow
+
+docs: install
+	$(BIN)/propcast docs
+
+clean:
+	rm -rf $(VENV) .home

@@ -1,0 +1,97 @@
+"""The raw layer's tables (schema `raw`): append-only, in each vendor's own field names.
+
+This module is the contract between ingestion (which writes these tables) and dbt's
+sources (models/staging/_sources.yml). Timestamps are UTC without a time zone.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+
+# Columns every loaded row carries, in front of the vendor's own columns.
+LOAD_COLUMNS = """
+    payload_sha256 varchar not null,
+    source_file varchar not null,
+    fetched_at timestamp not null,
+    loaded_at timestamp not null,
+    game_date date
+"""
+
+TABLES: dict[str, str] = {
+    # One row per received payload of any feed; a stored hash means "already loaded".
+    "raw_odds_payloads": """
+        payload_sha256 varchar primary key,
+        vendor varchar not null,
+        feed varchar not null,
+        source_file varchar not null,
+        fetched_at timestamp,
+        loaded_at timestamp not null,
+        status varchar not null,
+        rows_loaded integer not null,
+        rows_quarantined integer not null,
+        error varchar
+    """,
+    "raw_oddsapi__prop_odds": LOAD_COLUMNS
+    + """,
+        event_id varchar,
+        sport_key varchar,
+        sport_title varchar,
+        commence_time timestamp,
+        home_team varchar,
+        away_team varchar,
+        bookmaker_key varchar,
+        bookmaker_title varchar,
+        bookmaker_last_update timestamp,
+        market_key varchar,
+        market_last_update timestamp,
+        outcome_name varchar,
+        outcome_description varchar,
+        outcome_price double,
+        outcome_point double
+    """,
+    "raw_boxscores": LOAD_COLUMNS
+    + """,
+        game_id varchar,
+        league varchar,
+        team varchar,
+        opponent varchar,
+        player_id varchar,
+        player_name varchar,
+        starter boolean,
+        minutes double,
+        points integer,
+        rebounds integer,
+        assists integer
+    """,
+    "raw_schedule": LOAD_COLUMNS
+    + """,
+        game_id varchar,
+        league varchar,
+        season varchar,
+        start_time_utc timestamp,
+        home_team varchar,
+        away_team varchar,
+        status varchar,
+        home_score integer,
+        away_score integer
+    """,
+    "raw_quarantine": """
+        quarantined_at timestamp not null,
+        vendor varchar not null,
+        feed varchar not null,
+        source_file varchar not null,
+        payload_sha256 varchar,
+        row_number integer,
+        row_text varchar,
+        reason varchar not null
+    """,
+}
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and its tables when missing (never alters existing data)."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for table, columns in TABLES.items():
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
