@@ -27,7 +27,9 @@ class Home:
         raw = os.environ.get("PROPCAST_HOME", "").strip()
         root = Path(raw).expanduser() if raw else PROJECT_DIR / ".home"
         if root.exists() and not root.is_dir():
-            raise SettingsError(f"PROPCAST_HOME={root} exists and is not a folder; point it at a folder.")
+            raise SettingsError(
+                f"PROPCAST_HOME={root} exists and is not a folder; point it at a folder."
+            )
         return cls(root.resolve())
 
     @property
@@ -60,6 +62,13 @@ class Home:
         return self.root / "logs"
 
     def ensure(self) -> Home:
-        for path in (self.root, self.inbox, self.outputs, self.runs, self.dbt_target, self.dbt_logs):
+        for path in (
+            self.root,
+            self.inbox,
+            self.outputs,
+            self.runs,
+            self.dbt_target,
+            self.dbt_logs,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         return self

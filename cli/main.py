@@ -1,0 +1,247 @@
+"""`propcast`: the morning job and its runbooks as commands; the logic lives in the package."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+from propcast.cli.output import ExitCode, console, finish, progress_bar
+
+from propcast.settings import Home, SettingsError
+from propcast.timeutil import today_in_slate_tz, utc_now
+
+app = typer.Typer(
+    name="propcast",
+    help=(
+        "propcast: a dbt warehouse for sports-betting predictions.\n\n"
+        "Everything a command writes goes under PROPCAST_HOME (default: .home in the project). "
+        "Exit codes: 0 ok, 1 failed, 3 degraded (completed with a vendor down, stale sources "
+        "or rows quarantined); 2 is a usage error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
+DateOption = Annotated[
+    str | None,
+    typer.Option("--date", help="Slate date (YYYY-MM-DD, US/Eastern); default today."),
+]
+
+
+def _home() -> Home:
+    try:
+        return Home.from_env().ensure()
+    except SettingsError as exc:
+        console.print(f"[red]Setting error:[/] {exc}")
+        raise typer.Exit(int(ExitCode.FAILED)) from None
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return today_in_slate_tz()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@app.command()
+def ingest(
+    vendor: Annotated[
+        list[str] | None,
+        typer.Option("--vendor", help="Only these vendors' inbox folders (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load new files from PROPCAST_HOME/inbox/<vendor>/<feed>/ into the raw tables.
+
+    A file whose content hash is already loaded is skipped, so running this twice adds nothing.
+    An unparseable file is quarantined whole (raw_quarantine, with its reason); a bad row is
+    quarantined alone while the good rows of its file load.
+    """
+    from propcast.ingest import ingest as run_ingest
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home = _home()
+    try:
+        with writer_lock(home, "ingest"), progress_bar("ingesting inbox") as advance:
+            report = run_ingest(home, vendors=set(vendor) if vendor else None, progress=advance)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast ingest", as_json=as_json)
+    for problem in report.problems:
+        console.print(f"  [yellow]quarantined[/] {problem}")
+    for name in report.ignored_files[:5]:
+        console.print(f"  [yellow]ignored[/] {name} (not under inbox/<vendor>/<feed>/)")
+    payload = {
+        "files_seen": report.files_seen, "payloads_loaded": report.payloads_loaded,
+        "files_skipped": report.files_skipped, "rows_loaded": dict(report.rows_loaded),
+        "rows_quarantined": dict(report.rows_quarantined),
+        "payloads_quarantined": report.payloads_quarantined,
+    }  # fmt: skip
+    quarantined = report.payloads_quarantined + sum(report.rows_quarantined.values())
+    verdict = ExitCode.DEGRADED if quarantined else ExitCode.OK
+    finish(
+        verdict,
+        f"ingest into {home.warehouse}: {report.summary()}",
+        recover="inspect raw_quarantine, fix or drop the files, then `propcast ingest`",
+        payload=payload,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def build(
+    run_date: DateOption = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", "-s", help="dbt selection (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run `dbt build` (seeds, models, data tests) for a slate date; training is excluded."""
+    from propcast.locking import WarehouseBusy, writer_lock
+    from propcast.pipeline import build as run_build
+
+    home, day = _home(), _parse_date(run_date)
+    console.print(f"propcast build for slate date [bold]{day}[/] (warehouse {home.warehouse})")
+    started = time.perf_counter()
+    try:
+        with writer_lock(home, f"build {day}"):
+            summary = run_build(home, day, select=select, full_refresh=full_refresh)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast build --date {day}", as_json=as_json)
+    _finish_build(summary, time.perf_counter() - started, as_json)
+
+
+def _finish_build(summary, seconds: float, as_json: bool) -> None:
+    for line in summary.problems():
+        console.print(f"  {line}")
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
+    day = summary.run_date
+    payload = {"run_date": str(day), "nodes": summary.counts, "tables": summary.tables}
+    if not summary.result.success:
+        finish(
+            ExitCode.FAILED,
+            f"dbt build for {day} failed ({counts}) in {seconds:.0f}s",
+            recover=f"fix the failing node above, then `propcast build --date {day}`",
+            payload=payload,
+            as_json=as_json,
+        )
+    verdict = ExitCode.DEGRADED if summary.result.warned else ExitCode.OK
+    finish(
+        verdict,
+        f"dbt build for {day}: {counts} in {seconds:.0f}s",
+        recover=f"read the warnings above, then `propcast build --date {day}`",
+        payload=payload,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def freshness(as_json: JsonFlag = False) -> None:
+    """Per source: the freshness verdict on the latest game_date that has data due.
+
+    Backfilled old rows cannot make stale data look fresh, a day without games is not
+    staleness, and scheduled future games are not loaded data. Exit 0 when every source passes,
+    3 when one warns, 1 when one errors.
+    """
+    from propcast import freshness as fresh
+
+    home = _home()
+    try:
+        checks = fresh.check(home)
+    except Exception as exc:  # a missing warehouse or broken project: say so, do not trace
+        finish(ExitCode.FAILED, f"freshness could not run: {exc}",
+               recover="propcast ingest && propcast build", as_json=as_json)  # fmt: skip
+    console.print(
+        f"{'source':<22} {'verdict':<8} {'age_h':>7}  {'latest game_date':<16} latest load (UTC)"
+    )
+    for c in checks:
+        age = f"{c.age_hours:.1f}" if c.age_hours is not None else "-"
+        console.print(
+            f"{c.source:<22} {c.verdict:<8} {age:>7}  {c.latest_game_date or '-':<16} "
+            f"{c.latest_loaded_at or '-'}"
+        )
+    worst = fresh.worst(checks)
+    verdict = {"pass": ExitCode.OK, "warn": ExitCode.DEGRADED}.get(worst, ExitCode.FAILED)
+    stale = [c.source for c in checks if c.verdict != "pass"]
+    line = "all sources fresh" if not stale else f"stale: {', '.join(stale)} (worst: {worst})"
+    finish(
+        verdict,
+        f"freshness on {today_in_slate_tz()} (US/Eastern): {line}",
+        recover="fetch the missing data, then `propcast ingest && propcast build`",
+        payload={"sources": [c.as_dict() for c in checks]},
+        as_json=as_json,
+    )
+
+
+@app.command()
+def demo(
+    days: Annotated[
+        int, typer.Option(min=3, help="Length of the demo season in days (it ends today).")
+    ] = 165,
+    seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
+    books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Generate the demo world, fetch what its vendors published by now, ingest, and build.
+
+    The world's season ends today (US/Eastern); its ground truth goes to PROPCAST_HOME/world/truth,
+    which nothing downstream reads.
+    """
+    from propcast.fetch import fetch_from_feeds
+    from propcast.ingest import ingest as run_ingest
+    from propcast.locking import WarehouseBusy, writer_lock
+    from propcast.pipeline import build as run_build
+    from propcast.world import generate
+
+    home = _home()
+    today = today_in_slate_tz()
+    start = today - timedelta(days=days - 1)
+    started = time.perf_counter()
+    try:
+        with writer_lock(home, "demo"):
+            console.print(f"[bold]1/4[/] generating the demo world {start} → {today} (seed {seed})")
+            with progress_bar("days generated") as advance:
+                world = generate(home.world, seed=seed, start=start, days=days, books=books,
+                                 progress=advance)  # fmt: skip
+            console.print(f"     {world}")
+            cutoff = utc_now()
+            console.print(
+                f"[bold]2/4[/] fetching what vendors published by {cutoff:%Y-%m-%d %H:%M} UTC"
+            )
+            fetched = fetch_from_feeds(home, home.world / "feeds", cutoff=cutoff)
+            console.print(f"     {fetched.copied} new files in {home.inbox}")
+            console.print("[bold]3/4[/] ingesting into the raw layer")
+            with progress_bar("files") as advance:
+                report = run_ingest(home, progress=advance)
+            console.print(f"     {report.summary()}")
+            console.print(f"[bold]4/4[/] dbt build for slate date {today}")
+            summary = run_build(home, today)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    _print_tables(summary.tables)
+    console.print(
+        f"warehouse: {home.warehouse}\nground truth (models never read it): {home.world / 'truth'}"
+    )
+    _finish_build(summary, time.perf_counter() - started, as_json)
+
+
+def _print_tables(tables: dict[str, int]) -> None:
+    console.print("rows per table:")
+    for name, rows in tables.items():
+        console.print(f"  {name:<45} {rows:>12,}")
+
+
+def main() -> None:  # pragma: no cover - console-script entry for `python -m`
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

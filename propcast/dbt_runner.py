@@ -1,0 +1,134 @@
+"""dbt, invoked in-process: one home, one parsed manifest, one invocation per phase or run."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from propcast.settings import PROJECT_DIR, Home
+
+
+@dataclass
+class NodeResult:
+    unique_id: str
+    status: str
+    message: str | None
+    execution_time: float
+    failures: int | None = None
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    success: bool
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: str | None = None
+
+    def by_status(self, *statuses: str) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in statuses]
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return self.by_status("error", "fail", "runtime error")
+
+    @property
+    def warned(self) -> list[NodeResult]:
+        return self.by_status("warn")
+
+
+@contextmanager
+def dbt_environment(home: Home) -> Iterator[None]:
+    """Point dbt at this project's profile and keep its target/ and logs/ inside the home."""
+    home.ensure()
+    wanted = {
+        "PROPCAST_HOME": str(home.root),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(home.dbt_target),
+        "DBT_LOG_PATH": str(home.dbt_logs),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class Dbt:
+    """A dbt project bound to one home. Parses once and reuses the manifest for later calls."""
+
+    def __init__(self, home: Home, target: str = "duckdb", quiet: bool = True) -> None:
+        self.home = home
+        self.target = target
+        self.quiet = quiet
+        self._manifest: Any = None
+
+    def _runner(self, manifest: Any = None) -> Any:
+        from dbt.cli.main import dbtRunner  # dbt import costs ~2 s: only when dbt runs
+
+        return dbtRunner(manifest=manifest)
+
+    def manifest(self) -> Any:
+        if self._manifest is None:
+            with dbt_environment(self.home):
+                res = self._runner().invoke(
+                    ["parse", "--target", self.target, *self._quiet_flags()]
+                )
+            if not res.success:
+                raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
+            self._manifest = res.result
+        return self._manifest
+
+    def _quiet_flags(self) -> list[str]:
+        return ["--quiet"] if self.quiet else []
+
+    def invoke(
+        self,
+        command: Sequence[str],
+        *,
+        run_vars: dict[str, Any] | None = None,
+        reuse_manifest: bool = True,
+    ) -> DbtResult:
+        args = [*command, "--target", self.target, *self._quiet_flags()]
+        if run_vars:
+            args += ["--vars", json.dumps(run_vars, default=str)]
+        # Vars are rendered into the manifest at parse time, so a cached manifest is only
+        # valid for calls without vars.
+        manifest = self.manifest() if reuse_manifest and not run_vars else None
+        with dbt_environment(self.home):
+            res = self._runner(manifest).invoke(args)
+        return _result(list(args), res)
+
+
+class DbtError(RuntimeError):
+    def __init__(self, command: Sequence[str], message: str) -> None:
+        super().__init__(f"dbt {' '.join(command)} failed: {message}")
+        self.command = list(command)
+
+
+def _result(args: list[str], res: Any) -> DbtResult:
+    nodes: list[NodeResult] = []
+    results = getattr(res.result, "results", None) or []
+    for r in results:
+        node = getattr(r, "node", None)
+        nodes.append(
+            NodeResult(
+                unique_id=getattr(node, "unique_id", "?"),
+                status=str(getattr(r.status, "value", r.status)),
+                message=getattr(r, "message", None),
+                execution_time=float(getattr(r, "execution_time", 0.0) or 0.0),
+                failures=getattr(r, "failures", None),
+            )
+        )
+    error = str(res.exception) if res.exception else None
+    return DbtResult(command=args, success=bool(res.success), nodes=nodes, error=error)

@@ -1,0 +1,73 @@
+"""The warehouse build and its summary: what ran, what failed, what tables now hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from propcast.dbt_runner import Dbt, DbtResult
+from propcast.settings import Home
+
+
+@dataclass
+class BuildSummary:
+    run_date: date
+    result: DbtResult
+    tables: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for node in self.result.nodes:
+            out[node.status] = out.get(node.status, 0) + 1
+        return out
+
+    def problems(self) -> list[str]:
+        lines = []
+        for node in self.result.failed + self.result.warned:
+            message = (node.message or "").strip().splitlines()
+            lines.append(f"{node.status.upper()} {node.unique_id}: {message[0] if message else ''}")
+        if self.result.error:
+            lines.append(f"ERROR dbt: {self.result.error.strip().splitlines()[0]}")
+        return lines
+
+
+def build(
+    home: Home,
+    run_date: date,
+    *,
+    dbt: Dbt | None = None,
+    select: list[str] | None = None,
+    full_refresh: bool = False,
+) -> BuildSummary:
+    """`dbt build` (seeds, models, tests) for a run date, training excluded."""
+    dbt = dbt or Dbt(home)
+    command = ["build", "--exclude", "tag:train"]
+    if select:
+        command += ["--select", *select]
+    if full_refresh:
+        command.append("--full-refresh")
+    result = dbt.invoke(command, run_vars={"run_date": run_date.isoformat()})
+    return BuildSummary(run_date=run_date, result=result, tables=table_rows(home))
+
+
+def table_rows(home: Home) -> dict[str, int]:
+    """Row counts of the raw tables and the dbt relations (views included)."""
+    if not home.warehouse.exists():
+        return {}
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'main') order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[
+                0
+            ]
+            for schema, name in names
+        }
+    finally:
+        con.close()

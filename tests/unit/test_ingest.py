@@ -1,0 +1,146 @@
+"""Ingestion on a real DuckDB file: idempotent by hash, quarantine whole payloads and bad rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from propcast.ingest import ingest
+from propcast.settings import Home
+
+
+def _outcome(name: str, player: str, price: float, point: float = 24.5) -> dict:
+    return {"name": name, "description": player, "price": price, "point": point}
+
+
+def oddsapi_snapshot(
+    timestamp: str, outcomes: list[dict], commence: str = "2026-11-21T00:30:00Z"
+) -> dict:
+    return {
+        "timestamp": timestamp,
+        "previous_timestamp": None,
+        "next_timestamp": None,
+        "data": [
+            {
+                "id": "ev1",
+                "sport_key": "basketball_nba",
+                "sport_title": "NBA",
+                "commence_time": commence,
+                "home_team": "Golden State Warriors",
+                "away_team": "Boston Celtics",
+                "bookmakers": [
+                    {
+                        "key": "draftkings",
+                        "title": "DraftKings",
+                        "last_update": timestamp,
+                        "markets": [
+                            {"key": "player_points", "last_update": timestamp, "outcomes": outcomes}
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def write(home: Home, relative: str, content: str | bytes) -> Path:
+    path = home.inbox / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def count(home: Home, table: str) -> int:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+
+
+def test_rerun_adds_nothing_and_game_date_is_eastern(home: Home) -> None:
+    good = [_outcome("Over", "Stephen Curry", -115), _outcome("Under", "Stephen Curry", -105)]
+    write(home, "oddsapi/prop_odds/2026-11-20__20261120T150000Z.json",
+          json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", good)))  # fmt: skip
+    first = ingest(home)
+    assert first.payloads_loaded == 1 and first.rows_loaded["raw_oddsapi__prop_odds"] == 2
+    second = ingest(home)
+    assert second.payloads_loaded == 0 and second.files_skipped == 1
+    assert count(home, "raw_oddsapi__prop_odds") == 2
+    assert count(home, "raw_odds_payloads") == 1
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        # 00:30 UTC on the 21st is 19:30 on the 20th in New York: the slate of the 20th.
+        (game_date,) = con.execute(
+            "select distinct game_date from raw.raw_oddsapi__prop_odds"
+        ).fetchone()
+    assert game_date == date(2026, 11, 20)
+
+
+def test_same_content_under_another_name_is_not_loaded_twice(home: Home) -> None:
+    body = json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [_outcome("Over", "A B", 110)]))
+    write(home, "oddsapi/prop_odds/a__20261120T150000Z.json", body)
+    write(home, "oddsapi/prop_odds/b__20261120T150000Z.json", body)
+    report = ingest(home)
+    assert report.payloads_loaded == 1 and report.files_skipped == 1
+    assert count(home, "raw_oddsapi__prop_odds") == 1
+
+
+def test_unparseable_file_is_quarantined_and_the_run_goes_on(home: Home) -> None:
+    write(home, "oddsapi/prop_odds/broken__20261120T150000Z.json", "{not json")
+    write(home, "oddsapi/prop_odds/ok__20261120T160000Z.json",
+          json.dumps(oddsapi_snapshot("2026-11-20T16:00:00Z", [_outcome("Over", "A B", -120)])))  # fmt: skip
+    report = ingest(home)
+    assert report.payloads_quarantined == 1 and report.payloads_loaded == 1
+    assert count(home, "raw_oddsapi__prop_odds") == 1
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        reason, row_number = con.execute(
+            "select reason, row_number from raw.raw_quarantine"
+        ).fetchone()
+        status = con.execute(
+            "select status from raw.raw_odds_payloads where source_file like '%broken%'"
+        ).fetchone()[0]
+    assert "not an oddsapi snapshot" in reason and row_number is None
+    assert status == "quarantined"
+    assert ingest(home).payloads_quarantined == 0  # a quarantined payload is not retried
+
+
+def test_bad_rows_are_quarantined_while_good_rows_load(home: Home) -> None:
+    outcomes = [
+        _outcome("Over", "Stephen Curry", -115),
+        _outcome("Over", "Stephen Curry", 50),  # |American odds| < 100 is impossible
+        {"name": "Under", "description": "", "price": -110, "point": 24.5},
+        _outcome("Sideways", "Stephen Curry", -110),
+    ]
+    write(home, "oddsapi/prop_odds/mixed__20261120T150000Z.json",
+          json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", outcomes)))  # fmt: skip
+    report = ingest(home)
+    assert report.rows_loaded["raw_oddsapi__prop_odds"] == 1
+    assert report.rows_quarantined["raw_oddsapi__prop_odds"] == 3
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        reasons = [r for (r,) in con.execute("select reason from raw.raw_quarantine").fetchall()]
+        status = con.execute("select status from raw.raw_odds_payloads").fetchone()[0]
+    assert any("American odds" in r for r in reasons)
+    assert any("player name" in r for r in reasons)
+    assert any("Over/Under" in r for r in reasons)
+    assert status == "partial"
+
+
+def test_league_csvs_load_with_types(home: Home) -> None:
+    write(home, "league/schedule/2026-11-20__20261119T170000Z.csv",
+          "game_id,league,season,game_date,start_time_utc,home_team,away_team,status,home_score,away_score,fetched_at\n"
+          "401000001,NBA,2026-27,2026-11-20,2026-11-21T00:30:00Z,GS,BOS,final,112,108,2026-11-21T08:00:00Z\n"
+          "401000002,NBA,2026-27,2026-11-20,2026-11-21T03:00:00Z,LAL,NY,final,,99,2026-11-21T08:00:00Z\n")  # fmt: skip
+    write(home, "league/boxscores/2026-11-20__20261121T080000Z.csv",
+          "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,rebounds,assists,fetched_at\n"
+          "401000001,NBA,2026-11-20,GS,BOS,P000001,Stephen Curry,true,34.5,31,5,7,2026-11-21T08:00:00Z\n"
+          "401000001,NBA,2026-11-20,GS,BOS,P000002,Someone Else,false,81,2,1,0,2026-11-21T08:00:00Z\n")  # fmt: skip
+    report = ingest(home)
+    assert report.rows_loaded["raw_schedule"] == 1  # the final without a home score is quarantined
+    assert report.rows_loaded["raw_boxscores"] == 1  # 81 minutes is impossible
+    assert sum(report.rows_quarantined.values()) == 2
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        row = con.execute(
+            "select points, minutes, starter, game_date, fetched_at from raw.raw_boxscores"
+        ).fetchone()
+    assert row[0] == 31 and row[1] == 34.5 and row[2] is True and row[3] == date(2026, 11, 20)
+    assert str(row[4]) == "2026-11-21 08:00:00"
