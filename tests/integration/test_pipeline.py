@@ -1,0 +1,98 @@
+"""The whole path on a small demo world: world → fetch → ingest → dbt build, via the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from propcast.cli.main import app
+from typer.testing import CliRunner
+
+from propcast.locking import writer_lock
+from propcast.settings import PROJECT_DIR, Home
+
+from .conftest import BuiltWorld
+
+runner = CliRunner()
+
+
+def rows(home: Home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def raw_counts(home: Home) -> dict[str, int]:
+    tables = rows(
+        home, "select table_name from information_schema.tables where table_schema = 'raw'"
+    )
+    return {t: rows(home, f"select count(*) from raw.{t}")[0][0] for (t,) in tables}
+
+
+def test_whole_path_builds_every_layer(built_world: BuiltWorld) -> None:
+    summary = built_world.build
+    assert summary.result.failed == []
+    statuses = summary.counts
+    assert statuses.get("success", 0) >= 15 and statuses.get("pass", 0) >= 30, statuses
+    for table in (
+        "main.dim_team", "main.dim_player", "main.dim_game", "main.fct_player_game_stats",
+        "main.fct_prop_odds", "main.fct_player_points_features",
+    ):  # fmt: skip
+        assert summary.tables.get(table, 0) > 0, f"{table} is empty or missing"
+    assert summary.tables["main.dim_team"] == 30
+
+
+def test_dbt_artefacts_stay_in_the_home(built_world: BuiltWorld) -> None:
+    home = built_world.home
+    assert (home.dbt_target / "run_results.json").exists()
+    assert any(home.dbt_logs.iterdir())
+    stray = PROJECT_DIR / "target" / "run_results.json"
+    started = (home.dbt_target / "run_results.json").stat().st_mtime - 3600
+    assert not stray.exists() or stray.stat().st_mtime < started, "dbt wrote into the repo"
+
+
+def test_ingest_twice_adds_nothing(world_home: Home) -> None:
+    before = raw_counts(world_home)
+    result = runner.invoke(app, ["ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["payloads_loaded"] == 0 and report["files_skipped"] == report["files_seen"] > 0
+    assert raw_counts(world_home) == before
+
+
+def test_unparseable_inbox_file_degrades_and_names_the_file(world_home: Home) -> None:
+    broken = world_home.inbox / "oddsapi" / "prop_odds" / "2030-01-01__20300101T150000Z.json"
+    broken.write_text('{"timestamp": "2030-01-01T15:00:00Z", "data": "truncated')
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 3, result.output
+    assert "2030-01-01__20300101T150000Z.json" in result.output
+    assert "recover with" in result.output
+    reasons = rows(
+        world_home, "select reason from raw.raw_quarantine where source_file like '%2030-01-01%'"
+    )
+    assert len(reasons) == 1
+
+
+def test_a_second_writer_is_refused_with_the_holder_named(world_home: Home) -> None:
+    with writer_lock(world_home, "build 2030-01-01"):
+        result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 1
+    assert "build 2030-01-01" in result.output and "pid" in result.output
+
+
+def test_build_rejects_a_malformed_date_as_usage_error(world_home: Home) -> None:
+    result = runner.invoke(app, ["build", "--date", "yesterday"])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
+
+
+def test_console_script_is_installed_and_uses_the_home(world_home: Home) -> None:
+    env = {**os.environ, "PROPCAST_HOME": str(world_home.root)}
+    exe = Path(sys.executable).with_name("propcast")
+    done = subprocess.run([str(exe), "ingest", "--json"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert last["verdict"] == "ok" and last["exit_code"] == 0
