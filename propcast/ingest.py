@@ -22,7 +22,7 @@ import pandas as pd
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home
 from propcast.timeutil import utc_now
-from propcast.vendors import league, oddsapi
+from propcast.vendors import csvfeed, decimalfeed, league, oddsapi
 from propcast.vendors.base import ParsedPayload, UnparseablePayload
 
 
@@ -38,6 +38,8 @@ FEEDS: dict[tuple[str, str], Feed] = {
     (f.vendor, f.feed): f
     for f in (
         Feed("oddsapi", oddsapi.FEED, oddsapi.TABLE, oddsapi.parse),
+        Feed("csvfeed", csvfeed.FEED, csvfeed.TABLE, csvfeed.parse),
+        Feed("decimalfeed", decimalfeed.FEED, decimalfeed.TABLE, decimalfeed.parse),
         Feed("league", "schedule", "raw_schedule", league.parse_schedule),
         Feed("league", "boxscores", "raw_boxscores", league.parse_boxscores),
     )

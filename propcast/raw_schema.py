@@ -51,6 +51,35 @@ TABLES: dict[str, str] = {
         outcome_price double,
         outcome_point double
     """,
+    "raw_csvfeed__prop_odds": LOAD_COLUMNS
+    + """,
+        league varchar,
+        game_start timestamp,
+        home varchar,
+        away varchar,
+        book varchar,
+        player varchar,
+        stat varchar,
+        line double,
+        over_odds double,
+        under_odds double
+    """,
+    "raw_decimalfeed__prop_odds": LOAD_COLUMNS
+    + """,
+        sport varchar,
+        fixture_id varchar,
+        start timestamp,
+        home_name varchar,
+        home_abbr varchar,
+        away_name varchar,
+        away_abbr varchar,
+        bookmaker varchar,
+        market varchar,
+        selection varchar,
+        participant varchar,
+        handicap double,
+        odds double
+    """,
     "raw_boxscores": LOAD_COLUMNS
     + """,
         game_id varchar,
