@@ -10,7 +10,12 @@ import typer
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
 from propcast.settings import Home, SettingsError
-from propcast.timeutil import today_in_slate_tz, utc_now
+from propcast.timeutil import (
+    PRICING_CLOCK,
+    latest_priced_slate,
+    slate_time_to_utc,
+    today_in_slate_tz,
+)
 
 app = typer.Typer(
     name="propcast",
@@ -184,7 +189,10 @@ def freshness(as_json: JsonFlag = False) -> None:
 @app.command()
 def demo(
     days: Annotated[
-        int, typer.Option(min=3, help="Length of the demo season in days (it ends today).")
+        int,
+        typer.Option(
+            min=3, help="Length of the demo season in days (it ends on the latest priced slate)."
+        ),
     ] = 165,
     seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
     books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
@@ -192,8 +200,9 @@ def demo(
 ) -> None:
     """Generate the demo world, fetch what its vendors published by now, ingest, and build.
 
-    The world's season ends today (US/Eastern); its ground truth goes to PROPCAST_HOME/world/truth,
-    which nothing downstream reads.
+    The world's season ends on the latest slate already priced (today after 14:00 US/Eastern,
+    else yesterday); its ground truth goes to PROPCAST_HOME/world/truth, which nothing
+    downstream reads.
     """
     from propcast.fetch import fetch_from_feeds
     from propcast.ingest import ingest as run_ingest
@@ -202,19 +211,20 @@ def demo(
     from propcast.world import generate
 
     home = _home()
-    today = today_in_slate_tz()
-    start = today - timedelta(days=days - 1)
+    slate = latest_priced_slate()
+    cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
+    start = slate - timedelta(days=days - 1)
     started = time.perf_counter()
     try:
         with writer_lock(home, "demo"):
-            console.print(f"[bold]1/4[/] generating the demo world {start} → {today} (seed {seed})")
+            console.print(f"[bold]1/4[/] generating the demo world {start} → {slate} (seed {seed})")
             with progress_bar("days generated") as advance:
                 world = generate(home.world, seed=seed, start=start, days=days, books=books,
                                  progress=advance)  # fmt: skip
             console.print(f"     {world}")
-            cutoff = utc_now()
             console.print(
-                f"[bold]2/4[/] fetching what vendors published by {cutoff:%Y-%m-%d %H:%M} UTC"
+                f"[bold]2/4[/] fetching what vendors published by {cutoff:%Y-%m-%d %H:%M} UTC "
+                f"(slate {slate}, priced at {PRICING_CLOCK:%H:%M} US/Eastern)"
             )
             fetched = fetch_from_feeds(home, home.world / "feeds", cutoff=cutoff)
             console.print(f"     {fetched.copied} new files in {home.inbox}")
@@ -222,8 +232,8 @@ def demo(
             with progress_bar("files") as advance:
                 report = run_ingest(home, progress=advance)
             console.print(f"     {report.summary()}")
-            console.print(f"[bold]4/4[/] dbt build for slate date {today}")
-            summary = run_build(home, today)
+            console.print(f"[bold]4/4[/] dbt build for slate date {slate}")
+            summary = run_build(home, slate)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
     _print_tables(summary.tables)

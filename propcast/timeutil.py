@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -36,6 +36,24 @@ def slate_date(utc_times: pd.Series) -> pd.Series:
 def today_in_slate_tz(now: datetime | None = None) -> date:
     moment = now.replace(tzinfo=UTC) if now is not None else datetime.now(UTC)
     return moment.astimezone(SLATE_TZ).date()
+
+
+# The clock time (US/Eastern) at which a past slate is priced when no cutoff is given: after the
+# midday snapshot, before any evening game starts.
+PRICING_CLOCK = time(14, 0)
+
+
+def default_cutoff(day: date, now: datetime | None = None) -> datetime:
+    """Now for today's slate; the pricing clock for any other date (naive UTC)."""
+    now = now or utc_now()
+    return now if day >= today_in_slate_tz(now) else slate_time_to_utc(day, PRICING_CLOCK)
+
+
+def latest_priced_slate(now: datetime | None = None) -> date:
+    """The latest slate whose pricing clock has passed: today after 14:00 ET, else yesterday."""
+    now = now or utc_now()
+    today = today_in_slate_tz(now)
+    return today if now >= slate_time_to_utc(today, PRICING_CLOCK) else today - timedelta(days=1)
 
 
 def slate_time_to_utc(day: date, clock: time) -> datetime:
