@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from datetime import date, timedelta
+from time import perf_counter
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 import typer
@@ -12,9 +12,11 @@ from propcast.cli.output import ExitCode, console, finish, progress_bar
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import (
     PRICING_CLOCK,
+    default_cutoff,
     latest_priced_slate,
     slate_time_to_utc,
     today_in_slate_tz,
+    utc_now,
 )
 
 app = typer.Typer(
@@ -115,13 +117,13 @@ def build(
 
     home, day = _home(), _parse_date(run_date)
     console.print(f"propcast build for slate date [bold]{day}[/] (warehouse {home.warehouse})")
-    started = time.perf_counter()
+    started = perf_counter()
     try:
         with writer_lock(home, f"build {day}"):
             summary = run_build(home, day, select=select, full_refresh=full_refresh)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast build --date {day}", as_json=as_json)
-    _finish_build(summary, time.perf_counter() - started, as_json)
+    _finish_build(summary, perf_counter() - started, as_json)
 
 
 def _finish_build(summary, seconds: float, as_json: bool) -> None:
@@ -214,7 +216,7 @@ def demo(
     slate = latest_priced_slate()
     cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
     start = slate - timedelta(days=days - 1)
-    started = time.perf_counter()
+    started = perf_counter()
     try:
         with writer_lock(home, "demo"):
             console.print(f"[bold]1/4[/] generating the demo world {start} → {slate} (seed {seed})")
@@ -240,7 +242,106 @@ def demo(
     console.print(
         f"warehouse: {home.warehouse}\nground truth (models never read it): {home.world / 'truth'}"
     )
-    _finish_build(summary, time.perf_counter() - started, as_json)
+    _finish_build(summary, perf_counter() - started, as_json)
+
+
+def _parse_cutoff(value: str | None, day: date) -> datetime:
+    if value is None:
+        return default_cutoff(day)
+    try:
+        if len(value) <= 5:  # HH:MM on the slate date, US/Eastern
+            return slate_time_to_utc(day, time.fromisoformat(value))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a cutoff; use HH:MM (US/Eastern) or an ISO time with offset"
+        ) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} has no time zone; add Z or an offset like -05:00")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@app.command("run-day")
+def run_day(
+    run_date: DateOption = None,
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            help="Latest vendor snapshot time to use: HH:MM (US/Eastern, on the slate date) or "
+            "an ISO time with offset. Default: now for today's slate, 14:00 ET for past ones."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The morning job for one slate: fetch and ingest the slate's odds up to the cutoff and the
+    previous day's results, build the warehouse, score and price the slate, write the reports.
+
+    Without --date the slate is today in US/Eastern. Exit 0 ok, 3 degraded (a vendor down,
+    quarantined rows or warnings), 1 failed (with the command that recovers).
+    """
+    from propcast.daily import run_day as run
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home = _home()
+    today = today_in_slate_tz()
+    day = _parse_date(run_date)
+    moment = _parse_cutoff(cutoff, day)
+    if moment > utc_now() + timedelta(minutes=1):
+        raise typer.BadParameter(f"cutoff {moment:%Y-%m-%d %H:%M} UTC is in the future")
+    note = "today in US/Eastern" if day == today else f"NOT today: today is {today} in US/Eastern"
+    console.print(f"run-day for slate [bold]{day}[/] ({note}); cutoff {moment:%Y-%m-%d %H:%M} UTC")
+    if day != today:
+        console.print(f"  [yellow]warning[/] processing a slate other than today's ({today})")
+    try:
+        with writer_lock(home, f"run-day {day}"):
+            outcome = run(home, day, moment, say=lambda line: console.print(f"  {line}"))
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast run-day --date {day}", as_json=as_json)
+    for report in outcome.reports:
+        console.print(f"  report: {report}")
+    verdict = {"ok": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(
+        outcome.status, ExitCode.FAILED
+    )
+    finish(
+        verdict,
+        f"run-day {day}: {outcome.message} (run {outcome.run_id})",
+        recover=f"propcast recover --date {day}"
+        if verdict == ExitCode.FAILED
+        else f"propcast run-day --date {day} once the vendor is back",
+        payload={
+            "run_id": outcome.run_id,
+            "run_date": str(day),
+            "cutoff_utc": str(moment),
+            "vendors": outcome.vendors,
+            "reports": outcome.reports,
+        },
+        as_json=as_json,
+    )
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """The latest runs from their state files (works while a run holds the warehouse)."""
+    from propcast.runs import read_runs
+
+    home = _home()
+    runs = read_runs(home)[-10:]
+    if not runs:
+        finish(ExitCode.OK, "no runs recorded yet", as_json=as_json, payload={"runs": []})
+    for r in runs:
+        where = f"phase {r.phase}" if r.status == "running" else r.message or ""
+        console.print(f"{r.run_id:<28} {r.command:<10} slate {r.run_date}  {r.status:<9} {where}")
+    last = runs[-1]
+    verdict = {"ok": ExitCode.OK, "running": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(
+        last.status, ExitCode.FAILED
+    )
+    finish(
+        verdict,
+        f"latest run {last.run_id} for slate {last.run_date}: {last.status}",
+        recover=f"propcast recover --date {last.run_date}",
+        payload={"runs": [vars(r) for r in runs]},
+        as_json=as_json,
+    )
 
 
 def _print_tables(tables: dict[str, int]) -> None:

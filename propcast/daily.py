@@ -1,0 +1,191 @@
+"""The morning job for one slate date: fetch, ingest, (train once), build, score, price, report.
+
+Phases are recorded in a run state file as they go, so `propcast status` can tell where a run
+stands even while the warehouse file is locked by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import duckdb
+
+from propcast.dbt_runner import Dbt, DbtResult
+from propcast.fetch import fetch_from_feeds
+from propcast.ingest import ingest
+from propcast.runs import RunRecorder, load_run_registry
+from propcast.settings import Home
+
+ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
+PHASE_TAGS = {
+    "phase_staging": "staging",
+    "phase_analytics": "analytics",
+    "phase_features": "features",
+    "phase_predictions": "predictions",
+}
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class DayOutcome:
+    run_date: date
+    cutoff: datetime
+    status: str  # ok | degraded | failed
+    message: str
+    run_id: str
+    vendors: dict[str, str] = field(default_factory=dict)
+    trained: str | None = None
+    build: DbtResult | None = None
+    reports: list[str] = field(default_factory=list)
+
+
+def dbt_vars(run_date: date, cutoff: datetime, **extra: object) -> dict[str, object]:
+    return {"run_date": run_date.isoformat(), "cutoff_utc": f"{cutoff:%Y-%m-%d %H:%M:%S}", **extra}
+
+
+def registered_models(home: Home, before: date) -> int:
+    """Registered models whose training window ends before the date (0 if none or no table)."""
+    if not home.warehouse.exists():
+        return 0
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        try:
+            return con.execute(
+                "select count(*) from main.ml_model_registry where train_end < ?", [before]
+            ).fetchone()[0]
+        except duckdb.CatalogException:
+            return 0
+
+
+def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dict[str, str]:
+    """What the vendors had published by the cutoff: the slate's odds, results through D-1."""
+    feeds = home.world / "feeds"
+    vendors: dict[str, str] = {}
+    if not feeds.exists():
+        say("no vendor feeds configured (demo world absent): ingesting the inbox as it is")
+        return vendors
+    odds = fetch_from_feeds(home, feeds, cutoff=cutoff, game_dates={run_date},
+                            vendors=set(ODDS_VENDORS))  # fmt: skip
+    results = fetch_from_feeds(home, feeds, cutoff=cutoff, vendors={"league"})
+    for report in (odds, results):
+        vendors.update(dict.fromkeys(_vendors_in(feeds, report.failed_vendors), "ok"))
+        vendors.update({v: f"failed: {why}" for v, why in report.failed_vendors.items()})
+    say(f"fetched {odds.copied} odds files for {run_date} and {results.copied} league files "
+        f"published by {cutoff:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    return vendors
+
+
+def _vendors_in(feeds, failed: dict[str, str]) -> list[str]:
+    return [p.name for p in feeds.iterdir() if p.is_dir() and p.name not in failed]
+
+
+def node_phases(dbt: Dbt, result: DbtResult) -> dict[str, str]:
+    """Per phase: failed if any node of it failed, degraded if any warned, else ok."""
+    manifest = dbt.manifest()
+    outcome: dict[str, str] = {}
+    rank = {"ok": 0, "degraded": 1, "failed": 2}
+    for node in result.nodes:
+        graph_node = manifest.nodes.get(node.unique_id)
+        tags = getattr(graph_node, "tags", []) or []
+        parent = _parent_model(manifest, graph_node)
+        tags = tags or (getattr(parent, "tags", []) if parent else [])
+        for tag in tags:
+            phase = PHASE_TAGS.get(tag)
+            if not phase:
+                continue
+            state = {"error": "failed", "fail": "failed", "warn": "degraded"}.get(node.status, "ok")
+            if rank[state] >= rank.get(outcome.get(phase, "ok"), 0):
+                outcome[phase] = state
+    return outcome
+
+
+def _parent_model(manifest, graph_node):
+    """A test's tags are its model's: a failing test fails the phase that built the model."""
+    depends = getattr(getattr(graph_node, "depends_on", None), "nodes", []) or []
+    for uid in depends:
+        if uid.startswith("model."):
+            return manifest.nodes.get(uid)
+    return None
+
+
+def run_day(
+    home: Home,
+    run_date: date,
+    cutoff: datetime,
+    *,
+    dbt: Dbt | None = None,
+    say: Say = print,
+    command: str = "run-day",
+) -> DayOutcome:
+    dbt = dbt or Dbt(home)
+    recorder = RunRecorder(home, command, run_date, cutoff)
+    run_id = recorder.state.run_id
+    try:
+        recorder.phase("ingest")
+        vendors = fetch_for_day(home, run_date, cutoff, say)
+        recorder.state.vendors = vendors
+        report = ingest(home)
+        say(f"ingest: {report.summary()}")
+        recorder.state.counts["ingest"] = {
+            "rows": report.total_rows,
+            "quarantined": sum(report.rows_quarantined.values()),
+            "payloads_quarantined": report.payloads_quarantined,
+        }
+        vendor_down = [v for v, s in vendors.items() if s != "ok"]
+        recorder.phase_done("ingest", "degraded" if vendor_down else "ok")
+        with duckdb.connect(str(home.warehouse)) as con:
+            load_run_registry(home, con)
+
+        trained = None
+        if registered_models(home, run_date) == 0:
+            recorder.phase("predictions")
+            train_end = run_date - timedelta(days=1)
+            say(f"no model registered before {run_date}: training on data through {train_end}")
+            train_vars = dbt_vars(run_date, cutoff, train_end=train_end.isoformat())
+            train = dbt.invoke(["run", "--select", "tag:train"], run_vars=train_vars)
+            if not train.success:
+                raise DayFailed(
+                    "predictions", _first_error(train), f"propcast train --date {run_date}"
+                )
+            trained = train_end.isoformat()
+
+        recorder.phase("staging")
+        say(f"dbt build for {run_date} (cutoff {cutoff:%Y-%m-%d %H:%M} UTC)")
+        build = dbt.invoke(["build", "--exclude", "tag:train"], run_vars=dbt_vars(run_date, cutoff))
+        for phase, state in node_phases(dbt, build).items():
+            recorder.phase_done(phase, state)
+        if not build.success:
+            raise DayFailed(_failed_phase(recorder), _first_error(build),
+                            f"propcast recover --date {run_date}")  # fmt: skip
+        status = "degraded" if vendor_down or build.warned else "ok"
+        why = f"vendors down: {', '.join(vendor_down)}" if vendor_down else "all vendors ok"
+        message = f"slate {run_date} built, scored and priced ({why})"
+        recorder.finish(status, message)
+        return DayOutcome(run_date, cutoff, status, message, run_id, vendors, trained, build)
+    except DayFailed as exc:
+        recorder.finish("failed", str(exc))
+        return DayOutcome(run_date, cutoff, "failed", str(exc), run_id, recorder.state.vendors)
+    except Exception as exc:
+        recorder.finish("failed", f"{type(exc).__name__}: {exc}")
+        raise
+
+
+class DayFailed(RuntimeError):
+    def __init__(self, phase: str, reason: str, recover: str) -> None:
+        super().__init__(f"phase {phase} failed: {reason}")
+        self.phase, self.recover = phase, recover
+
+
+def _failed_phase(recorder: RunRecorder) -> str:
+    failed = [p for p, s in recorder.state.phases.items() if s == "failed"]
+    return failed[0] if failed else recorder.state.phase or "?"
+
+
+def _first_error(result: DbtResult) -> str:
+    if result.failed:
+        node = result.failed[0]
+        first_line = (node.message or "").strip().splitlines()
+        return f"{node.unique_id}: {first_line[0] if first_line else node.status}"
+    return (result.error or "dbt failed").strip().splitlines()[0]
