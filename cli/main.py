@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from time import perf_counter
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 from typing import Annotated
 
 import typer
