@@ -84,11 +84,13 @@ def ingest(
     for name in report.ignored_files[:5]:
         console.print(f"  [yellow]ignored[/] {name} (not under inbox/<vendor>/<feed>/)")
     payload = {
-        "files_seen": report.files_seen, "payloads_loaded": report.payloads_loaded,
-        "files_skipped": report.files_skipped, "rows_loaded": dict(report.rows_loaded),
+        "files_seen": report.files_seen,
+        "payloads_loaded": report.payloads_loaded,
+        "files_skipped": report.files_skipped,
+        "rows_loaded": dict(report.rows_loaded),
         "rows_quarantined": dict(report.rows_quarantined),
         "payloads_quarantined": report.payloads_quarantined,
-    }  # fmt: skip
+    }
     quarantined = report.payloads_quarantined + sum(report.rows_quarantined.values())
     verdict = ExitCode.DEGRADED if quarantined else ExitCode.OK
     finish(
@@ -164,8 +166,12 @@ def freshness(as_json: JsonFlag = False) -> None:
     try:
         checks = fresh.check(home)
     except Exception as exc:  # a missing warehouse or broken project: say so, do not trace
-        finish(ExitCode.FAILED, f"freshness could not run: {exc}",
-               recover="propcast ingest && propcast build", as_json=as_json)  # fmt: skip
+        finish(
+            ExitCode.FAILED,
+            f"freshness could not run: {exc}",
+            recover="propcast ingest && propcast build",
+            as_json=as_json,
+        )
     console.print(
         f"{'source':<22} {'verdict':<8} {'age_h':>7}  {'latest game_date':<16} latest load (UTC)"
     )
@@ -221,8 +227,9 @@ def demo(
         with writer_lock(home, "demo"):
             console.print(f"[bold]1/4[/] generating the demo world {start} → {slate} (seed {seed})")
             with progress_bar("days generated") as advance:
-                world = generate(home.world, seed=seed, start=start, days=days, books=books,
-                                 progress=advance)  # fmt: skip
+                world = generate(
+                    home.world, seed=seed, start=start, days=days, books=books, progress=advance
+                )
             console.print(f"     {world}")
             console.print(
                 f"[bold]2/4[/] fetching what vendors published by {cutoff:%Y-%m-%d %H:%M} UTC "
@@ -337,24 +344,35 @@ def recover(
     day = _parse_date(run_date)
     last = latest_run(home, day)
     if last is None:
-        finish(ExitCode.FAILED, f"no run recorded for slate {day}: nothing to recover",
-               recover=f"propcast run-day --date {day}", as_json=as_json)  # fmt: skip
+        finish(
+            ExitCode.FAILED,
+            f"no run recorded for slate {day}: nothing to recover",
+            recover=f"propcast run-day --date {day}",
+            as_json=as_json,
+        )
     incomplete = [p for p, s in last.phases.items() if s == "failed"] or [last.phase or "?"]
-    console.print(f"last run {last.run_id} for {day}: {last.status}; first incomplete phase: "
-                  f"{incomplete[0]}; rerunning the day with cutoff {last.cutoff_utc} UTC")  # fmt: skip
+    console.print(
+        f"last run {last.run_id} for {day}: {last.status}; first incomplete phase: "
+        f"{incomplete[0]}; rerunning the day with cutoff {last.cutoff_utc} UTC"
+    )
     cutoff = datetime.fromisoformat(last.cutoff_utc) if last.cutoff_utc else default_cutoff(day)
     try:
         with writer_lock(home, f"recover {day}"):
-            outcome = run(home, day, cutoff, say=lambda line: console.print(f"  {line}"),
-                          command="recover")  # fmt: skip
+            outcome = run(
+                home, day, cutoff, say=lambda line: console.print(f"  {line}"), command="recover"
+            )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast recover --date {day}", as_json=as_json)
     verdict = {"ok": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(
         outcome.status, ExitCode.FAILED
     )
-    finish(verdict, f"recover {day}: {outcome.message} (run {outcome.run_id})",
-           recover=f"propcast recover --date {day}", as_json=as_json,
-           payload={"run_id": outcome.run_id, "run_date": str(day)})  # fmt: skip
+    finish(
+        verdict,
+        f"recover {day}: {outcome.message} (run {outcome.run_id})",
+        recover=f"propcast recover --date {day}",
+        as_json=as_json,
+        payload={"run_id": outcome.run_id, "run_date": str(day)},
+    )
 
 
 @app.command()

@@ -66,14 +66,17 @@ def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dic
     if not feeds.exists():
         say("no vendor feeds configured (demo world absent): ingesting the inbox as it is")
         return vendors
-    odds = fetch_from_feeds(home, feeds, cutoff=cutoff, game_dates={run_date},
-                            vendors=set(ODDS_VENDORS))  # fmt: skip
+    odds = fetch_from_feeds(
+        home, feeds, cutoff=cutoff, game_dates={run_date}, vendors=set(ODDS_VENDORS)
+    )
     results = fetch_from_feeds(home, feeds, cutoff=cutoff, vendors={"league"})
     for report in (odds, results):
         vendors.update(dict.fromkeys(_vendors_in(feeds, report.failed_vendors), "ok"))
         vendors.update({v: f"failed: {why}" for v, why in report.failed_vendors.items()})
-    say(f"fetched {odds.copied} odds files for {run_date} and {results.copied} league files "
-        f"published by {cutoff:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    say(
+        f"fetched {odds.copied} odds files for {run_date} and {results.copied} league files "
+        f"published by {cutoff:%Y-%m-%d %H:%M} UTC"
+    )
     return vendors
 
 
@@ -157,8 +160,9 @@ def run_day(
         for phase, state in node_phases(dbt, build).items():
             recorder.phase_done(phase, state)
         if not build.success:
-            raise DayFailed(_failed_phase(recorder), _first_error(build),
-                            f"propcast recover --date {run_date}")  # fmt: skip
+            raise DayFailed(
+                _failed_phase(recorder), _first_error(build), f"propcast recover --date {run_date}"
+            )
         status = "degraded" if vendor_down or build.warned else "ok"
         why = f"vendors down: {', '.join(vendor_down)}" if vendor_down else "all vendors ok"
         message = f"slate {run_date} built, scored and priced ({why})"

@@ -192,38 +192,64 @@ def _stage_payload(
     report: IngestReport,
 ) -> None:
     registry = {
-        "payload_sha256": digest, "vendor": feed.vendor, "feed": feed.feed,
-        "source_file": source_file, "loaded_at": loaded_at,
-    }  # fmt: skip
+        "payload_sha256": digest,
+        "vendor": feed.vendor,
+        "feed": feed.feed,
+        "source_file": source_file,
+        "loaded_at": loaded_at,
+    }
     try:
         parsed = feed.parse(payload)
     except UnparseablePayload as exc:
         failed = {"fetched_at": None, "status": "quarantined", "rows_loaded": 0}
         batch.payloads.append({**registry, **failed, "rows_quarantined": 0, "error": str(exc)})
-        batch.quarantine.append({
-            "quarantined_at": loaded_at, "vendor": feed.vendor, "feed": feed.feed,
-            "source_file": source_file, "payload_sha256": digest, "row_number": None,
-            "row_text": payload[:2000].decode("utf-8", errors="replace"), "reason": str(exc),
-        })  # fmt: skip
+        batch.quarantine.append(
+            {
+                "quarantined_at": loaded_at,
+                "vendor": feed.vendor,
+                "feed": feed.feed,
+                "source_file": source_file,
+                "payload_sha256": digest,
+                "row_number": None,
+                "row_text": payload[:2000].decode("utf-8", errors="replace"),
+                "reason": str(exc),
+            }
+        )
         report.payloads_quarantined += 1
         report.problems.append(f"{feed.vendor}: {source_file} quarantined whole: {exc}")
         return
 
     rows = parsed.rows.assign(
-        payload_sha256=digest, source_file=source_file,
-        fetched_at=parsed.fetched_at, loaded_at=loaded_at,
-    )  # fmt: skip
+        payload_sha256=digest,
+        source_file=source_file,
+        fetched_at=parsed.fetched_at,
+        loaded_at=loaded_at,
+    )
     batch.add_rows(feed.table, rows)
     for bad in parsed.rejected:
-        batch.quarantine.append({
-            "quarantined_at": loaded_at, "vendor": feed.vendor, "feed": feed.feed,
-            "source_file": source_file, "payload_sha256": digest, "row_number": bad.row_number,
-            "row_text": bad.row_text, "reason": bad.reason,
-        })  # fmt: skip
+        batch.quarantine.append(
+            {
+                "quarantined_at": loaded_at,
+                "vendor": feed.vendor,
+                "feed": feed.feed,
+                "source_file": source_file,
+                "payload_sha256": digest,
+                "row_number": bad.row_number,
+                "row_text": bad.row_text,
+                "reason": bad.reason,
+            }
+        )
     status = "partial" if parsed.rejected else "loaded"
-    batch.payloads.append({**registry, "fetched_at": parsed.fetched_at, "status": status,
-                           "rows_loaded": len(rows), "rows_quarantined": len(parsed.rejected),
-                           "error": None})  # fmt: skip
+    batch.payloads.append(
+        {
+            **registry,
+            "fetched_at": parsed.fetched_at,
+            "status": status,
+            "rows_loaded": len(rows),
+            "rows_quarantined": len(parsed.rejected),
+            "error": None,
+        }
+    )
     report.payloads_loaded += 1
     report.rows_loaded[feed.table] += len(rows)
     report.rows_quarantined[feed.table] += len(parsed.rejected)

@@ -73,20 +73,42 @@ def parse(payload: bytes) -> ParsedPayload:
                         )
                         rejected.append(RejectedRow(row_number, text, problem))
                         continue
-                    records.append((
-                        event.get("id"), event.get("sport_key"), event.get("sport_title"),
-                        commence, event.get("home_team"), event.get("away_team"),
-                        book.get("key"), book.get("title"), book_update,
-                        market.get("key"), market_update,
-                        outcome["name"], outcome["description"],
-                        float(outcome["price"]), float(outcome["point"]),
-                    ))  # fmt: skip
+                    records.append(
+                        (
+                            event.get("id"),
+                            event.get("sport_key"),
+                            event.get("sport_title"),
+                            commence,
+                            event.get("home_team"),
+                            event.get("away_team"),
+                            book.get("key"),
+                            book.get("title"),
+                            book_update,
+                            market.get("key"),
+                            market_update,
+                            outcome["name"],
+                            outcome["description"],
+                            float(outcome["price"]),
+                            float(outcome["point"]),
+                        )
+                    )
     columns = [
-        "event_id", "sport_key", "sport_title", "commence_time", "home_team", "away_team",
-        "bookmaker_key", "bookmaker_title", "bookmaker_last_update", "market_key",
-        "market_last_update", "outcome_name", "outcome_description", "outcome_price",
+        "event_id",
+        "sport_key",
+        "sport_title",
+        "commence_time",
+        "home_team",
+        "away_team",
+        "bookmaker_key",
+        "bookmaker_title",
+        "bookmaker_last_update",
+        "market_key",
+        "market_last_update",
+        "outcome_name",
+        "outcome_description",
+        "outcome_price",
         "outcome_point",
-    ]  # fmt: skip
+    ]
     rows = pd.DataFrame.from_records(records, columns=columns)
     rows["game_date"] = slate_date(rows["commence_time"])
     return ParsedPayload(fetched_at=fetched_at, rows=rows, rejected=rejected)
