@@ -1,0 +1,31 @@
+"""Predictors for player-prop markets: train, register, reload, score, and guard.
+
+dbt Python models stay thin — they read refs, call one function from here and return the frame —
+because dbt cannot unit-test Python models; this package is tested on its own with pytest.
+"""
+
+from propcast.models.calibration import Calibrator, fit_calibrator
+from propcast.models.config import TrainConfig
+from propcast.models.guard import FallbackPredictions, check_not_fallback
+from propcast.models.score import score_lines
+from propcast.models.train import (
+    REGISTRY_COLUMNS,
+    ModelLoadError,
+    TrainedModel,
+    model_from_registry_row,
+    train_prop_model,
+)
+
+__all__ = [
+    "REGISTRY_COLUMNS",
+    "Calibrator",
+    "FallbackPredictions",
+    "ModelLoadError",
+    "TrainConfig",
+    "TrainedModel",
+    "check_not_fallback",
+    "fit_calibrator",
+    "model_from_registry_row",
+    "score_lines",
+    "train_prop_model",
+]
