@@ -1,0 +1,105 @@
+{#-
+    Opening and closing line per (game, player, market, book): the book's first snapshot of the
+    player's market, and its last snapshot fetched before the game's start. When a snapshot
+    offers several lines, its main line is the most balanced one (over and under implied
+    probabilities closest), then the lower line.
+    The closing line is final once the game is (status final); before that it is only the
+    latest quote so far, and it is never an input to pricing the same game.
+-#}
+with
+
+quotes as (
+    select * from {{ ref('int_prop_odds_devigged') }}
+    where
+        game_id is not null
+        and player_id is not null
+        and is_two_sided
+        and fetched_at < game_start_utc
+),
+
+games as (
+    select * from {{ ref('stg_league__schedule') }}
+),
+
+snapshot_bounds as (
+    select
+        game_id,
+        player_id,
+        market,
+        book_id,
+        min(fetched_at) as opening_fetched_at,
+        max(fetched_at) as closing_fetched_at,
+        count(distinct fetched_at) as snapshot_count
+    from quotes
+    group by game_id, player_id, market, book_id
+),
+
+main_lines as (
+    select
+        *,
+        row_number() over (
+            partition by game_id, player_id, market, book_id, fetched_at
+            order by abs(over_implied_prob - under_implied_prob), line, vendor
+        ) as line_rank
+    from quotes
+),
+
+opening as (
+    select main_lines.*
+    from main_lines
+    inner join snapshot_bounds
+        on
+            main_lines.game_id = snapshot_bounds.game_id
+            and main_lines.player_id = snapshot_bounds.player_id
+            and main_lines.market = snapshot_bounds.market
+            and main_lines.book_id = snapshot_bounds.book_id
+            and main_lines.fetched_at = snapshot_bounds.opening_fetched_at
+    where main_lines.line_rank = 1
+),
+
+closing as (
+    select main_lines.*
+    from main_lines
+    inner join snapshot_bounds
+        on
+            main_lines.game_id = snapshot_bounds.game_id
+            and main_lines.player_id = snapshot_bounds.player_id
+            and main_lines.market = snapshot_bounds.market
+            and main_lines.book_id = snapshot_bounds.book_id
+            and main_lines.fetched_at = snapshot_bounds.closing_fetched_at
+    where main_lines.line_rank = 1
+)
+
+select
+    snapshot_bounds.game_id,
+    snapshot_bounds.player_id,
+    snapshot_bounds.market,
+    snapshot_bounds.book_id,
+    snapshot_bounds.snapshot_count,
+    snapshot_bounds.opening_fetched_at,
+    opening.line as opening_line,
+    opening.over_price_american as opening_over_price_american,
+    opening.under_price_american as opening_under_price_american,
+    opening.fair_prob_over as opening_fair_prob_over,
+    snapshot_bounds.closing_fetched_at,
+    closing.line as closing_line,
+    closing.over_price_american as closing_over_price_american,
+    closing.under_price_american as closing_under_price_american,
+    closing.fair_prob_over as closing_fair_prob_over,
+    closing.line - opening.line as line_movement,
+    coalesce(games.status = 'final', false) as is_closing_final
+from snapshot_bounds
+left join games
+    on snapshot_bounds.game_id = games.game_id
+inner join opening
+    on
+        snapshot_bounds.game_id = opening.game_id
+        and snapshot_bounds.player_id = opening.player_id
+        and snapshot_bounds.market = opening.market
+        and snapshot_bounds.book_id = opening.book_id
+inner join closing
+    on
+        snapshot_bounds.game_id = closing.game_id
+        and snapshot_bounds.player_id = closing.player_id
+        and snapshot_bounds.market = closing.market
+        and snapshot_bounds.book_id = closing.book_id

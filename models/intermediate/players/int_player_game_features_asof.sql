@@ -1,0 +1,104 @@
+{#-
+    As-of player form for every row of the player x game spine: rolling means over the
+    player's last 5 and 10 games, games played, days of rest and back-to-back — computed only
+    from games strictly before the game's date. `features_through_date` is the latest
+    game_date that fed the row (null for a player's first game).
+-#}
+with
+
+spine as (
+    select * from {{ ref('int_player_game_spine') }}
+),
+
+boxscores as (
+    select * from {{ ref('stg_league__boxscores') }}
+),
+
+{#- Form through each played game, that game included. -#}
+played_through as (
+    select
+        player_id,
+        game_date as through_date,
+        count(*) over all_before as games_played,
+        avg(points) over last_5 as points_avg_5,
+        avg(points) over last_10 as points_avg_10,
+        avg(rebounds) over last_5 as rebounds_avg_5,
+        avg(rebounds) over last_10 as rebounds_avg_10,
+        avg(assists) over last_5 as assists_avg_5,
+        avg(assists) over last_10 as assists_avg_10,
+        avg(minutes) over last_5 as minutes_avg_5,
+        avg(minutes) over last_10 as minutes_avg_10
+    from boxscores
+    window
+        last_5 as (partition by player_id order by game_date rows between 4 preceding and current row),
+        last_10 as (partition by player_id order by game_date rows between 9 preceding and current row),
+        all_before as (partition by player_id order by game_date rows unbounded preceding)
+),
+
+{#- Spine rows (kind 0) and played games (kind 1) on one timeline; on a tie of dates the spine
+    row sorts first, so the rows before it are games of strictly earlier dates. -#}
+timeline as (
+    select
+        player_id,
+        game_id,
+        game_date,
+        0 as row_kind,
+        cast(null as date) as through_date
+    from spine
+    union all
+    select
+        player_id,
+        cast(null as {{ dbt.type_string() }}) as game_id,
+        through_date as game_date,
+        1 as row_kind,
+        through_date
+    from played_through
+),
+
+as_of as (
+    select
+        player_id,
+        game_id,
+        row_kind,
+        max(through_date) over (
+            partition by player_id
+            order by game_date, row_kind
+            rows between unbounded preceding and 1 preceding
+        ) as features_through_date
+    from timeline
+)
+
+select
+    spine.player_id,
+    spine.game_id,
+    spine.league,
+    spine.game_date,
+    spine.team_id,
+    spine.opponent_team_id,
+    spine.is_home,
+    spine.game_status,
+    spine.has_boxscore,
+    as_of.features_through_date,
+    coalesce(played_through.games_played, 0) as games_played,
+    {{ dbt.datediff('as_of.features_through_date', 'spine.game_date', 'day') }} as days_rest,
+    coalesce(
+        {{ dbt.datediff('as_of.features_through_date', 'spine.game_date', 'day') }} = 1, false
+    ) as is_back_to_back,
+    played_through.points_avg_5,
+    played_through.points_avg_10,
+    played_through.rebounds_avg_5,
+    played_through.rebounds_avg_10,
+    played_through.assists_avg_5,
+    played_through.assists_avg_10,
+    played_through.minutes_avg_5,
+    played_through.minutes_avg_10
+from spine
+inner join as_of
+    on
+        spine.player_id = as_of.player_id
+        and spine.game_id = as_of.game_id
+        and as_of.row_kind = 0
+left join played_through
+    on
+        as_of.player_id = played_through.player_id
+        and as_of.features_through_date = played_through.through_date

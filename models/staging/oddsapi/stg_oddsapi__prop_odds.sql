@@ -1,0 +1,106 @@
+with
+
+source as (
+    select * from {{ source('oddsapi', 'prop_odds') }}
+),
+
+team_aliases as (
+    select * from {{ ref('team_aliases') }}
+),
+
+renamed as (
+    select
+        -- ids
+        'oddsapi' as vendor,
+        event_id as vendor_event_id,
+        lower(trim(bookmaker_key)) as book_id,
+        lower(trim(market_key)) as market,
+        case lower(trim(outcome_name))
+            when 'over' then 'over'
+            when 'under' then 'under'
+        end as side,
+        payload_sha256,
+        source_file,
+
+        -- strings
+        case sport_key
+            when 'basketball_nba' then 'NBA'
+            when 'icehockey_nhl' then 'NHL'
+        end as league,
+        trim(outcome_description) as vendor_player_name,
+        {{ normalize_person_name('outcome_description') }} as player_name_key,
+        bookmaker_title as book_title,
+        home_team as vendor_home_team,
+        away_team as vendor_away_team,
+
+        -- numerics
+        cast(outcome_point as {{ type_double() }}) as line,
+        cast(outcome_price as {{ type_double() }}) as price_american,
+        {{ american_to_decimal('outcome_price') }} as price_decimal,
+        {{ american_to_implied_prob('outcome_price') }} as implied_prob,
+
+        -- dates and timestamps (naive UTC)
+        coalesce(game_date, {{ utc_to_slate_date('commence_time') }}) as game_date,
+        commence_time,
+        bookmaker_last_update as book_updated_at,
+        market_last_update as market_updated_at,
+        fetched_at,
+        loaded_at
+    from source
+),
+
+with_teams as (
+    select
+        renamed.*,
+        home_alias.team_id as home_team_id,
+        away_alias.team_id as away_team_id
+    from renamed
+    left join team_aliases as home_alias
+        on
+            renamed.league = home_alias.league
+            and lower(trim(renamed.vendor_home_team)) = home_alias.alias
+    left join team_aliases as away_alias
+        on
+            renamed.league = away_alias.league
+            and lower(trim(renamed.vendor_away_team)) = away_alias.alias
+),
+
+versioned as (
+    select
+        *,
+        row_number() over (
+            partition by
+                vendor_event_id, book_id, market, vendor_player_name, side, line, fetched_at
+            order by loaded_at desc, payload_sha256 desc
+        ) as version_rank
+    from with_teams
+)
+
+select
+    vendor,
+    vendor_event_id,
+    book_id,
+    market,
+    side,
+    league,
+    vendor_player_name,
+    player_name_key,
+    home_team_id,
+    away_team_id,
+    vendor_home_team,
+    vendor_away_team,
+    book_title,
+    line,
+    price_american,
+    price_decimal,
+    implied_prob,
+    game_date,
+    commence_time,
+    book_updated_at,
+    market_updated_at,
+    fetched_at,
+    loaded_at,
+    payload_sha256,
+    source_file
+from versioned
+where version_rank = 1
