@@ -71,7 +71,7 @@ boards as (
             snapshot_times.game_id = book_snapshots.game_id
             and snapshot_times.player_id = book_snapshots.player_id
             and snapshot_times.market = book_snapshots.market
-            and book_snapshots.fetched_at <= snapshot_times.as_of
+            and snapshot_times.as_of >= book_snapshots.fetched_at
     group by
         snapshot_times.game_id,
         snapshot_times.player_id,
@@ -99,7 +99,7 @@ ranked as (
         *,
         row_number() over (
             partition by game_id, player_id, market, line, side, as_of
-            order by price_decimal desc, fetched_at desc, book_id, vendor
+            order by price_decimal desc, fetched_at desc, book_id asc, vendor asc
         ) as price_rank,
         count(distinct book_id) over (
             partition by game_id, player_id, market, line, side, as_of

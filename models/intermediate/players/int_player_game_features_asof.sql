@@ -14,7 +14,7 @@ boxscores as (
     select * from {{ ref('stg_league__boxscores') }}
 ),
 
-{#- Form through each played game, that game included. -#}
+-- Form through each played game, that game included.
 played_through as (
     select
         player_id,
@@ -30,13 +30,22 @@ played_through as (
         avg(minutes) over last_10 as minutes_avg_10
     from boxscores
     window
-        last_5 as (partition by player_id order by game_date rows between 4 preceding and current row),
-        last_10 as (partition by player_id order by game_date rows between 9 preceding and current row),
-        all_before as (partition by player_id order by game_date rows unbounded preceding)
+        last_5 as (
+            partition by player_id order by game_date
+            rows between 4 preceding and current row
+        ),
+        last_10 as (
+            partition by player_id order by game_date
+            rows between 9 preceding and current row
+        ),
+        all_before as (
+            partition by player_id order by game_date
+            rows unbounded preceding
+        )
 ),
 
-{#- Spine rows (kind 0) and played games (kind 1) on one timeline; on a tie of dates the spine
-    row sorts first, so the rows before it are games of strictly earlier dates. -#}
+-- Spine rows (kind 0) and played games (kind 1) on one timeline; on a tie of dates the spine
+-- row sorts first, so the rows before it are games of strictly earlier dates.
 timeline as (
     select
         player_id,

@@ -31,7 +31,7 @@ played as (
             and boxscores.team_id = team_games.team_id
 ),
 
-{#- Each boxscore row holds the player's team until his next boxscore. -#}
+-- Each boxscore row holds the player's team until his next boxscore.
 team_stints as (
     select
         player_id,
@@ -56,7 +56,7 @@ upcoming as (
     inner join team_stints
         on
             team_games.team_id = team_stints.team_id
-            and team_stints.game_date < team_games.game_date
+            and team_games.game_date > team_stints.game_date
             and (
                 team_stints.next_game_date is null
                 or team_stints.next_game_date >= team_games.game_date

@@ -20,13 +20,22 @@ finals_through as (
     from team_games
     where status = 'final'
     window
-        last_5 as (partition by team_id order by game_date rows between 4 preceding and current row),
-        last_10 as (partition by team_id order by game_date rows between 9 preceding and current row),
-        all_before as (partition by team_id order by game_date rows unbounded preceding)
+        last_5 as (
+            partition by team_id order by game_date
+            rows between 4 preceding and current row
+        ),
+        last_10 as (
+            partition by team_id order by game_date
+            rows between 9 preceding and current row
+        ),
+        all_before as (
+            partition by team_id order by game_date
+            rows unbounded preceding
+        )
 ),
 
-{#- Timeline of games (kind 0) and finished games (kind 1); on a tie of dates the game sorts
-    first, so "rows before it" are strictly earlier dates. -#}
+-- Timeline of games (kind 0) and finished games (kind 1); on a tie of dates the game sorts
+-- first, so "rows before it" are strictly earlier dates.
 timeline as (
     select
         team_id,
