@@ -1,0 +1,64 @@
+"""The demo world: a deterministic simulated NBA whose vendor feeds look like the real ones.
+
+    from propcast.world import generate
+    summary = generate(home.world, seed=7, start=date(2026, 10, 21), days=165)
+
+No real feed is reachable offline, so the demo, the tests and the benchmarks run the warehouse
+on this world. It writes what the vendors would have published (`feeds/`) and, apart, the
+ground truth nothing downstream may read (`truth/prop_truth.csv`, `truth/world.json`).
+
+The model
+---------
+League (`leagues.py`): the 30 NBA teams; the league feed writes ESPN-style codes (GS, NY, SA,
+NO, UTAH, WSH), the odds vendor full names ("Los Angeles Clippers"). Everything league-specific
+is data in a `LeagueSpec`, so the NHL can be added as another spec.
+
+Players (`roster.py`, `names.py`): 13 per team in depth slots (starters: two guards, a wing,
+two bigs). Each has a latent quality (better slots draw higher), a minutes weight and
+per-minute rates of points, rebounds and assists from his archetype (bigs rebound, guards
+assist) lifted by quality. Rosters are scaled so a team at full strength produces the league's
+average totals (113 points, 44 rebounds, 26 assists) times its own offensive style.
+
+Every day (`season.py`):
+* form: each player's log form per stat is an AR(1) (daily phi 0.97, stationary sd 0.10); his
+  minutes role another (phi 0.985, sd 0.08);
+* availability: injuries strike 2 % of players per game played and last a log-normal number of
+  days (median 7, at most 60; at most 4 out per team); stars sit 15 % of the second nights of
+  back-to-backs; returning players play on a minutes ramp (80 %, then 90 %). Absent players are
+  not in the boxscore and get no props;
+* expected minutes: the active players' weights (* role, * ramp, starters * 0.93 on a back-to-
+  back) are scaled to the team's 240 player-minutes, at most 42 each; the top five start;
+* true mean of each stat = expected minutes * rate * form * game pace (mean of both teams') *
+  opponent's defence * home edge (±1.2 % points) * back-to-back fatigue;
+* distributions: points ~ negative binomial with Var = 2.2 * mean; rebounds and assists ~
+  Poisson. Stats are drawn as quantiles of exactly these distributions through a Gaussian
+  copula with the player's minutes shock (corr 0.6 / 0.5 / 0.45), so minutes and production
+  move together while each prop's distribution stays exact: `true_p_over` is P(X > line) under
+  the very distribution the outcome came from, hence calibrated;
+* minutes played = expected + (2 + 0.12 * expected) * minutes shock, rescaled to 240 (265, 290
+  with overtime) and rounded; rotation players (10+ expected minutes) always play, the deep
+  bench sometimes;
+* team score = sum of its players' points. A tie goes to overtime (Poisson 11 points per team
+  per period) credited to players no book could offer (expected under 18 minutes), so offered
+  props keep their exact distribution.
+
+Schedule (`schedule.py`): built night by night — about 7.5 games a night (3.5 per team a week),
+weekday-shaped slates, back-to-backs but never three nights running, home/away balanced,
+tip-offs 19:00-22:30 ET by the home team's time zone, weekend matinees at 13:00/15:30, no games
+on Thanksgiving, Christmas Eve and the All-Star break, five on Christmas Day; ~0.5 % postponed
+(announced on the day; props already posted are pulled, so they may need voiding).
+
+The market (`market.py` documents the error model): 3 snapshots a day (10:00, 14:00, 18:00
+ET), an event only while it has not started; books' means are the truth times exp(market_noise
+* (lag on form and minutes + shared error + book error)), with the errors shrinking toward the
+close; line = half point nearest the book's median; price = the book's P(over) with a 4-6 %
+multiplicative margin, rounded to 5 in the book's favour.
+
+Determinism: every random draw comes from `numpy.random.default_rng` seeded by (seed, purpose,
+day); no clock, no set or dict ordering leaks into the output.
+"""
+
+from propcast.world.generate import WorldSummary, generate
+from propcast.world.leagues import NBA, LeagueSpec
+
+__all__ = ["NBA", "LeagueSpec", "WorldSummary", "generate"]

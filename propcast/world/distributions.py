@@ -1,0 +1,45 @@
+"""The stats' distributions, shared by the draw, the books' pricing and the ground truth.
+
+Drawing, pricing and the truth all go through these functions, so `true_p_over` is exactly the
+probability of the distribution the outcome was drawn from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as sps
+
+from propcast.world.leagues import StatSpec
+
+_MIN_MEAN = 1e-6
+
+
+def _frozen(stat: StatSpec, mean: np.ndarray):
+    mean = np.maximum(np.asarray(mean, dtype=float), _MIN_MEAN)
+    if stat.family == "poisson":
+        return sps.poisson(mean)
+    # NB1: Var = ratio * mean ⇔ size = mean / (ratio - 1), success probability = 1 / ratio.
+    ratio = stat.variance_ratio
+    return sps.nbinom(mean / (ratio - 1.0), np.full_like(mean, 1.0 / ratio))
+
+
+def p_over(stat: StatSpec, mean: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """P(X > line) for half-point lines (X is a count, so the line's floor decides)."""
+    return _frozen(stat, mean).sf(np.floor(line))
+
+
+def quantile(stat: StatSpec, mean: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Inverse CDF: the count whose CDF first reaches `q` (used to draw through a copula)."""
+    q = np.clip(q, 1e-12, 1.0 - 1e-12)
+    return _frozen(stat, mean).ppf(q).astype(np.int64)
+
+
+def median_line(stat: StatSpec, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The half-point line nearest a coin flip, and P(over) at it, for each mean."""
+    mean = np.asarray(mean, dtype=float)
+    median = quantile(stat, mean, np.full_like(mean, 0.5)).astype(float)
+    low = np.maximum(median - 0.5, 0.5)
+    high = median + 0.5
+    p_low, p_high = p_over(stat, mean, low), p_over(stat, mean, high)
+    take_low = np.abs(p_low - 0.5) <= np.abs(p_high - 0.5)
+    return np.where(take_low, low, high), np.where(take_low, p_low, p_high)
