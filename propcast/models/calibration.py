@@ -22,6 +22,8 @@ from sklearn.linear_model import LogisticRegression
 
 from propcast.models.config import CalibrationMethod
 
+#: The lowest and highest isotonic blocks hold at least this share of the calibration rows.
+END_BLOCK_SHARE = 0.05
 #: Raw probabilities are clipped this far from 0 and 1 before taking the logit (Platt).
 LOGIT_EPS = 1e-6
 
@@ -30,7 +32,7 @@ LOGIT_EPS = 1e-6
 class Calibrator:
     """A fitted monotone map from raw booster probability to calibrated probability.
 
-    isotonic: piecewise-linear through (`x`, `y`), constant beyond the ends.
+    isotonic: piecewise-linear through the block centres (`x`, `y`), constant beyond the ends.
     platt: `expit(coef * logit(p) + intercept)`; `coef` is never negative (see `fit_calibrator`).
     """
 
@@ -104,6 +106,30 @@ def _quantile_bins(
     return bx, by, bw
 
 
+def _centred_isotonic(p: np.ndarray, y: np.ndarray, bin_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Isotonic fit reduced to one point per pooled block (centred isotonic regression).
+
+    Plain isotonic output is a staircase: flat steps tie many different raw scores (a plateau
+    near 0.5 can even look like a fallback) and the end steps are biased outwards, because the
+    lowest step is the minimum of many prefix means. Placing each block at its centre
+    (weighted mean raw p, block rate) and interpolating keeps the map monotone but strictly
+    increasing, and pooling the end blocks to at least END_BLOCK_SHARE of the rows tames the
+    end bias.
+    """
+    bx, by, bw = _quantile_bins(p, y, bin_rows)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0, increasing=True)
+    fitted = iso.fit(bx, by, sample_weight=bw).predict(bx)
+    blocks = np.split(np.arange(bx.size), np.flatnonzero(np.diff(fitted) != 0) + 1)
+    need = END_BLOCK_SHARE * bw.sum()
+    while len(blocks) > 1 and bw[blocks[0]].sum() < need:
+        blocks[:2] = [np.concatenate(blocks[:2])]
+    while len(blocks) > 1 and bw[blocks[-1]].sum() < need:
+        blocks[-2:] = [np.concatenate(blocks[-2:])]
+    xs = np.array([np.average(bx[b], weights=bw[b]) for b in blocks])
+    ys = np.array([np.average(by[b], weights=bw[b]) for b in blocks])
+    return xs, np.clip(ys, 0.0, 1.0)
+
+
 def fit_calibrator(
     method: CalibrationMethod,
     raw_prob: np.ndarray,
@@ -113,10 +139,11 @@ def fit_calibrator(
 ) -> Calibrator:
     """Fit `method` on (raw probability, outcome) pairs from the calibration slice.
 
-    Isotonic regression is fitted on quantile bins of `bin_rows` rows (weighted by size), not on
-    single rows: plain isotonic on a few thousand rows makes end blocks of a handful of rows
-    that are all Over or all Under, i.e. probabilities of exactly 0 or 1 that cost dearly out of
-    sample. `bin_rows=1` gives plain isotonic.
+    Isotonic regression (scikit-learn's PAV) is fitted on quantile bins of `bin_rows` rows
+    (weighted by size), not on single rows: plain isotonic on a few thousand rows makes end
+    blocks of a handful of rows that are all Over or all Under, i.e. probabilities of exactly 0
+    or 1 that cost dearly out of sample. The blocks are then centred (see `_centred_isotonic`);
+    the JSON keeps sklearn's attribute names `X_thresholds_`/`y_thresholds_` for the points.
 
     Platt's slope is constrained to be non-negative: a negative slope means the booster ranks
     later dates backwards, and then (as isotonic would) the honest calibrated answer is the base
@@ -127,13 +154,11 @@ def fit_calibrator(
     if p.shape != y.shape or p.size == 0:
         raise ValueError(f"calibration needs matching, non-empty arrays (got {p.size}, {y.size})")
     if method == "isotonic":
-        bx, by, bw = _quantile_bins(p, y, bin_rows)
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0, increasing=True)
-        iso.fit(bx, by, sample_weight=bw)
+        xs, ys = _centred_isotonic(p, y, bin_rows)
         return Calibrator(
             "isotonic",
-            x=tuple(float(v) for v in iso.X_thresholds_),
-            y=tuple(float(v) for v in iso.y_thresholds_),
+            x=tuple(float(v) for v in xs),
+            y=tuple(float(v) for v in ys),
             fitted_rows=int(p.size),
         )
     if method == "platt":
