@@ -18,9 +18,9 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     """Raise a ValueError naming every missing column (not just the first)."""
     missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
     if missing:
-        raise ValueError(
-            f"{what}: missing column(s) {missing}; frame has {sorted(map(str, frame.columns))}"
-        )
+        have = sorted(map(str, frame.columns))
+        shown = ", ".join(have[:30]) + (f", … ({len(have)} columns)" if len(have) > 30 else "")
+        raise ValueError(f"{what}: missing column(s) {missing}; frame has {shown}")
 
 
 def game_days(values: pd.Series, what: str = "game_date") -> np.ndarray:

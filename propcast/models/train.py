@@ -16,6 +16,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -33,7 +34,6 @@ from propcast.models.config import MARKET_PROB_COLUMN, STAT_COLUMN, TrainConfig,
 from propcast.models.frames import (
     day,
     feature_matrix,
-    format_days,
     game_days,
     require_columns,
     to_date,
@@ -183,8 +183,8 @@ def labelled_rows(rows: pd.DataFrame, cfg: TrainConfig) -> tuple[pd.DataFrame, d
     keep = in_family & in_window & known & ~push
     counts = {
         "input_rows": len(rows),
-        "other_market_rows": int((~in_family).sum()),
-        "after_train_end_rows": int((in_family & ~in_window).sum()),
+        "after_train_end_rows": int((~in_window).sum()),
+        "other_market_rows": int((in_window & ~in_family).sum()),
         "unlabelled_rows": int((in_family & in_window & ~known).sum()),
         "push_rows": int((in_family & in_window & push).sum()),
         "labelled_rows": int(keep.sum()),
@@ -197,13 +197,19 @@ def labelled_rows(rows: pd.DataFrame, cfg: TrainConfig) -> tuple[pd.DataFrame, d
             f"{cfg.market_family}: negative stat_value with mean_objective='poisson'; "
             "use mean_objective='regression'"
         )
-    # A SQL table has no row order: sort on the business key so the same rows always train the
-    # same boosters, whatever order the warehouse returned them in.
-    key = ["_day", *[c for c in ("game_id", "player_id", "market", "line") if c in out.columns]]
-    tie = out[key].reset_index(drop=True)
-    tie = tie.astype({c: "string" for c in key if c not in ("_day", "line")})
-    order = tie.sort_values(key, kind="stable").index.to_numpy()
+    # A SQL table has no row order: sort on the business key (then the values, for exact
+    # duplicates) so the same rows always train the same boosters, whatever order the warehouse
+    # returned them in.
+    ids = [c for c in ("game_id", "player_id", "market") if c in out.columns]
+    values = list(dict.fromkeys(["line", MARKET_PROB_COLUMN, STAT_COLUMN, *cfg.feature_columns]))
+    tie = out[["_day", *ids]].reset_index(drop=True).astype({c: "string" for c in ids})
+    tie[values] = feature_matrix(out, values, "train_prop_model")
+    order = tie.sort_values(["_day", *ids, *values], kind="stable").index.to_numpy()
     return out.iloc[order], counts
+
+
+def _span(days: np.ndarray) -> str:
+    return f"{to_date(days[0])}..{to_date(days[-1])} ({len(days)} dates)"
 
 
 def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, int]) -> _Split:
@@ -213,9 +219,9 @@ def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, in
     context = (
         f"{cfg.market_family} up to train_end {cfg.train_end}: {len(labelled)} labelled rows on "
         f"{len(days)} distinct game dates (input {counts['input_rows']} rows; dropped "
-        f"{counts['other_market_rows']} other-market, {counts['after_train_end_rows']} after "
-        f"train_end, {counts['unlabelled_rows']} without stat_value/line, "
-        f"{counts['push_rows']} pushes)"
+        f"{counts['after_train_end_rows']} after train_end, {counts['other_market_rows']} of "
+        f"markets other than {list(cfg.family_markets)}, {counts['unlabelled_rows']} without "
+        f"stat_value/line, {counts['push_rows']} pushes)"
     )
     if len(days) < need_days:
         raise ValueError(
@@ -249,9 +255,8 @@ def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, in
         raise ValueError(
             f"not enough data to train {context}: "
             + "; ".join(problems)
-            + f" (training dates {format_days(split.train_days, 2)}…, calibration "
-            f"{format_days(cal_days[:1])}..{format_days(cal_days[-1:])}, validation "
-            f"{format_days(val_days[:1])}..{format_days(val_days[-1:])})"
+            + f" (training {_span(train_days)}, calibration {_span(cal_days)}, "
+            f"validation {_span(val_days)})"
         )
     return split
 
@@ -333,7 +338,7 @@ def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
 
     params_json = _canonical_json(cfg.to_params())
     content = _version_hash(params_json, over_string, mean_string, calibrator.to_json())
-    model = TrainedModel(
+    unscored = TrainedModel(
         config=cfg,
         booster_over_string=over_string,
         booster_mean_string=mean_string,
@@ -347,9 +352,10 @@ def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
         booster_over=booster_over,
         booster_mean=booster_mean,
     )
-    prob, mean = model.predict(split.validation)
+    # Validation goes through the same predict path as scoring.
+    prob, mean = unscored.predict(split.validation)
     metrics = _validation_metrics(
-        prob, model.predict_raw_over(split.validation), mean, split.validation
+        prob, unscored.predict_raw_over(split.validation), mean, split.validation
     )
     metrics.update(
         {
@@ -358,11 +364,13 @@ def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
             "calibration_end": to_date(split.calibration_days[-1]).isoformat(),
             "train_dates": len(split.train_days),
             "train_over_rate": float(y_train.mean()),
-            **{f"rows_{k}": v for k, v in counts.items()},
+            # Counts inside the window only: metrics must not depend on later rows.
+            **{f"rows_{k}": counts[k] for k in ("other_market_rows", "unlabelled_rows")},
+            "rows_push_rows": counts["push_rows"],
+            "rows_labelled": counts["labelled_rows"],
         }
     )
-    model.metrics.update(metrics)
-    return model
+    return dataclasses.replace(unscored, metrics=metrics)
 
 
 def _parse_json(row: Mapping[str, Any], key: str) -> Any:

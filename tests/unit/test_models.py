@@ -323,8 +323,12 @@ def test_registry_row_has_plain_types_and_round_trips_exactly(
     assert loaded.registry_row(row["created_for_run_date"]) == row
 
 
-def test_registry_row_survives_a_duckdb_table(model: TrainedModel, world: pd.DataFrame) -> None:
+@pytest.mark.parametrize("which", ["model", "platt_model"])
+def test_registry_row_survives_a_duckdb_table(
+    which: str, request: pytest.FixtureRequest, world: pd.DataFrame
+) -> None:
     """The production path: dbt writes the row, a later run reads it back with `.df()`."""
+    model: TrainedModel = request.getfixturevalue(which)
     con = duckdb.connect()
     registry = pd.DataFrame([model.registry_row(TRAIN_END + timedelta(days=1))])
     con.register("registry_frame", registry)
