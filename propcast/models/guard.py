@@ -133,6 +133,8 @@ def check_not_fallback(
             market_note = (
                 f"market {market_prob_column} is not flat: std {mstats.std:.4f}, "
                 f"{mstats.share_near_half:.0%} within {HALF_BAND} of 0.5"
+                if m.size
+                else f"market {market_prob_column} has no values to excuse it"
             )
         detail = (
             f"std {stats.std:.5f} < {MIN_STD}"
