@@ -17,6 +17,7 @@ from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.runs import RunRecorder, load_run_registry
 from propcast.settings import Home
+from propcast.warehouse import connect
 
 ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
 PHASE_TAGS = {
@@ -50,7 +51,7 @@ def registered_models(home: Home, before: date) -> int:
     """Registered models whose training window ends before the date (0 if none or no table)."""
     if not home.warehouse.exists():
         return 0
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         try:
             return con.execute(
                 "select count(*) from main.ml_model_registry where train_end < ?", [before]
@@ -138,7 +139,7 @@ def run_day(
         }
         vendor_down = [v for v, s in vendors.items() if s != "ok"]
         recorder.phase_done("ingest", "degraded" if vendor_down else "ok")
-        with duckdb.connect(str(home.warehouse)) as con:
+        with connect(home) as con:
             load_run_registry(home, con)
 
         trained = None

@@ -14,6 +14,7 @@ import duckdb
 
 from propcast.dbt_runner import Dbt
 from propcast.settings import Home
+from propcast.warehouse import connect
 
 VERDICT_ORDER = {"pass": 0, "warn": 1, "error": 2, "runtime error": 3}
 
@@ -41,7 +42,7 @@ def check(home: Home, dbt: Dbt | None = None) -> list[SourceFreshness]:
         raise RuntimeError(f"dbt source freshness produced no results: {result.error}")
     manifest = dbt.manifest()
     checks: list[SourceFreshness] = []
-    con = duckdb.connect(str(home.warehouse), read_only=True)
+    con = connect(home)
     try:
         for entry in json.loads(sources_json.read_text())["results"]:
             node = manifest.sources[entry["unique_id"]]

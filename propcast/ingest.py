@@ -24,6 +24,7 @@ from propcast.settings import Home
 from propcast.timeutil import utc_now
 from propcast.vendors import csvfeed, decimalfeed, league, oddsapi
 from propcast.vendors.base import ParsedPayload, UnparseablePayload
+from propcast.warehouse import connect
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def ingest(
     report.ignored_files = [str(p.relative_to(home.inbox)) for p in ignored]
     stamp = loaded_at or utc_now()
 
-    con = duckdb.connect(str(home.warehouse))
+    con = connect(home)
     try:
         ensure_raw_schema(con)
         known = {

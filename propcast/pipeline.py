@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import duckdb
-
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.settings import Home
+from propcast.warehouse import connect
 
 
 @dataclass
@@ -57,7 +56,7 @@ def table_rows(home: Home) -> dict[str, int]:
     """Row counts of the raw tables and the dbt relations (views included)."""
     if not home.warehouse.exists():
         return {}
-    con = duckdb.connect(str(home.warehouse), read_only=True)
+    con = connect(home)
     try:
         names = con.execute(
             "select table_schema, table_name from information_schema.tables "

@@ -8,12 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
 from propcast.locking import writer_lock
 from propcast.settings import PROJECT_DIR, Home
+from propcast.warehouse import connect
 
 from .conftest import BuiltWorld
 
@@ -21,7 +21,7 @@ runner = CliRunner()
 
 
 def rows(home: Home, sql: str) -> list[tuple]:
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         return con.execute(sql).fetchall()
 
 

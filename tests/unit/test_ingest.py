@@ -6,10 +6,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from propcast.ingest import ingest
 from propcast.settings import Home
+from propcast.warehouse import connect
 
 
 def _outcome(name: str, player: str, price: float, point: float = 24.5) -> dict:
@@ -54,7 +53,7 @@ def write(home: Home, relative: str, content: str | bytes) -> Path:
 
 
 def count(home: Home, table: str) -> int:
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         return con.execute(f"select count(*) from raw.{table}").fetchone()[0]
 
 
@@ -68,7 +67,7 @@ def test_rerun_adds_nothing_and_game_date_is_eastern(home: Home) -> None:
     assert second.payloads_loaded == 0 and second.files_skipped == 1
     assert count(home, "raw_oddsapi__prop_odds") == 2
     assert count(home, "raw_odds_payloads") == 1
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         # 00:30 UTC on the 21st is 19:30 on the 20th in New York: the slate of the 20th.
         (game_date,) = con.execute(
             "select distinct game_date from raw.raw_oddsapi__prop_odds"
@@ -92,7 +91,7 @@ def test_unparseable_file_is_quarantined_and_the_run_goes_on(home: Home) -> None
     report = ingest(home)
     assert report.payloads_quarantined == 1 and report.payloads_loaded == 1
     assert count(home, "raw_oddsapi__prop_odds") == 1
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         reason, row_number = con.execute(
             "select reason, row_number from raw.raw_quarantine"
         ).fetchone()
@@ -116,7 +115,7 @@ def test_bad_rows_are_quarantined_while_good_rows_load(home: Home) -> None:
     report = ingest(home)
     assert report.rows_loaded["raw_oddsapi__prop_odds"] == 1
     assert report.rows_quarantined["raw_oddsapi__prop_odds"] == 3
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         reasons = [r for (r,) in con.execute("select reason from raw.raw_quarantine").fetchall()]
         status = con.execute("select status from raw.raw_odds_payloads").fetchone()[0]
     assert any("American odds" in r for r in reasons)
@@ -138,7 +137,7 @@ def test_league_csvs_load_with_types(home: Home) -> None:
     assert report.rows_loaded["raw_schedule"] == 1  # the final without a home score is quarantined
     assert report.rows_loaded["raw_boxscores"] == 1  # 81 minutes is impossible
     assert sum(report.rows_quarantined.values()) == 2
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with connect(home) as con:
         row = con.execute(
             "select points, minutes, starter, game_date, fetched_at from raw.raw_boxscores"
         ).fetchone()
