@@ -14,24 +14,29 @@ from propcast.world.leagues import StatSpec
 _MIN_MEAN = 1e-6
 
 
-def _frozen(stat: StatSpec, mean: np.ndarray):
+def _args(stat: StatSpec, mean: np.ndarray) -> tuple[np.ndarray, ...]:
     mean = np.maximum(np.asarray(mean, dtype=float), _MIN_MEAN)
     if stat.family == "poisson":
-        return sps.poisson(mean)
-    # NB1: Var = ratio * mean ⇔ size = mean / (ratio - 1), success probability = 1 / ratio.
+        return (mean,)
+    # NB1: Var = ratio * mean <=> size = mean / (ratio - 1), success probability = 1 / ratio.
     ratio = stat.variance_ratio
-    return sps.nbinom(mean / (ratio - 1.0), np.full_like(mean, 1.0 / ratio))
+    return mean / (ratio - 1.0), np.full_like(mean, 1.0 / ratio)
+
+
+def _family(stat: StatSpec):
+    # The generic distribution, not a frozen one: freezing rebuilds scipy's docstrings per call.
+    return sps.poisson if stat.family == "poisson" else sps.nbinom
 
 
 def p_over(stat: StatSpec, mean: np.ndarray, line: np.ndarray) -> np.ndarray:
     """P(X > line) for half-point lines (X is a count, so the line's floor decides)."""
-    return _frozen(stat, mean).sf(np.floor(line))
+    return _family(stat).sf(np.floor(line), *_args(stat, mean))
 
 
 def quantile(stat: StatSpec, mean: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Inverse CDF: the count whose CDF first reaches `q` (used to draw through a copula)."""
     q = np.clip(q, 1e-12, 1.0 - 1e-12)
-    return _frozen(stat, mean).ppf(q).astype(np.int64)
+    return _family(stat).ppf(q, *_args(stat, mean)).astype(np.int64)
 
 
 def median_line(stat: StatSpec, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

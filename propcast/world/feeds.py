@@ -163,9 +163,12 @@ class FeedWriter:
         if len(q) == 0:
             return
         # One row per distinct offered line, whichever books and snapshots offered it.
+        # One integer key per (row, stat, line) sorts like the tuple (lines stay under 5000).
+        n_stats = len(self.spec.stats)
         half_points = np.round(q.line * 2).astype(np.int64)
-        keys = np.unique(np.column_stack([q.row, q.stat, half_points]), axis=0)
-        rows, stats, lines = keys[:, 0], keys[:, 1], keys[:, 2] / 2.0
+        keys = np.unique((q.row * n_stats + q.stat) * 10_000 + half_points)
+        rows, stats = np.divmod(keys // 10_000, n_stats)
+        lines = (keys % 10_000) / 2.0
         means = day.true_mean[rows, stats]
         p_over = np.empty(len(rows))
         for s, stat in enumerate(self.spec.stats):

@@ -1,0 +1,531 @@
+"""The demo world: deterministic, in the vendors' exact formats, and honest about the truth.
+
+One 30-day world (seed 9 from 2026-12-10: two postponed games, Christmas Eve off, Christmas Day
+on) is generated per module; the other tests generate small worlds of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from propcast.world import WorldSummary, generate
+
+ET = ZoneInfo("America/New_York")
+START = date(2026, 12, 10)
+DAYS = 30
+SEED = 9
+BOOKS = 5
+
+SCHEDULE_HEADER = (
+    "game_id,league,season,game_date,start_time_utc,home_team,away_team,status,home_score,"
+    "away_score,fetched_at"
+)
+BOXSCORE_HEADER = (
+    "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,"
+    "rebounds,assists,fetched_at"
+)
+TRUTH_HEADER = "game_id,event_id,game_date,player_id,market,line,true_mean,true_p_over"
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})__(\d{8}T\d{6}Z)\.(json|csv)$")
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+ESPN_CODES = {"GSW": "GS", "NYK": "NY", "SAS": "SA", "NOP": "NO", "UTA": "UTAH", "WAS": "WSH"}
+STAT_OF_MARKET = {
+    "player_points": "points",
+    "player_rebounds": "rebounds",
+    "player_assists": "assists",
+}
+
+
+def utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def name_key(name: str) -> str:
+    """What the warehouse's normaliser does: strip accents, case, dots and suffixes."""
+    table = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
+    decomposed = unicodedata.normalize("NFKD", name.translate(table))
+    words = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = words.lower().replace(".", "").split()
+    if words[-1] in {"jr", "sr", "ii", "iii", "iv"}:
+        words = words[:-1]
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class World:
+    root: Path
+    summary: WorldSummary
+    season: pd.DataFrame  # the pre-season schedule file
+    results: pd.DataFrame  # every results file
+    box: pd.DataFrame
+    quotes: pd.DataFrame  # one row per Over/Under pair
+    snapshots: dict[Path, dict]
+    truth: pd.DataFrame
+    progress: list[tuple[int, int]]
+
+
+def read_csvs(folder: Path) -> pd.DataFrame:
+    frames = [
+        pd.read_csv(p, dtype={"game_id": str, "starter": str}, keep_default_na=False).assign(
+            file=p.name
+        )
+        for p in sorted(folder.glob("*.csv"))
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_snapshots(root: Path) -> dict[Path, dict]:
+    return {
+        p: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((root / "feeds/oddsapi/prop_odds").glob("*.json"))
+    }
+
+
+def flatten(snapshots: dict[Path, dict]) -> pd.DataFrame:
+    rows = []
+    for path, doc in snapshots.items():
+        for event in doc["data"]:
+            for book in event["bookmakers"]:
+                for market in book["markets"]:
+                    outcomes = market["outcomes"]
+                    for over, under in zip(outcomes[::2], outcomes[1::2], strict=True):
+                        rows.append(
+                            (path.name, doc["timestamp"], event["id"], event["commence_time"],
+                             event["home_team"], event["away_team"], book["key"], book["title"],
+                             market["key"], over["name"], under["name"], over["description"],
+                             under["description"], over["price"], under["price"], over["point"],
+                             under["point"])
+                        )  # fmt: skip
+    columns = [
+        "file", "timestamp", "event_id", "commence_time", "home_team", "away_team", "book",
+        "title", "market", "over_name", "under_name", "player", "under_player", "over", "under",
+        "point", "under_point",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def implied(price: pd.Series) -> pd.Series:
+    price = price.astype(float)
+    return pd.Series(
+        np.where(price < 0, -price / (100 - price), 100 / (price + 100)), index=price.index
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("world")
+    calls: list[tuple[int, int]] = []
+    summary = generate(
+        root,
+        seed=SEED,
+        start=START,
+        days=DAYS,
+        books=BOOKS,
+        progress=lambda d, n: calls.append((d, n)),
+    )
+    schedule_files = sorted((root / "feeds/league/schedule").glob("*.csv"))
+    season_file = min(schedule_files, key=lambda p: p.stem.split("__")[1])
+    schedule = read_csvs(root / "feeds/league/schedule")
+    snapshots = load_snapshots(root)
+    return World(
+        root=root,
+        summary=summary,
+        season=schedule[schedule.file == season_file.name].reset_index(drop=True),
+        results=schedule[schedule.file != season_file.name].reset_index(drop=True),
+        box=read_csvs(root / "feeds/league/boxscores"),
+        quotes=flatten(snapshots),
+        snapshots=snapshots,
+        truth=pd.read_csv(root / "truth/prop_truth.csv", dtype={"game_id": str}),
+        progress=calls,
+    )
+
+
+@pytest.fixture(scope="module")
+def outcomes(world: World) -> pd.DataFrame:
+    """Truth rows joined to what happened (games that were played only)."""
+    long = world.box.melt(
+        id_vars=["game_id", "player_id"], value_vars=list(STAT_OF_MARKET.values()),
+        var_name="stat", value_name="value",
+    )  # fmt: skip
+    truth = world.truth.assign(stat=world.truth.market.map(STAT_OF_MARKET))
+    joined = truth.merge(long, on=["game_id", "player_id", "stat"], how="inner")
+    return joined.assign(went_over=(joined.value > joined.line).astype(float))
+
+
+# -- determinism and housekeeping -----------------------------------------------------------
+
+
+def test_same_arguments_give_the_same_bytes(world: World, tmp_path: Path) -> None:
+    generate(tmp_path, seed=SEED, start=START, days=DAYS, books=BOOKS)
+    first = sorted(p.relative_to(world.root) for p in world.root.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert first == second
+    for rel in first:
+        assert (world.root / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+
+
+def test_another_seed_gives_another_world(world: World, tmp_path: Path) -> None:
+    generate(tmp_path, seed=SEED + 1, start=START, days=3, books=BOOKS)
+    other = read_csvs(tmp_path / "feeds/league/boxscores")
+    assert set(other.player_id).isdisjoint(set(world.box.player_id))
+
+
+def test_regenerating_replaces_feeds_and_truth_but_nothing_else(tmp_path: Path) -> None:
+    generate(tmp_path, seed=1, start=START, days=2)
+    stale = [
+        tmp_path / "feeds/oddsapi/prop_odds/2001-01-01__20010101T150000Z.json",
+        tmp_path / "feeds/somevendor/x.csv",
+        tmp_path / "truth/old.csv",
+    ]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("stale")
+    bystander = tmp_path / "inbox/keep.txt"
+    bystander.parent.mkdir()
+    bystander.write_text("mine")
+    generate(tmp_path, seed=1, start=START, days=2)
+    assert not any(p.exists() for p in stale)
+    assert bystander.read_text() == "mine"
+
+
+def test_progress_is_reported_once_per_day(world: World) -> None:
+    assert world.progress == [(d, DAYS) for d in range(1, DAYS + 1)]
+
+
+def test_summary_counts_match_the_files(world: World) -> None:
+    s = world.summary
+    files = [p for p in world.root.rglob("*") if p.is_file()]
+    assert s.files == len(files)
+    assert s.quote_rows == 2 * len(world.quotes)
+    assert s.truth_rows == len(world.truth)
+    assert s.games == len(world.season) == len(world.results)
+    assert (s.start, s.end) == (START, START + timedelta(days=DAYS - 1))
+    assert s.players == 30 * 13
+    assert world.box.player_id.nunique() <= s.players
+    text = str(s)
+    assert f"{s.games:,} games" in text and f"{s.truth_rows:,} truth rows" in text
+
+
+def test_world_json_records_the_parameters(world: World) -> None:
+    params = json.loads((world.root / "truth/world.json").read_text())
+    assert params["seed"] == SEED and params["start"] == START.isoformat()
+    assert params["days"] == DAYS and params["market_noise"] == 1.0
+    assert params["books"] == ["draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers"]
+    assert {"market_sd", "book_sd", "form_lag_days"} <= params["error_model"].keys()
+
+
+def test_bad_arguments_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="books"):
+        generate(tmp_path, start=START, days=1, books=9)
+    with pytest.raises(ValueError, match="days"):
+        generate(tmp_path, start=START, days=0)
+    with pytest.raises(ValueError, match="market_noise"):
+        generate(tmp_path, start=START, days=1, market_noise=-1)
+
+
+# -- formats -----------------------------------------------------------------------------------
+
+
+def test_file_names_carry_game_date_and_publication_time(world: World) -> None:
+    feeds = world.root / "feeds"
+    folders = {p.parent.relative_to(feeds).as_posix() for p in feeds.rglob("*") if p.is_file()}
+    assert folders == {"oddsapi/prop_odds", "league/schedule", "league/boxscores"}
+    for path in feeds.rglob("*.*"):
+        match = FILE_NAME.match(path.name)
+        assert match, path
+        date.fromisoformat(match.group(1))
+        datetime.strptime(match.group(2), "%Y%m%dT%H%M%SZ")
+
+
+def test_csv_headers_are_exact(world: World) -> None:
+    for folder, header in (("schedule", SCHEDULE_HEADER), ("boxscores", BOXSCORE_HEADER)):
+        for path in (world.root / "feeds/league" / folder).glob("*.csv"):
+            assert path.read_text(encoding="utf-8").splitlines()[0] == header, path
+    truth = (world.root / "truth/prop_truth.csv").read_text(encoding="utf-8")
+    assert truth.splitlines()[0] == TRUTH_HEADER
+
+
+def test_oddsapi_snapshots_have_the_documented_shape(world: World) -> None:
+    titles = {r[0]: r[1] for r in csv.reader((SEEDS / "sportsbooks.csv").open())}
+    for path, doc in world.snapshots.items():
+        assert list(doc) == ["timestamp", "previous_timestamp", "next_timestamp", "data"]
+        assert doc["data"], path
+        for event in doc["data"]:
+            assert list(event) == [
+                "id", "sport_key", "sport_title", "commence_time", "home_team", "away_team",
+                "bookmakers",
+            ]  # fmt: skip
+            assert (event["sport_key"], event["sport_title"]) == ("basketball_nba", "NBA")
+            assert re.fullmatch(r"[0-9a-f]{32}", event["id"])
+            for book in event["bookmakers"]:
+                assert list(book) == ["key", "title", "last_update", "markets"]
+                assert book["title"] == titles[book["key"]]
+                assert book["last_update"] == max(m["last_update"] for m in book["markets"])
+                assert book["last_update"] <= doc["timestamp"]
+                for market in book["markets"]:
+                    assert list(market) == ["key", "last_update", "outcomes"]
+                    assert market["key"] in STAT_OF_MARKET
+                    for outcome in market["outcomes"]:
+                        assert list(outcome) == ["name", "description", "price", "point"]
+
+
+def test_snapshots_are_at_10_14_18_eastern_and_linked(world: World) -> None:
+    by_date: dict[str, list[tuple[datetime, dict]]] = {}
+    for path, doc in world.snapshots.items():
+        game_date, stamp = FILE_NAME.match(path.name).group(1, 2)
+        moment = utc(doc["timestamp"])
+        assert moment.strftime("%Y%m%dT%H%M%SZ") == stamp
+        local = moment.astimezone(ET)
+        assert local.date().isoformat() == game_date
+        assert local.strftime("%H:%M") in {"10:00", "14:00", "18:00"}
+        by_date.setdefault(game_date, []).append((moment, doc))
+    for docs in by_date.values():
+        docs.sort(key=lambda item: item[0])
+        stamps = [doc["timestamp"] for _, doc in docs]
+        assert [d["previous_timestamp"] for _, d in docs] == [None, *stamps[:-1]]
+        assert [d["next_timestamp"] for _, d in docs] == [*stamps[1:], None]
+
+
+def test_quotes_are_well_formed_american_odds_on_half_points(world: World) -> None:
+    q = world.quotes
+    assert (q.over_name == "Over").all() and (q.under_name == "Under").all()
+    assert (q.player == q.under_player).all() and (q.point == q.under_point).all()
+    prices = pd.concat([q.over, q.under])
+    assert prices.map(type).eq(int).all()
+    assert (prices.abs() >= 100).all() and (prices % 5 == 0).all()
+    assert ((q.point * 2) % 2 == 1).all() and (q.point > 0).all()
+
+
+def test_over_and_under_carry_a_margin(world: World) -> None:
+    overround = implied(world.quotes.over) + implied(world.quotes.under)
+    assert (overround > 1.0).all()
+    assert 1.03 < overround.mean() < 1.08
+
+
+def test_nothing_is_quoted_after_its_event_starts(world: World) -> None:
+    q = world.quotes
+    commence = pd.to_datetime(q.commence_time, utc=True)
+    assert (commence > pd.to_datetime(q.timestamp, utc=True)).all()
+    game_dates = commence.dt.tz_convert(ET).dt.strftime("%Y-%m-%d")
+    assert (game_dates == q.file.str[:10]).all()
+
+
+def test_schedule_and_results_are_published_on_time(world: World) -> None:
+    published = utc(world.season.fetched_at.iloc[0]).astimezone(ET)
+    assert (published.date(), published.strftime("%H:%M")) == (
+        START - timedelta(days=1), "12:00"
+    )  # fmt: skip
+    assert (world.season.status == "scheduled").all()
+    assert (world.season[["home_score", "away_score"]] == "").all().all()
+    for frame in (world.results, world.box):
+        for name, group in frame.groupby("file"):
+            game_date, stamp = FILE_NAME.match(name).group(1, 2)
+            assert (group.game_date == game_date).all()
+            moment = utc(group.fetched_at.iloc[0])
+            assert (group.fetched_at == group.fetched_at.iloc[0]).all()
+            assert moment.strftime("%Y%m%dT%H%M%SZ") == stamp
+            local = moment.astimezone(ET)
+            assert local.date() == date.fromisoformat(game_date) + timedelta(days=1)
+            assert local.strftime("%H:%M") == "03:00"
+
+
+# -- the league ----------------------------------------------------------------------------------
+
+
+def test_league_feed_uses_espn_codes_and_oddsapi_full_names(world: World) -> None:
+    teams = pd.read_csv(SEEDS / "teams.csv")
+    espn = {ESPN_CODES.get(code, code) for code in teams.team_code}
+    league_codes = set(world.season.home_team) | set(world.season.away_team)
+    assert league_codes == espn  # a month of games involves every team
+    assert set(world.box.team) <= espn and set(world.box.opponent) <= espn
+    full = {f"{c} {n}" for c, n in zip(teams.city, teams.nickname, strict=True)}
+    full = full - {"LA Clippers"} | {"Los Angeles Clippers"}
+    vendor_names = set(world.quotes.home_team) | set(world.quotes.away_team)
+    assert vendor_names <= full
+    assert {"Golden State Warriors", "Philadelphia 76ers"} <= vendor_names
+
+
+def test_schedule_looks_like_an_nba_month(world: World) -> None:
+    s = world.season
+    assert s.game_id.str.fullmatch(r"401\d{6}").all() and s.game_id.is_unique
+    assert (s.season == "2026-27").all() and (s.league == "NBA").all()
+    starts = s.start_time_utc.map(utc)
+    local = starts.map(lambda t: t.astimezone(ET))
+    assert (local.map(lambda t: t.date().isoformat()) == s.game_date).all()
+    assert set(local.map(lambda t: t.strftime("%H:%M"))) <= {
+        "12:00", "13:00", "14:30", "15:30", "17:00", "19:00", "19:30", "20:00", "20:30",
+        "21:00", "21:30", "22:00", "22:30",
+    }  # fmt: skip
+    assert "2026-12-24" not in set(s.game_date) and (s.game_date == "2026-12-25").sum() == 5
+    appearances = pd.concat([
+        s[["game_date", "home_team"]].set_axis(["day", "team"], axis=1).assign(home=1),
+        s[["game_date", "away_team"]].set_axis(["day", "team"], axis=1).assign(home=0),
+    ])  # fmt: skip
+    assert not appearances.duplicated(["day", "team"]).any()
+    per_team = appearances.groupby("team").size()
+    assert per_team.between(DAYS / 7 * 3.5 - 3, DAYS / 7 * 3.5 + 3).all()
+    assert appearances.groupby("team").home.mean().between(0.3, 0.7).all()
+    days = appearances.assign(day=pd.to_datetime(appearances.day)).sort_values(["team", "day"])
+    gaps = days.groupby("team").day.diff().dt.days.dropna()
+    assert 0.05 < (gaps == 1).mean() < 0.35  # back-to-backs happen
+    three = days.groupby("team").day.diff(2).dt.days
+    assert not (three == 2).any()  # never three nights running
+
+
+def test_team_score_is_the_sum_of_its_players_points(world: World) -> None:
+    final = world.results[world.results.status == "final"]
+    points = world.box.groupby(["game_id", "team"]).points.sum()
+    for row in final.itertuples():
+        assert points[(row.game_id, row.home_team)] == int(row.home_score)
+        assert points[(row.game_id, row.away_team)] == int(row.away_score)
+        assert row.home_score != row.away_score
+    scores = pd.concat([final.home_score, final.away_score]).astype(int)
+    assert 100 < scores.mean() < 125
+
+
+def test_boxscores_look_like_basketball(world: World) -> None:
+    box = world.box
+    per_team = box.groupby(["game_id", "team"])
+    assert (per_team.starter.apply(lambda s: (s == "true").sum()) == 5).all()
+    assert per_team.minutes.sum().isin([240, 265, 290, 315]).all()
+    assert (box.minutes > 0).all() and (box.minutes <= 63).all()
+    assert per_team.size().between(7, 13).all()
+    assert box.player_id.str.fullmatch(r"P\d{6}").all()
+    assert not box.duplicated(["game_id", "player_id"]).any()
+    heavy = box[box.minutes >= 30]
+    assert 14 < heavy.points.mean() < 24 and heavy.points.std() > 5
+
+
+def test_postponed_games_have_no_boxscores_and_no_score(world: World) -> None:
+    postponed = world.results[world.results.status == "postponed"]
+    assert len(postponed) >= 1
+    assert (postponed[["home_score", "away_score"]] == "").all().all()
+    assert set(postponed.game_id).isdisjoint(set(world.box.game_id))
+    final = world.results[world.results.status == "final"]
+    assert set(final.game_id) == set(world.box.game_id)
+
+
+# -- players and their names -----------------------------------------------------------------
+
+
+def test_vendor_spells_names_its_own_way(world: World) -> None:
+    league_names = set(world.box.player_name)
+    vendor_names = set(world.quotes.player)
+    assert any(n != n.encode("ascii", "ignore").decode() for n in league_names)
+    assert all(n == n.encode("ascii", "ignore").decode() for n in vendor_names)
+    suffixed = {n for n in league_names if n.split()[-1] in {"Jr.", "II", "III"}}
+    assert suffixed & vendor_names and {n.rsplit(" ", 1)[0] for n in suffixed} & vendor_names
+    keys = {name_key(n) for n in league_names}
+    unmapped = {n for n in vendor_names if name_key(n) not in keys}
+    assert 0 < len(unmapped) <= 0.05 * len(vendor_names)
+
+
+def test_absent_players_get_no_props(world: World) -> None:
+    played = set(zip(world.box.game_id, world.box.player_id, strict=True))
+    final = set(world.results.game_id[world.results.status == "final"])
+    offered = world.truth[world.truth.game_id.isin(final)]
+    assert set(zip(offered.game_id, offered.player_id, strict=True)) <= played
+    # And by name, as the vendor prints it: every mappable description played that game.
+    names = world.box.assign(key=world.box.player_name.map(name_key))
+    game_of_event = world.truth.drop_duplicates("event_id").set_index("event_id").game_id
+    q = world.quotes.assign(key=world.quotes.player.map(name_key))
+    q = q.assign(game_id=q.event_id.map(game_of_event))
+    q = q[q.game_id.isin(final) & q.key.isin(set(names.key))]
+    assert set(zip(q.game_id, q.key, strict=True)) <= set(
+        zip(names.game_id, names.key, strict=True)
+    )
+
+
+def test_books_offer_the_rotation_not_the_bench(world: World) -> None:
+    close = world.quotes[world.quotes.timestamp == world.quotes.groupby("event_id").timestamp
+                         .transform("max")]  # fmt: skip
+    per_event = close.groupby(["event_id", "book", "market"]).size()
+    assert 10 <= per_event.mean() <= 16  # about 5-8 players a team
+    minutes = world.box.set_index(["game_id", "player_id"]).minutes
+    offered = world.truth.drop_duplicates(["game_id", "player_id"])
+    offered = offered[offered.game_id.isin(world.box.game_id)]
+    played = minutes.loc[list(zip(offered.game_id, offered.player_id, strict=True))]
+    assert played.median() >= 24
+
+
+# -- the truth -----------------------------------------------------------------------------------
+
+
+def test_every_quote_has_its_truth_row(world: World) -> None:
+    keys = set(zip(world.truth.event_id, world.truth.market, world.truth.line, strict=True))
+    quoted = set(zip(world.quotes.event_id, world.quotes.market, world.quotes.point, strict=True))
+    assert quoted <= keys
+    assert not world.truth.duplicated(["game_id", "player_id", "market", "line"]).any()
+    assert world.truth.true_p_over.between(0, 1).all() and (world.truth.true_mean > 0).all()
+
+
+def test_true_probability_is_calibrated(outcomes: pd.DataFrame) -> None:
+    assert len(outcomes) > 10_000
+    assert abs(outcomes.true_p_over.mean() - outcomes.went_over.mean()) < 0.02
+    bins = pd.cut(outcomes.true_p_over, [0, 0.35, 0.45, 0.55, 0.65, 1])
+    by_bin = outcomes.groupby(bins, observed=True).agg(
+        p=("true_p_over", "mean"), y=("went_over", "mean")
+    )
+    assert (by_bin.p - by_bin.y).abs().max() < 0.04
+
+
+def test_truth_beats_the_closing_market(world: World, outcomes: pd.DataFrame) -> None:
+    q = world.quotes
+    close = q[q.timestamp == q.groupby("event_id").timestamp.transform("max")]
+    p_over, p_under = implied(close.over), implied(close.under)
+    close = close.assign(p_market=p_over / (p_over + p_under))
+    names = world.box.drop_duplicates("player_id").assign(key=lambda b: b.player_name.map(name_key))
+    close = close.assign(player_id=close.player.map(name_key).map(names.set_index("key").player_id))
+    joined = close.merge(
+        outcomes, left_on=["event_id", "player_id", "market", "point"],
+        right_on=["event_id", "player_id", "market", "line"],
+    )  # fmt: skip
+    assert len(joined) > 5_000
+    brier_truth = ((joined.true_p_over - joined.went_over) ** 2).mean()
+    brier_market = ((joined.p_market - joined.went_over) ** 2).mean()
+    assert brier_truth < brier_market
+
+
+# -- the flags -----------------------------------------------------------------------------------
+
+
+def test_without_market_noise_books_price_the_truth(tmp_path: Path) -> None:
+    generate(tmp_path, seed=3, start=START, days=4, market_noise=0.0)
+    q = flatten(load_snapshots(tmp_path))
+    box = read_csvs(tmp_path / "feeds/league/boxscores")
+    players = box.drop_duplicates("player_id")
+    ids = players.set_index(players.player_name.map(name_key)).player_id
+    truth = pd.read_csv(tmp_path / "truth/prop_truth.csv")
+    p_over, p_under = implied(q.over), implied(q.under)
+    q = q.assign(p_market=p_over / (p_over + p_under), player_id=q.player.map(name_key).map(ids))
+    # Every book hangs the same line, the half point nearest the true median...
+    assert q.groupby(["event_id", "player", "market"]).point.nunique().max() == 1
+    joined = q.dropna(subset=["player_id"]).merge(
+        truth, left_on=["event_id", "player_id", "market", "point"],
+        right_on=["event_id", "player_id", "market", "line"], validate="many_to_one",
+    )  # fmt: skip
+    assert len(joined) == q.player_id.notna().sum()
+    # ... at a price whose de-vigged probability is the truth, up to the 5-cent price grid.
+    assert (joined.p_market - joined.true_p_over).abs().max() < 0.03
+
+
+def test_book_count_changes_the_market_not_the_games(world: World, tmp_path: Path) -> None:
+    generate(tmp_path, seed=SEED, start=START, days=3, books=2)
+    box = read_csvs(tmp_path / "feeds/league/boxscores")
+    same_days = world.box[world.box.file.isin(set(box.file))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(box, same_days)
+    q = flatten(load_snapshots(tmp_path))
+    assert set(q.book) == {"draftkings", "fanduel"}
+    ours = world.quotes[world.quotes.book.isin({"draftkings", "fanduel"})]
+    ours = ours[ours.file.isin(set(q.file))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ours, q)
