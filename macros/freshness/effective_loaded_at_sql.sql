@@ -27,6 +27,14 @@
             "effective_loaded_at_sql: due must be 'results' or 'slate', got '" ~ due ~ "'") }}
     {%- endif -%}
     {%- set schedule = propcast_source_relation('league', 'schedule', default=relation) -%}
+    {#- Stale since: results are due the day after the game, a slate from its own midnight. -#}
+    {%- if due == 'results' -%}
+        {%- set stale_from_date = dbt.dateadd('day', 1, 'due_date.due_game_date') -%}
+        {%- set loaded_verdict = current_timestamp_utc() -%}
+    {%- else -%}
+        {%- set stale_from_date = 'due_date.due_game_date' -%}
+        {%- set loaded_verdict = 'due_rows.due_max_loaded_at' -%}
+    {%- endif -%}
     with schedule_versions as (
         select
             game_id,
@@ -45,11 +53,7 @@
         where
             version_rank = 1
             and coalesce(status, '') != 'postponed'
-            {%- if due == 'results' %}
-            and game_date < {{ today_in_slate_tz() }}
-            {%- else %}
-            and game_date = {{ today_in_slate_tz() }}
-            {%- endif %}
+            and game_date {{ '<' if due == 'results' else '=' }} {{ today_in_slate_tz() }}
     ),
 
     due_rows as (
@@ -58,30 +62,24 @@
             max(loaded.loaded_at) as due_max_loaded_at
         from {{ relation }} as loaded
         inner join due_date on loaded.game_date = due_date.due_game_date
-        {%- if loaded_filter %}
-        where {{ loaded_filter }}
-        {%- endif %}
+        where {{ loaded_filter or 'true' }}
+    ),
+
+    verdict as (
+        select
+            case
+                when due_date.due_game_date is null then {{ current_timestamp_utc() }}
+                when due_rows.due_row_count = 0 then {{ slate_date_start_utc(stale_from_date) }}
+                else {{ loaded_verdict }}
+            end as max_loaded_at,
+            due_date.due_game_date,
+            due_rows.due_row_count
+        from due_date
+        cross join due_rows
     )
 
-    select
-        case
-            when due_date.due_game_date is null then {{ current_timestamp_utc() }}
-            {%- if due == 'results' %}
-            when due_rows.due_row_count = 0
-                then {{ slate_date_start_utc(dbt.dateadd('day', 1, 'due_date.due_game_date')) }}
-            else {{ current_timestamp_utc() }}
-            {%- else %}
-            when due_rows.due_row_count = 0
-                then {{ slate_date_start_utc('due_date.due_game_date') }}
-            else due_rows.due_max_loaded_at
-            {%- endif %}
-        end as max_loaded_at
-        {%- if with_details %},
-        due_date.due_game_date,
-        due_rows.due_row_count
-        {%- endif %}
-    from due_date
-    cross join due_rows
+    select {{ '*' if with_details else 'max_loaded_at' }}
+    from verdict
 {%- endmacro %}
 
 

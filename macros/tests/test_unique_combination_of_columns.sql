@@ -1,10 +1,9 @@
 {#- Primary-key test for a multi-column grain: no two rows share the combination. -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
-    {%- set columns = combination_of_columns | join(', ') -%}
     select
-        {{ columns }},
+        {{ combination_of_columns | join(', ') }},
         count(*) as n_rows
     from {{ model }}
-    group by {{ columns }}
+    group by {{ combination_of_columns | join(', ') }}
     having count(*) > 1
 {% endtest %}

@@ -8,9 +8,10 @@
     {%- set lowered = 'lower(' ~ strip_accents(name) ~ ')' -%}
     {%- set hyphens_as_spaces = regexp_replace_all(lowered, '[-_/]', ' ') -%}
     {%- set letters_only = regexp_replace_all(hyphens_as_spaces, '[^a-z0-9 ]', '') -%}
-    {%- set padded = "concat(' ', " ~ letters_only ~ ", ' ')" -%}
-    {%- set no_suffix = regexp_replace_all(padded, ' (jr|sr|ii|iii|iv) $', ' ') -%}
-    nullif(trim({{ regexp_replace_all(no_suffix, ' +', ' ') }}), '')
+    {%- set single_spaced = 'trim(' ~ regexp_replace_all(letters_only, ' +', ' ') ~ ')' -%}
+    {%- set no_suffix = regexp_replace_all(
+        "concat(' ', " ~ single_spaced ~ ", ' ')", ' (jr|sr|ii|iii|iv) $', ' ') -%}
+    nullif(trim({{ no_suffix }}), '')
 {%- endmacro %}
 
 

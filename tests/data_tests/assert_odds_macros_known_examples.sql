@@ -42,9 +42,9 @@ devigged as (
     select
         *,
         {{ devig_multiplicative('over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-        as multiplicative_over,
+            as multiplicative_over,
         {{ devig_multiplicative('under_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-        as multiplicative_under,
+            as multiplicative_under,
         {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }} as power_over,
         {{ devig_power('under_implied_prob', 'power_k_' ~ newton_steps) }} as power_under
     from power_newton_{{ newton_steps }}

@@ -25,7 +25,7 @@ examples as (
     union all
     select
         'De''Aaron Fox' as vendor_name,
-        'dearon fox' as expected_key
+        'deaaron fox' as expected_key
     union all
     select
         'J.R. Smith' as vendor_name,

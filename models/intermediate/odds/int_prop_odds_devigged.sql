@@ -65,9 +65,9 @@ devigged as (
         *,
         over_implied_prob + under_implied_prob - 1.0 as overround,
         {{ devig_multiplicative('over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-        as fair_prob_over_multiplicative,
+            as fair_prob_over_multiplicative,
         {{ devig_multiplicative('under_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-        as fair_prob_under_multiplicative,
+            as fair_prob_under_multiplicative,
         power_k_{{ newton_steps }} as power_exponent,
         {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_over_power,
         {{ devig_power('under_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_under_power

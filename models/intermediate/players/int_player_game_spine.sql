@@ -59,7 +59,7 @@ upcoming as (
             and team_games.game_date > team_stints.game_date
             and (
                 team_stints.next_game_date is null
-                or team_stints.next_game_date >= team_games.game_date
+                or team_games.game_date <= team_stints.next_game_date
             )
     where team_games.status = 'scheduled'
 )
