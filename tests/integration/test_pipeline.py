@@ -96,3 +96,32 @@ def test_console_script_is_installed_and_uses_the_home(world_home: Home) -> None
     assert done.returncode == 0, done.stderr
     last = json.loads(done.stdout.strip().splitlines()[-1])
     assert last["verdict"] == "ok" and last["exit_code"] == 0
+
+
+def test_feature_mart_uses_only_games_strictly_before(built_world: BuiltWorld) -> None:
+    home = built_world.home
+    with connect(home) as con:
+        leaks = con.execute(
+            "select count(*) from main.fct_player_points_features "
+            "where features_through_date >= game_date"
+        ).fetchone()[0]
+        features = con.execute(
+            "select player_id, game_id, game_date, points_avg_5, games_played "
+            "from main.fct_player_points_features"
+        ).df()
+        stats = con.execute(
+            "select player_id, game_id, game_date, points from main.fct_player_game_stats"
+        ).df()
+    assert leaks == 0
+    # Recompute the 5-game mean independently: the player's last five games strictly before.
+    stats = stats.sort_values(["player_id", "game_date"])
+    checked = 0
+    for row in features.dropna(subset=["points_avg_5"]).sample(300, random_state=1).itertuples():
+        prior = stats[(stats.player_id == row.player_id) & (stats.game_date < row.game_date)]
+        expected = prior.points.tail(5).mean()
+        assert abs(expected - row.points_avg_5) < 1e-9, (row, expected)
+        checked += 1
+    assert checked == 300
+    # Today's slate has feature rows though it has no boxscores yet.
+    future = features[features.game_date == features.game_date.max()]
+    assert len(future) > 0
