@@ -20,8 +20,8 @@ demo: install
 	$(BIN)/propcast demo
 
 lint: install
-	$(BIN)/ruff check propcast cli tests python_models bench
-	$(BIN)/ruff format --check propcast cli tests python_models bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/data_tests
 
 test: install lint
