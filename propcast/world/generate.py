@@ -81,10 +81,11 @@ def generate(
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "days": days,
-                "books": [b.key for b in errors.books[:books]],
+                "books": books,
+                "book_keys": [b.key for b in errors.books[:books]],
                 "market_noise": market_noise,
                 "error_model": errors.as_json(),
-                "stat_model": [{k: v for k, v in asdict(s).items()} for s in league.stats],
+                "stat_model": [asdict(s) for s in league.stats],
             }
         )
     finally:

@@ -8,6 +8,7 @@ league's spelling: those stay unmapped in the warehouse until a user adds an ove
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ INTL_LAST_NAMES = (
     "Bertāns", "Bogdanović", "Čančar", "Dončić", "Hernangómez", "Ivišić", "Jokić", "Jović",
     "Krejčí", "Lučić", "Marjanović", "Matković", "Micić", "Mušić", "Nurkić", "Petrušev",
     "Pokuševski", "Porziņģis", "Šamanić", "Šarić", "Schröder", "Şengün", "Topić", "Valančiūnas",
-    "Vučević", "Žižić", "Müller", "Sørensen", "Đorđević", "Kalaitzákis", "Yurtseven", "Núñez",
+    "Vučević", "Žižić", "Müller", "Tomić", "Mačiulis", "Kalaitzákis", "Yurtseven", "Núñez",
 )  # fmt: skip
 NICKNAMES = {
     "Alexander": "Alex", "Andrew": "Drew", "Anthony": "Tony", "Benjamin": "Ben", "Cameron": "Cam",
@@ -69,18 +70,22 @@ INTL_SHARE = 0.1
 SUFFIX_DROP_SHARE = 0.5
 NICKNAME_SHARE = 0.02
 
-# Letters NFKD cannot take apart into a base letter and a combining mark.
-_UNDECOMPOSABLE = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
+# Every diacritic in the lists decomposes into a base letter and a combining mark: letters that
+# do not (ø, đ, ł) would defeat the warehouse's normaliser and add unmappable players by accident.
 
 
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
+    decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def match_key(name: str) -> str:
-    """What a reasonable normaliser reduces a name to; two players must never share one."""
-    words = strip_accents(name).lower().replace(".", "").split()
+    """The warehouse's join key (macro `normalize_person_name`); two players never share one.
+
+    Lower case, accents stripped, hyphens to spaces, other punctuation dropped, suffix dropped.
+    """
+    text = re.sub(r"[-_/]", " ", strip_accents(name).lower())
+    words = re.sub(r"[^a-z0-9 ]", "", text).split()
     if words and words[-1] in {"jr", "sr", "ii", "iii", "iv"}:
         words = words[:-1]
     return " ".join(words)

@@ -86,7 +86,7 @@ class Season:
         self.role = init.normal(0.0, spec.role_sd, n)
         self.form_history = [self.form.copy()]
         # The world starts mid-stream: some players are already hurt.
-        self.out_until = np.where(init.random(n) < 0.06, init.integers(1, 25, n), 0)
+        self.out_until = np.where(init.random(n) < 0.1, init.integers(1, 25, n), 0)
         self.missed = np.zeros(n, dtype=np.int64)
         self.ramp_left = np.zeros(n, dtype=np.int64)
         self.team_last_played = np.full(len(spec.teams), -100)

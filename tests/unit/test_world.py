@@ -51,11 +51,10 @@ def utc(text: str) -> datetime:
 
 
 def name_key(name: str) -> str:
-    """What the warehouse's normaliser does: strip accents, case, dots and suffixes."""
-    table = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
-    decomposed = unicodedata.normalize("NFKD", name.translate(table))
-    words = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = words.lower().replace(".", "").split()
+    """The warehouse's normaliser (macro normalize_person_name), as the mapping would see it."""
+    decomposed = unicodedata.normalize("NFD", name)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    words = re.sub(r"[^a-z0-9 ]", "", re.sub(r"[-_/]", " ", text)).split()
     if words[-1] in {"jr", "sr", "ii", "iii", "iv"}:
         words = words[:-1]
     return " ".join(words)
@@ -220,7 +219,8 @@ def test_world_json_records_the_parameters(world: World) -> None:
     params = json.loads((world.root / "truth/world.json").read_text())
     assert params["seed"] == SEED and params["start"] == START.isoformat()
     assert params["days"] == DAYS and params["market_noise"] == 1.0
-    assert params["books"] == ["draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers"]
+    assert params["books"] == BOOKS
+    assert params["book_keys"] == ["draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers"]
     assert {"market_sd", "book_sd", "form_lag_days"} <= params["error_model"].keys()
 
 
