@@ -153,6 +153,46 @@ def _finish_build(summary, seconds: float, as_json: bool) -> None:
 
 
 @app.command()
+def train(
+    run_date: DateOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train and register the predictors for a slate date, on outcomes through the day before.
+
+    Appends to ml_model_registry (history: never rewritten). Daily builds do not retrain; they
+    score with the newest model trained before the slate (or the pinned one).
+    """
+    from propcast.daily import train as run_train
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home, day = _home(), _parse_date(run_date)
+    train_end = day - timedelta(days=1)
+    console.print(f"training for slate {day} on outcomes through {train_end}")
+    started = perf_counter()
+    try:
+        with writer_lock(home, f"train {day}"):
+            result = run_train(home, train_end)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast train --date {day}", as_json=as_json)
+    if not result.success:
+        problems = [f"{n.unique_id}: {(n.message or '').strip()}" for n in result.failed]
+        for line in problems or [result.error or "dbt failed"]:
+            console.print(f"  {line}")
+        finish(
+            ExitCode.FAILED,
+            f"training through {train_end} failed",
+            recover=f"propcast build --date {day} && propcast train --date {day}",
+            as_json=as_json,
+        )
+    finish(
+        ExitCode.OK,
+        f"trained on outcomes through {train_end} in {perf_counter() - started:.0f}s",
+        payload={"train_end": str(train_end)},
+        as_json=as_json,
+    )
+
+
+@app.command()
 def freshness(as_json: JsonFlag = False) -> None:
     """Per source: the freshness verdict on the latest game_date that has data due.
 

@@ -17,6 +17,7 @@ from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.runs import RunRecorder, load_run_registry
 from propcast.settings import Home
+from propcast.timeutil import default_cutoff
 from propcast.warehouse import connect
 
 ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
@@ -194,3 +195,24 @@ def _first_error(result: DbtResult) -> str:
         first_line = (node.message or "").strip().splitlines()
         return f"{node.unique_id}: {first_line[0] if first_line else node.status}"
     return (result.error or "dbt failed").strip().splitlines()[0]
+
+
+def train(home: Home, train_end: date, *, dbt: Dbt | None = None) -> DbtResult:
+    """Train and register the predictors on outcomes through `train_end` (tag `train`)."""
+    dbt = dbt or Dbt(home)
+    run_date = train_end + timedelta(days=1)
+    cutoff = default_cutoff(run_date)
+    return dbt.invoke(
+        ["run", "--select", "tag:train"],
+        run_vars=dbt_vars(run_date, cutoff, train_end=train_end.isoformat()),
+    )
+
+
+def score_range(home: Home, first: date, last: date, *, dbt: Dbt | None = None) -> DbtResult:
+    """Walk-forward in batch: build, score and price every slate in [first, last] at the pricing
+    clock, in one dbt invocation, with the newest model trained before `first`."""
+    dbt = dbt or Dbt(home)
+    run_vars = dbt_vars(
+        last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
+    )
+    return dbt.invoke(["build", "--exclude", "tag:train"], run_vars=run_vars)
