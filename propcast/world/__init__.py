@@ -22,10 +22,10 @@ average totals (113 points, 44 rebounds, 26 assists) times its own offensive sty
 Every day (`season.py`):
 * form: each player's log form per stat is an AR(1) (daily phi 0.97, stationary sd 0.10); his
   minutes role another (phi 0.985, sd 0.08);
-* availability: injuries strike 2 % of players per game played and last a log-normal number of
-  days (median 7, at most 60; at most 4 out per team); stars sit 15 % of the second nights of
-  back-to-backs; returning players play on a minutes ramp (80 %, then 90 %). Absent players are
-  not in the boxscore and get no props;
+* availability: injuries strike 2.8 % of players per game played and last a log-normal number
+  of days (median 8, at most 60; at most 4 out per team; about 1.6 absent per team-game);
+  stars sit 15 % of the second nights of back-to-backs; returning players play on a minutes
+  ramp (80 %, then 90 %). Absent players are not in the boxscore and get no props;
 * expected minutes: the active players' weights (* role, * ramp, starters * 0.93 on a back-to-
   back) are scaled to the team's 240 player-minutes, at most 42 each; the top five start;
 * true mean of each stat = expected minutes * rate * form * game pace (mean of both teams') *
@@ -49,10 +49,10 @@ on Thanksgiving, Christmas Eve and the All-Star break, five on Christmas Day; ~0
 (announced on the day; props already posted are pulled, so they may need voiding).
 
 The market (`market.py` documents the error model): 3 snapshots a day (10:00, 14:00, 18:00
-ET), an event only while it has not started; books' means are the truth times exp(market_noise
-* (lag on form and minutes + shared error + book error)), with the errors shrinking toward the
-close; line = half point nearest the book's median; price = the book's P(over) with a 4-6 %
-multiplicative margin, rounded to 5 in the book's favour.
+ET), an event only while it has not started. A book's mean is the true mean times
+exp(market_noise * (lean to the over + lag on form and minutes + shared error + book error)),
+the errors shrinking toward the close; its line is the half point nearest its median, its
+price its own P(over) with a 4-6 % multiplicative margin, rounded to 5 in its favour.
 
 Determinism: every random draw comes from `numpy.random.default_rng` seeded by (seed, purpose,
 day); no clock, no set or dict ordering leaks into the output.

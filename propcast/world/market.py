@@ -2,10 +2,13 @@
 
 A book prices a prop from its own estimate of the stat's mean,
 
-    log mean_book = log mean_true + market_noise * (lag + e_market[snapshot] + s_book * e_book),
+    log mean_book = log mean_true
+                    + market_noise * (shade + lag + e_market[snapshot] + s_book * e_book),
 
 and the same distribution family and dispersion as the truth. The terms:
 
+* `shade` (`over_shade`) - books lean their lines up a little: the public bets overs, so
+  unders win slightly more often than half the time, as in real prop markets;
 * `lag` — books react late. Their form estimate is the player's form `form_lag_days` ago, and
   their minutes estimate is a geometric blend (weight `minutes_lag_weight`) of tonight's true
   expected minutes and an exponential moving average (alpha `minutes_ema_alpha`) of his past
@@ -17,7 +20,7 @@ and the same distribution family and dispersion as the truth. The terms:
   the 10:00 to the 18:00 snapshot; each snapshot's error keeps correlation `snapshot_corr` with
   the opening one, so lines drift toward the truth instead of jumping around it.
 
-`market_noise` multiplies all three (0: every book knows the true mean; 2: twice as wrong).
+`market_noise` multiplies all four (0: every book knows the true mean; 2: twice as wrong).
 The line is the half point nearest the book's median (so books differ by 0.5-1 point); the
 price comes from the book's own P(over line), grossed up by its margin (multiplicative vig:
 both sides * (1 + margin)) and rounded to a multiple of 5 in the book's favour, so Over and
@@ -61,8 +64,9 @@ class ErrorModel:
     book_sd: tuple[float, ...] = (0.035, 0.025, 0.015)
     snapshot_corr: float = 0.8
     form_lag_days: int = 3
-    minutes_lag_weight: float = 0.5
+    minutes_lag_weight: float = 0.35
     minutes_ema_alpha: float = 0.35
+    over_shade: float = 0.02  # log-mean lean toward the over the public likes to bet
     skip_player: float = 0.05  # a book leaves a player's props off the board
     skip_market: float = 0.03  # ... or one market of a player
     first_posted: tuple[float, ...] = (0.85, 0.10, 0.05)  # share first posted at each snapshot

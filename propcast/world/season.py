@@ -360,7 +360,8 @@ class Season:
             if len(b_idx) == 0:
                 continue
             noise = (
-                lag[r_idx, s_idx]
+                errors.over_shade
+                + lag[r_idx, s_idx]
                 + e_market[k, r_idx, s_idx]
                 + sharp[b_idx] * e_book[k, b_idx, r_idx, s_idx]
             )
