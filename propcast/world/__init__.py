@@ -48,11 +48,20 @@ tip-offs 19:00-22:30 ET by the home team's time zone, weekend matinees at 13:00/
 on Thanksgiving, Christmas Eve and the All-Star break, five on Christmas Day; ~0.5 % postponed
 (announced on the day; props already posted are pulled, so they may need voiding).
 
-The market (`market.py` documents the error model): 3 snapshots a day (10:00, 14:00, 18:00
-ET), an event only while it has not started. A book's mean is the true mean times
+The market (`market.py` documents the error model): 3 snapshot buckets a day (10:00, 14:00,
+18:00 ET), an event only while it has not started. A book's mean is the true mean times
 exp(market_noise * (lean to the over + lag on form and minutes + shared error + book error)),
 the errors shrinking toward the close; its line is the half point nearest its median, its
 price its own P(over) with a 4-6 % multiplicative margin, rounded to 5 in its favour.
+
+Vendors (`vendors.py`): three odds vendors publish the market, each a subset of the books at
+its own clock and in its own format and spellings (oddsapi JSON at 10:00/14:00/18:00 ET with
+draftkings, fanduel, betmgm; csvfeed CSV five minutes later with draftkings, williamhill_us,
+espnbet; decimalfeed decimal-odds JSON half an hour earlier with betmgm, betrivers, bovada,
+pinnacle). A book's price is the same whichever vendor carries it. A small share of csvfeed and
+decimalfeed rows is published broken (ingest quarantines them), and each of the two spells one
+player by a nickname no normalisation maps. `generate(vendors=("oddsapi",))` publishes every
+book through oddsapi alone; the games, the market and the truth never depend on the vendors.
 
 Determinism: every random draw comes from `numpy.random.default_rng` seeded by (seed, purpose,
 day); no clock, no set or dict ordering leaks into the output.

@@ -2,26 +2,39 @@
 
 File names carry `<game_date>__<fetched_at>` with fetched_at in UTC (`YYYYMMDDTHHMMSSZ`); the
 fetch step publishes a file from that moment on, so the time in the name is when the vendor
-produced it: odds snapshots at 10:00/14:00/18:00 US/Eastern on the game date, the season
-schedule at noon the day before the first date, results and boxscores at 03:00 the next day.
+produced it: odds snapshots at each vendor's clock on the game date (oddsapi 10:00/14:00/18:00
+US/Eastern, csvfeed five minutes later, decimalfeed half an hour earlier: `vendors.py`), the
+season schedule at noon the day before the first date, results and boxscores at 03:00 the
+next day.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from propcast.settings import SLATE_TZ
 from propcast.world import distributions as dist
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import BookSpec
 from propcast.world.roster import Roster
 from propcast.world.schedule import Game, eastern_to_utc
-from propcast.world.season import Day
+from propcast.world.season import VENDOR_ERRORS, VENDOR_NAMES, Day, stream
+from propcast.world.vendors import (
+    CSV_BOOK_CODES,
+    CSV_STAT_CODES,
+    CSV_TEAM_CODES,
+    VENDOR_KEYS,
+    american_to_decimal,
+    carriage,
+    vendor_names,
+    vendor_spec,
+)
 
 SCHEDULE_HEADER = [
     "game_id", "league", "season", "game_date", "start_time_utc", "home_team", "away_team",
@@ -29,6 +42,10 @@ SCHEDULE_HEADER = [
 ]  # fmt: skip
 TRUTH_HEADER = [
     "game_id", "event_id", "game_date", "player_id", "market", "line", "true_mean", "true_p_over",
+]  # fmt: skip
+CSVFEED_HEADER = [
+    "snapshot_time", "league", "game_start", "home", "away", "book", "player", "stat", "line",
+    "over_odds", "under_odds",
 ]  # fmt: skip
 SEASON_PUBLISHED = time(12, 0)  # US/Eastern, the day before the first date
 RESULTS_PUBLISHED = time(3, 0)  # US/Eastern, the day after the game date
@@ -40,6 +57,11 @@ def iso_z(moment: datetime) -> str:
 
 def compact(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def iso_eastern(moment: datetime) -> str:
+    """Naive UTC → ISO with the US/Eastern offset: `2026-11-22T19:30:00-05:00`."""
+    return moment.replace(tzinfo=UTC).astimezone(SLATE_TZ).isoformat()
 
 
 def season_label(day: date) -> str:
@@ -60,18 +82,32 @@ class FeedWriter:
     """Writes a world's files as its days are simulated; counts what it wrote."""
 
     def __init__(
-        self, out_dir: Path, spec: LeagueSpec, roster: Roster, books: tuple[BookSpec, ...]
+        self,
+        out_dir: Path,
+        spec: LeagueSpec,
+        roster: Roster,
+        books: tuple[BookSpec, ...],
+        *,
+        seed: int = 0,
+        vendors: tuple[str, ...] = VENDOR_KEYS,
     ) -> None:
-        self.spec, self.roster, self.books = spec, roster, books
+        self.spec, self.roster, self.books, self.seed = spec, roster, books, seed
         self.feeds = out_dir / "feeds"
         self.truth_dir = out_dir / "truth"
-        self.odds_dir = self.feeds / "oddsapi" / "prop_odds"
+        self.vendors = vendors
+        self.carried = carriage(books, vendors)
+        self.odds_dirs = {v: self.feeds / v / "prop_odds" for v in vendors}
         self.schedule_dir = self.feeds / "league" / "schedule"
         self.box_dir = self.feeds / "league" / "boxscores"
-        for folder in (self.odds_dir, self.schedule_dir, self.box_dir, self.truth_dir):
+        for folder in (*self.odds_dirs.values(), self.schedule_dir, self.box_dir, self.truth_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        self.names, self.nicknamed = vendor_names(
+            roster.names, roster.slot, spec.starters, stream(seed, VENDOR_NAMES)
+        )
         self.files = 0
-        self.quote_rows = 0
+        self.quote_rows = 0  # Over/Under outcome rows, every vendor
+        self.vendor_rows = dict.fromkeys(vendors, 0)  # rows in the vendor's own unit
+        self.bad_rows = dict.fromkeys(vendors, 0)
         self.truth_rows = 0
         self._truth: IO[str] = open(  # noqa: SIM115 - stays open while days stream in
             self.truth_dir / "prop_truth.csv", "w", newline="", encoding="utf-8"
@@ -88,24 +124,50 @@ class FeedWriter:
     def write_day(self, day: Day) -> None:
         if not day.games:
             return
-        self._write_odds(day)
+        writers = {
+            "oddsapi": self._write_oddsapi,
+            "csvfeed": self._write_csvfeed,
+            "decimalfeed": self._write_decimalfeed,
+        }
+        for v, vendor in enumerate(self.vendors):
+            if len(day.quotes) and self.carried[vendor]:
+                order, times = self._published(day, vendor)
+                if len(order):
+                    errors = stream(self.seed, VENDOR_ERRORS, day.day.toordinal(), v)
+                    writers[vendor](day, order, times, errors)
         self._write_truth(day)
         published = eastern_to_utc(day.day + timedelta(days=1), RESULTS_PUBLISHED)
         self._write_results(day, published)
         self._write_boxscores(day, published)
 
-    def _write_odds(self, day: Day) -> None:
-        spec, roster, q = self.spec, self.roster, day.quotes
-        if len(q) == 0:
-            return
+    def _published(self, day: Day, vendor: str) -> tuple[np.ndarray, list[datetime]]:
+        """The day's quotes the vendor publishes, in file order, and its snapshot times.
+
+        Its books only, and only games still on the board at the vendor's own snapshot time.
+        """
+        q = day.quotes
+        offset = timedelta(minutes=vendor_spec(vendor).offset_minutes)
+        times = [t + offset for t in day.snapshot_times]
         game_of = day.row_game[q.row]
-        order = np.lexsort((q.row, q.stat, q.book, game_of, q.snapshot))
+        on_board = np.array([[g.on_board(t) for g in day.games] for t in times])  # (K, G)
+        keep = np.isin(q.book, self.carried[vendor]) & on_board[q.snapshot, game_of]
+        idx = np.flatnonzero(keep)
+        order = idx[np.lexsort((q.row[idx], q.stat[idx], q.book[idx], game_of[idx],
+                                q.snapshot[idx]))]  # fmt: skip
+        return order, times
+
+    def _write_oddsapi(
+        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+    ) -> None:
+        """The public odds API's historical snapshot: events → bookmakers → markets → outcomes."""
+        spec, q = self.spec, day.quotes
+        game_of = day.row_game[q.row]
         snap, game, book = q.snapshot[order].tolist(), game_of[order].tolist(), q.book[order]
         book, stat = book.tolist(), q.stat[order].tolist()
         player = day.row_player[q.row[order]].tolist()
         line, over, under = q.line[order].tolist(), q.over[order].tolist(), q.under[order].tolist()
         stale = q.seconds_stale
-        names = [n.vendor for n in roster.names]
+        names = self.names["oddsapi"]
 
         docs: dict[int, list[dict]] = {}
         event = bookmaker = outcomes = None
@@ -130,7 +192,7 @@ class FeedWriter:
                              "last_update": "", "markets": []}  # fmt: skip
                 event["bookmakers"].append(bookmaker)
             if current != (k, g, b, s):
-                updated = iso_z(day.snapshot_times[k] - timedelta(seconds=int(stale[k, b, g, s])))
+                updated = iso_z(times[k] - timedelta(seconds=int(stale[k, b, g, s])))
                 outcomes = []
                 bookmaker["markets"].append(
                     {"key": spec.stats[s].market, "last_update": updated, "outcomes": outcomes}
@@ -144,9 +206,10 @@ class FeedWriter:
             outcomes.append({"name": "Under", "description": name, "price": under[i],
                              "point": line[i]})  # fmt: skip
         self.quote_rows += 2 * len(order)
+        self.vendor_rows["oddsapi"] += 2 * len(order)
 
         taken = sorted(docs)
-        stamps = [iso_z(day.snapshot_times[k]) for k in taken]
+        stamps = [iso_z(times[k]) for k in taken]
         for j, k in enumerate(taken):
             doc = {
                 "timestamp": stamps[j],
@@ -154,9 +217,110 @@ class FeedWriter:
                 "next_timestamp": stamps[j + 1] if j + 1 < len(taken) else None,
                 "data": docs[k],
             }
-            path = self.odds_dir / f"{day.day.isoformat()}__{compact(day.snapshot_times[k])}.json"
-            path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+            self._write_json("oddsapi", day, times[k], doc)
+
+    def _write_json(self, vendor: str, day: Day, at: datetime, doc: dict) -> None:
+        path = self.odds_dirs[vendor] / f"{day.day.isoformat()}__{compact(at)}.json"
+        path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+        self.files += 1
+
+    def _write_csvfeed(
+        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+    ) -> None:
+        """A flat CSV per snapshot: one row per (game, player, stat, book, line), both sides.
+
+        A share of rows goes out broken (player missing or an impossible price).
+        """
+        spec, q = self.spec, day.quotes
+        teams = [CSV_TEAM_CODES.get(t.code, t.code) for t in spec.teams]
+        books = [CSV_BOOK_CODES[b.key] for b in self.books]
+        stats = [CSV_STAT_CODES[s.column] for s in spec.stats]
+        names = self.names["csvfeed"]
+        games = [(iso_eastern(g.start_utc), teams[g.home], teams[g.away]) for g in day.games]
+        stamps = [iso_z(t) for t in times]
+        bad = errors.random(len(order)) < vendor_spec("csvfeed").bad_row_share
+        no_player = errors.random(len(order)) < 0.5
+        snap, game = q.snapshot[order].tolist(), day.row_game[q.row[order]].tolist()
+        book, stat = q.book[order].tolist(), q.stat[order].tolist()
+        player = day.row_player[q.row[order]].tolist()
+        line, over, under = q.line[order].tolist(), q.over[order].tolist(), q.under[order].tolist()
+
+        files: dict[int, list[tuple]] = {}
+        for i in range(len(order)):
+            name, over_odds = names[player[i]], over[i]
+            if bad[i]:
+                if no_player[i]:
+                    name = ""
+                else:  # a digit lost on the way: |odds| under 100 is no American price
+                    over_odds = 50 if over_odds > 0 else -50
+            start, home, away = games[game[i]]
+            files.setdefault(snap[i], []).append((
+                stamps[snap[i]], spec.name, start, home, away, books[book[i]], name,
+                stats[stat[i]], f"{line[i]:.1f}", over_odds, under[i],
+            ))  # fmt: skip
+        for k, records in sorted(files.items()):
+            path = self.odds_dirs["csvfeed"] / f"{day.day.isoformat()}__{compact(times[k])}.csv"
+            with open(path, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(CSVFEED_HEADER)
+                writer.writerows(records)
             self.files += 1
+        self.quote_rows += 2 * len(order)
+        self.vendor_rows["csvfeed"] += len(order)
+        self.bad_rows["csvfeed"] += int(bad.sum())
+
+    def _write_decimalfeed(
+        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+    ) -> None:
+        """JSON fixtures with one offer per side in decimal odds (2 decimals).
+
+        A share of offers goes out with odds of 1.0 (no decimal price is that low).
+        """
+        spec, q = self.spec, day.quotes
+        names = self.names["decimalfeed"]
+        n = len(order)
+        odds = np.empty(2 * n)
+        odds[0::2] = american_to_decimal(q.over[order])
+        odds[1::2] = american_to_decimal(q.under[order])
+        bad = errors.random(2 * n) < vendor_spec("decimalfeed").bad_row_share
+        odds[bad] = 1.0
+        odds = odds.tolist()
+        snap, game = q.snapshot[order].tolist(), day.row_game[q.row[order]].tolist()
+        book, stat = q.book[order].tolist(), q.stat[order].tolist()
+        player, line = day.row_player[q.row[order]].tolist(), q.line[order].tolist()
+
+        def side(team: int) -> dict:
+            return {"name": spec.teams[team].nickname, "abbr": spec.teams[team].code}
+
+        docs: dict[int, list[dict]] = {}
+        fixture: dict = {}
+        current: tuple = ()
+        for i in range(n):
+            k, g = snap[i], game[i]
+            if current != (k, g):
+                match = day.games[g]
+                fixture = {
+                    "fixture_id": str(int(match.event_id[:7], 16)),
+                    "start": iso_z(match.start_utc),
+                    "home": side(match.home),
+                    "away": side(match.away),
+                    "offers": [],
+                }
+                docs.setdefault(k, []).append(fixture)
+                current = (k, g)
+            common = {"bookmaker": self.books[book[i]].key, "market": spec.stats[stat[i]].column}
+            for j, selection in enumerate(("over", "under")):
+                fixture["offers"].append({
+                    **common, "selection": selection, "participant": names[player[i]],
+                    "handicap": line[i], "odds": odds[2 * i + j],
+                })  # fmt: skip
+        sport = spec.sport_key.replace("_", "/", 1)
+        for k, fixtures in sorted(docs.items()):
+            doc = {"generated_at": iso_z(times[k]), "sport": sport, "fixtures": fixtures}
+            self._write_json("decimalfeed", day, times[k], doc)
+        self.quote_rows += 2 * n
+        self.vendor_rows["decimalfeed"] += 2 * n
+        self.bad_rows["decimalfeed"] += int(bad.sum())
 
     def _write_truth(self, day: Day) -> None:
         q = day.quotes

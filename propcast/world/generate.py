@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from propcast.world.feeds import FeedWriter
 from propcast.world.leagues import NBA, LeagueSpec
 from propcast.world.market import ErrorModel
 from propcast.world.season import Season
+from propcast.world.vendors import VENDOR_KEYS, carriage, vendor_spec
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,23 @@ class WorldSummary:
     end: date  # last simulated date (inclusive)
     games: int  # scheduled games, postponed ones included
     players: int  # rostered players
-    quote_rows: int  # Over/Under outcome rows across all odds snapshots
+    quote_rows: int  # Over/Under outcome rows across all vendors' odds snapshots
     files: int  # files written under feeds/ and truth/
     truth_rows: int
+    # Per vendor, rows in its own unit (oddsapi outcomes, csvfeed lines, decimalfeed offers) and
+    # how many of them were published broken on purpose (ingest quarantines them).
+    vendor_rows: dict[str, int] = field(default_factory=dict)
+    bad_rows: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
+        vendors = ", ".join(
+            f"{v} {n:,} ({self.bad_rows.get(v, 0)} bad)" for v, n in self.vendor_rows.items()
+        )
         return (
             f"world {self.start}..{self.end}: {self.games:,} games, {self.players:,} players, "
-            f"{self.quote_rows:,} quote rows in {self.files:,} files, "
-            f"{self.truth_rows:,} truth rows"
+            f"{self.quote_rows:,} quote rows in {self.files:,} files"
+            + (f" [{vendors}]" if vendors else "")
+            + f", {self.truth_rows:,} truth rows"
         )
 
 
@@ -42,12 +51,15 @@ def generate(
     market_noise: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
     league: LeagueSpec = NBA,
+    vendors: tuple[str, ...] = VENDOR_KEYS,
 ) -> WorldSummary:
     """Simulate `days` consecutive dates from `start` and write the world under `out_dir`.
 
     `out_dir/feeds/` gets what the vendors publish, `out_dir/truth/` the true P(over) of every
     offered line and the world's parameters. Both folders are replaced. The output is byte-for-
-    byte the same for the same arguments.
+    byte the same for the same arguments. `vendors` are the odds vendors to publish through
+    (`vendors.py`: which books each carries, at what times, in which spellings); the market,
+    the games and the truth do not depend on them.
     """
     errors = ErrorModel()
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -58,6 +70,11 @@ def generate(
         raise ValueError(f"books must be between 1 and {len(errors.books)}, got {books}")
     if not market_noise >= 0:
         raise ValueError(f"market_noise must be >= 0, got {market_noise}")
+    vendors = tuple(vendors)
+    if not vendors or len(set(vendors)) != len(vendors):
+        raise ValueError(f"vendors must name each odds vendor once, got {vendors!r}")
+    for vendor in vendors:
+        vendor_spec(vendor)  # raises on an unknown vendor
 
     out_dir = Path(out_dir)
     for folder in ("feeds", "truth"):
@@ -66,7 +83,9 @@ def generate(
     season = Season(
         league, seed=seed, start=start, books=books, market_noise=market_noise, errors=errors
     )
-    writer = FeedWriter(out_dir, league, season.roster, errors.books[:books])
+    writer = FeedWriter(
+        out_dir, league, season.roster, errors.books[:books], seed=seed, vendors=vendors
+    )
     try:
         for d in range(days):
             writer.write_day(season.simulate_day(d))
@@ -83,6 +102,17 @@ def generate(
                 "days": days,
                 "books": books,
                 "book_keys": [b.key for b in errors.books[:books]],
+                "vendors": {
+                    v: {
+                        "book_keys": [errors.books[b].key for b in carried],
+                        "offset_minutes": vendor_spec(v).offset_minutes,
+                        "bad_row_share": vendor_spec(v).bad_row_share,
+                        "nickname_players": [
+                            season.roster.player_ids[p] for p in writer.nicknamed.get(v, [])
+                        ],
+                    }
+                    for v, carried in carriage(errors.books[:books], vendors).items()
+                },
                 "market_noise": market_noise,
                 "error_model": errors.as_json(),
                 "stat_model": [asdict(s) for s in league.stats],
@@ -98,4 +128,6 @@ def generate(
         quote_rows=writer.quote_rows,
         files=writer.files,
         truth_rows=writer.truth_rows,
+        vendor_rows=dict(writer.vendor_rows),
+        bad_rows=dict(writer.bad_rows),
     )

@@ -21,6 +21,7 @@ class TeamSpec:
     feed_code: str  # the league feed's own code (ESPN style)
     vendor_name: str  # the odds vendor's full name
     zone: str  # home time zone: E, C, M or P; decides local tip-off times
+    nickname: str = ""  # "Warriors": how decimalfeed names the team beside its code
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ NBA = LeagueSpec(
     sport_key="basketball_nba",
     sport_title="NBA",
     teams=tuple(
-        TeamSpec(code, feed, f"{city} {nick}", zone) for code, feed, city, nick, zone in _NBA_TEAMS
+        TeamSpec(code, feed, f"{city} {nick}", zone, nick)
+        for code, feed, city, nick, zone in _NBA_TEAMS
     ),
     # A 13-man roster: five starters (two guards, a wing, two bigs), then the bench.
     slots=(

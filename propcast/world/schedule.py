@@ -45,6 +45,11 @@ class Game:
     def postponed(self) -> bool:
         return self.postponed_at is not None
 
+    def on_board(self, at: datetime) -> bool:
+        """Books show the game at `at` (naive UTC): not started, not pulled as postponed."""
+        pulled = self.postponed_at is not None and self.postponed_at <= at
+        return self.start_utc > at and not pulled
+
 
 def is_off_day(day: date) -> bool:
     if day.month == 12 and day.day == 24:

@@ -19,8 +19,8 @@ from propcast.world.market import ErrorModel, correlated_errors, vig_prices
 from propcast.world.roster import Roster, make_roster, spread_minutes
 from propcast.world.schedule import Game, Scheduler, eastern_to_utc
 
-# Purposes of the random streams; never renumber (it would change every world).
-_ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET = range(6)
+# Purposes of the random streams; never renumber (it would change every world), only append.
+_ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET, VENDOR_NAMES, VENDOR_ERRORS = range(8)
 
 
 def stream(seed: int, *keys: int) -> np.random.Generator:
@@ -346,15 +346,11 @@ class Season:
         )[:, :, None] & ~skip_market  # (B, R, S)
         offered = offered[: self.n_books]
 
-        def visible(game: Game, at: datetime) -> bool:
-            pulled = game.postponed_at is not None and game.postponed_at <= at
-            return game.start_utc > at and not pulled
-
         sharp = np.array([b.sharpness for b in all_books])
         margin = np.array([b.margin for b in all_books])
         parts = []
         for k, at in enumerate(snapshot_times):
-            showing = np.array([visible(g, at) for g in games])[row_game]
+            showing = np.array([g.on_board(at) for g in games])[row_game]
             posted = offered & showing[None, :, None] & (first[: self.n_books] <= k)[:, :, None]
             b_idx, r_idx, s_idx = np.nonzero(posted)
             if len(b_idx) == 0:

@@ -1,7 +1,8 @@
 """The demo world: deterministic, in the vendors' exact formats, and honest about the truth.
 
 One 30-day world (seed 9 from 2026-12-10: two postponed games, Christmas Eve off, Christmas Day
-on) is generated per module; the other tests generate small worlds of their own.
+on; three odds vendors, five books) is generated per module; the other tests generate small
+worlds of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from propcast.vendors import csvfeed, decimalfeed
 from propcast.world import WorldSummary, generate
+from propcast.world.vendors import csv_name
 
 ET = ZoneInfo("America/New_York")
 START = date(2026, 12, 10)
@@ -67,10 +70,12 @@ class World:
     season: pd.DataFrame  # the pre-season schedule file
     results: pd.DataFrame  # every results file
     box: pd.DataFrame
-    quotes: pd.DataFrame  # one row per Over/Under pair
-    snapshots: dict[Path, dict]
+    quotes: pd.DataFrame  # oddsapi: one row per Over/Under pair
+    snapshots: dict[Path, dict]  # oddsapi
     truth: pd.DataFrame
     progress: list[tuple[int, int]]
+    csv_rows: pd.DataFrame  # csvfeed: every row of every file, as text
+    decimal_docs: dict[Path, dict]  # decimalfeed
 
 
 def read_csvs(folder: Path) -> pd.DataFrame:
@@ -113,6 +118,51 @@ def flatten(snapshots: dict[Path, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def read_csvfeed(root: Path) -> pd.DataFrame:
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False).assign(file=p.name)
+        for p in sorted((root / "feeds/csvfeed/prop_odds").glob("*.csv"))
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_decimal_docs(root: Path) -> dict[Path, dict]:
+    return {
+        p: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((root / "feeds/decimalfeed/prop_odds").glob("*.json"))
+    }
+
+
+def flatten_decimal(docs: dict[Path, dict]) -> pd.DataFrame:
+    rows = [
+        (path.name, doc["generated_at"], f["fixture_id"], f["start"], f["home"]["abbr"],
+         f["away"]["abbr"], o["bookmaker"], o["market"], o["selection"], o["participant"],
+         o["handicap"], o["odds"])
+        for path, doc in docs.items() for f in doc["fixtures"] for o in f["offers"]
+    ]  # fmt: skip
+    columns = [
+        "file", "generated_at", "fixture_id", "start", "home", "away", "book", "market",
+        "selection", "participant", "handicap", "odds",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def flip(name: str) -> str:
+    """csvfeed's `Last, First [Suffix]` → `First Last [Suffix]` (what staging does)."""
+    last, first = (part.strip() for part in name.split(",", 1))
+    words = first.split()
+    suffix = (
+        [words.pop()] if len(words) > 1 and words[-1] in {"Jr.", "Sr.", "II", "III", "IV"} else []
+    )
+    return " ".join([*words, last, *suffix])
+
+
+def team_codes() -> dict[str, str]:
+    """Every spelling in the team_aliases seed (lower case) → warehouse team code."""
+    aliases = pd.read_csv(SEEDS / "team_aliases.csv")
+    return dict(zip(aliases.alias, aliases.team_id.str[4:], strict=True))
+
+
 def implied(price: pd.Series) -> pd.Series:
     price = price.astype(float)
     return pd.Series(
@@ -146,6 +196,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         snapshots=snapshots,
         truth=pd.read_csv(root / "truth/prop_truth.csv", dtype={"game_id": str}),
         progress=calls,
+        csv_rows=read_csvfeed(root),
+        decimal_docs=load_decimal_docs(root),
     )
 
 
@@ -205,7 +257,15 @@ def test_summary_counts_match_the_files(world: World) -> None:
     s = world.summary
     files = [p for p in world.root.rglob("*") if p.is_file()]
     assert s.files == len(files)
-    assert s.quote_rows == 2 * len(world.quotes)
+    decimal_offers = sum(
+        len(f["offers"]) for d in world.decimal_docs.values() for f in d["fixtures"]
+    )
+    assert s.vendor_rows == {
+        "oddsapi": 2 * len(world.quotes),
+        "csvfeed": len(world.csv_rows),
+        "decimalfeed": decimal_offers,
+    }
+    assert s.quote_rows == 2 * len(world.quotes) + 2 * len(world.csv_rows) + decimal_offers
     assert s.truth_rows == len(world.truth)
     assert s.games == len(world.season) == len(world.results)
     assert (s.start, s.end) == (START, START + timedelta(days=DAYS - 1))
@@ -213,6 +273,7 @@ def test_summary_counts_match_the_files(world: World) -> None:
     assert world.box.player_id.nunique() <= s.players
     text = str(s)
     assert f"{s.games:,} games" in text and f"{s.truth_rows:,} truth rows" in text
+    assert f"csvfeed {len(world.csv_rows):,} ({s.bad_rows['csvfeed']} bad)" in text
 
 
 def test_world_json_records_the_parameters(world: World) -> None:
@@ -222,6 +283,17 @@ def test_world_json_records_the_parameters(world: World) -> None:
     assert params["books"] == BOOKS
     assert params["book_keys"] == ["draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers"]
     assert {"market_sd", "book_sd", "form_lag_days"} <= params["error_model"].keys()
+    vendors = params["vendors"]
+    assert {v: vendors[v]["book_keys"] for v in vendors} == {
+        "oddsapi": ["draftkings", "fanduel", "betmgm"],
+        "csvfeed": ["draftkings", "williamhill_us"],
+        "decimalfeed": ["betmgm", "betrivers"],
+    }
+    assert {v: vendors[v]["offset_minutes"] for v in vendors} == {
+        "oddsapi": 0, "csvfeed": 5, "decimalfeed": -30,
+    }  # fmt: skip
+    assert len(vendors["csvfeed"]["nickname_players"]) == 1
+    assert len(vendors["decimalfeed"]["nickname_players"]) == 1
 
 
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:
@@ -231,6 +303,10 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate(tmp_path, start=START, days=0)
     with pytest.raises(ValueError, match="market_noise"):
         generate(tmp_path, start=START, days=1, market_noise=-1)
+    with pytest.raises(ValueError, match="unknown vendor"):
+        generate(tmp_path, start=START, days=1, vendors=("oddsapi", "fakefeed"))
+    with pytest.raises(ValueError, match="vendors"):
+        generate(tmp_path, start=START, days=1, vendors=())
 
 
 # -- formats -----------------------------------------------------------------------------------
@@ -239,7 +315,10 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 def test_file_names_carry_game_date_and_publication_time(world: World) -> None:
     feeds = world.root / "feeds"
     folders = {p.parent.relative_to(feeds).as_posix() for p in feeds.rglob("*") if p.is_file()}
-    assert folders == {"oddsapi/prop_odds", "league/schedule", "league/boxscores"}
+    assert folders == {
+        "oddsapi/prop_odds", "csvfeed/prop_odds", "decimalfeed/prop_odds", "league/schedule",
+        "league/boxscores",
+    }  # fmt: skip
     for path in feeds.rglob("*.*"):
         match = FILE_NAME.match(path.name)
         assert match, path
@@ -529,3 +608,181 @@ def test_book_count_changes_the_market_not_the_games(world: World, tmp_path: Pat
     ours = world.quotes[world.quotes.book.isin({"draftkings", "fanduel"})]
     ours = ours[ours.file.isin(set(q.file))].reset_index(drop=True)
     pd.testing.assert_frame_equal(ours, q)
+
+
+# -- csvfeed and decimalfeed ---------------------------------------------------------------------
+
+CSV_BOOKS = {"DK": "draftkings", "CZR": "williamhill_us"}  # the default five books' share
+DECIMAL_BOOKS = {"betmgm", "betrivers"}
+
+
+def eastern_clock(stamp: str) -> str:
+    return utc(stamp).astimezone(ET).strftime("%H:%M")
+
+
+def test_csvfeed_files_have_the_documented_shape(world: World) -> None:
+    header = ",".join(csvfeed.COLUMNS)
+    folder = world.root / "feeds/csvfeed/prop_odds"
+    for path in folder.glob("*.csv"):
+        assert path.read_text(encoding="utf-8").splitlines()[0] == header, path
+    rows = world.csv_rows
+    stamp_of_file = rows.file.str.extract(FILE_NAME)[1]
+    assert (
+        rows.snapshot_time.map(lambda t: utc(t).strftime("%Y%m%dT%H%M%SZ")) == stamp_of_file
+    ).all()
+    assert set(rows.snapshot_time.map(eastern_clock)) == {"10:05", "14:05", "18:05"}
+    assert (rows.league == "NBA").all()
+    starts = rows.game_start.map(datetime.fromisoformat)
+    assert starts.map(lambda t: t.utcoffset() in {timedelta(hours=-5), timedelta(hours=-4)}).all()
+    assert (starts.map(lambda t: t.date().isoformat()) == rows.file.str[:10]).all()
+    assert (starts > rows.snapshot_time.map(utc)).all()  # nothing after the start
+    codes = team_codes()
+    spellings = set(rows.home) | set(rows.away)
+    assert {"GS", "brk", "PHO", "NOR", "UTAH"} <= spellings
+    assert all(s.lower() in codes for s in spellings)
+    assert set(rows.book) == set(CSV_BOOKS)
+    assert set(rows.stat) == {"PTS", "REB", "AST"}
+    assert rows.line.str.fullmatch(r"\d+\.5").all()
+    named = rows[rows.player != ""]
+    assert named.player.str.fullmatch(r"[^,]+, [^,]+").all()
+    assert any(p.endswith(" Jr.") for p in named.player)  # suffix after the first name
+    assert any(p != p.encode("ascii", "ignore").decode() for p in named.player)  # accents kept
+    assert pd.concat([rows.over_odds, rows.under_odds]).str.fullmatch(r"-?\d+").all()
+
+
+def test_decimalfeed_files_have_the_documented_shape(world: World) -> None:
+    teams = pd.read_csv(SEEDS / "teams.csv")
+    nickname_of = dict(zip(teams.team_code, teams.nickname, strict=True))
+    for path, doc in world.decimal_docs.items():
+        assert list(doc) == ["generated_at", "sport", "fixtures"]
+        assert doc["sport"] == "basketball/nba" and doc["fixtures"]
+        game_date, stamp = FILE_NAME.match(path.name).group(1, 2)
+        assert utc(doc["generated_at"]).strftime("%Y%m%dT%H%M%SZ") == stamp
+        assert eastern_clock(doc["generated_at"]) in {"09:30", "13:30", "17:30"}
+        for fixture in doc["fixtures"]:
+            assert list(fixture) == ["fixture_id", "start", "home", "away", "offers"]
+            assert utc(fixture["start"]) > utc(doc["generated_at"])
+            assert utc(fixture["start"]).astimezone(ET).date().isoformat() == game_date
+            for side in (fixture["home"], fixture["away"]):
+                assert list(side) == ["name", "abbr"]
+                assert side["name"] == nickname_of[side["abbr"]]
+            for offer in fixture["offers"]:
+                assert list(offer) == [
+                    "bookmaker", "market", "selection", "participant", "handicap", "odds",
+                ]  # fmt: skip
+    offers = flatten_decimal(world.decimal_docs)
+    assert set(offers.book) == DECIMAL_BOOKS
+    assert set(offers.market) == {"points", "rebounds", "assists"}
+    assert set(offers.selection) == {"over", "under"}
+    assert (offers.selection.iloc[::2].values == "over").all()
+    assert (offers.handicap * 2 % 2 == 1).all()
+    assert (offers.odds.round(2) == offers.odds).all()
+    assert (offers.participant.map(lambda n: n == n.encode("ascii", "ignore").decode())).all()
+
+
+def test_a_book_has_one_price_whichever_vendor_carries_it(world: World) -> None:
+    """draftkings via oddsapi and csvfeed, betmgm via oddsapi and decimalfeed: same bucket
+    (10/14/18 ET), same game, player, market and line → same price."""
+    teams = pd.read_csv(SEEDS / "teams.csv")
+    code_of_name = dict(zip(teams.full_name, teams.team_code, strict=True))
+    code_of_name["Los Angeles Clippers"] = "LAC"
+    codes = team_codes()
+    stat = {"player_points": "points", "player_rebounds": "rebounds", "player_assists": "assists"}
+    csv_stat = {"PTS": "points", "REB": "rebounds", "AST": "assists"}
+    keys = ["bucket", "day", "home", "player", "stat", "line"]
+
+    odds = world.quotes.assign(
+        bucket=world.quotes.timestamp.map(eastern_clock), day=world.quotes.file.str[:10],
+        home=world.quotes.home_team.map(code_of_name), player=world.quotes.player.map(name_key),
+        stat=world.quotes.market.map(stat), line=world.quotes.point.astype(float),
+    )  # fmt: skip
+
+    rows = world.csv_rows[world.csv_rows.player != ""]
+    rows = rows.assign(
+        bucket=rows.snapshot_time.map(lambda t: (utc(t) - timedelta(minutes=5)).astimezone(ET)
+                                      .strftime("%H:%M")),
+        day=rows.file.str[:10], home=rows.home.str.lower().map(codes),
+        player=rows.player.map(flip).map(name_key), stat=rows.stat.map(csv_stat),
+        line=rows.line.astype(float), book=rows.book.map(CSV_BOOKS),
+        over=rows.over_odds.astype(int), under=rows.under_odds.astype(int),
+    )  # fmt: skip
+    dk = odds[odds.book == "draftkings"].merge(
+        rows[rows.book == "draftkings"], on=keys, suffixes=("", "_csv"), validate="one_to_one"
+    )
+    assert len(dk) > 0.95 * len(rows[rows.book == "draftkings"])
+    valid = dk.over_csv.abs() >= 100  # the few broken rows aside
+    assert (dk.over[valid] == dk.over_csv[valid]).all() and (dk.under == dk.under_csv).all()
+
+    offers = flatten_decimal(world.decimal_docs)
+    offers = offers[offers.book == "betmgm"]
+    offers = offers.assign(
+        bucket=offers.generated_at.map(lambda t: (utc(t) + timedelta(minutes=30)).astimezone(ET)
+                                       .strftime("%H:%M")),
+        day=offers.file.str[:10], home=offers.home, player=offers.participant.map(name_key),
+        stat=offers.market, line=offers.handicap,
+    )  # fmt: skip
+    wide = offers.pivot_table(index=keys, columns="selection", values="odds").reset_index()
+    mgm = odds[odds.book == "betmgm"].merge(wide, on=keys, validate="one_to_one")
+    assert len(mgm) > 0.95 * len(wide)
+
+    def to_decimal(price: pd.Series) -> pd.Series:
+        return (1 + np.where(price < 0, 100 / -price, price / 100)).round(2)
+
+    assert (to_decimal(mgm.over_x.astype(float)) == mgm.over_y).mean() > 0.999
+    assert (to_decimal(mgm.under_x.astype(float)) == mgm.under_y).mean() > 0.999
+
+
+def test_bad_rows_are_rare_and_the_adapters_refuse_exactly_them(world: World) -> None:
+    """Ingest's own adapters parse every published file: the broken rows, and only those, are
+    refused; each file's other rows load."""
+    bad = world.summary.bad_rows
+    assert bad["oddsapi"] == 0
+    refused = {"csvfeed": [], "decimalfeed": []}
+    for vendor, adapter, suffix in (
+        ("csvfeed", csvfeed, "csv"),
+        ("decimalfeed", decimalfeed, "json"),
+    ):
+        for path in sorted((world.root / f"feeds/{vendor}/prop_odds").glob(f"*.{suffix}")):
+            parsed = adapter.parse(path.read_bytes())
+            assert len(parsed.rows) > 0, path
+            refused[vendor] += [r.reason for r in parsed.rejected]
+    assert len(refused["csvfeed"]) == bad["csvfeed"] > 0
+    assert len(refused["decimalfeed"]) == bad["decimalfeed"] > 0
+    assert bad["csvfeed"] < 0.003 * world.summary.vendor_rows["csvfeed"]
+    assert bad["decimalfeed"] < 0.001 * world.summary.vendor_rows["decimalfeed"]
+    reasons = " | ".join(refused["csvfeed"])
+    assert "player missing" in reasons and "not valid American odds" in reasons
+    assert all("above 1.0" in r for r in refused["decimalfeed"])
+
+
+def test_each_vendor_spells_one_player_by_an_unmappable_nickname(world: World) -> None:
+    keys = set(world.box.player_name.map(name_key))
+    csv_names = {p for p in world.csv_rows.player if p}
+    decimal_names = set(flatten_decimal(world.decimal_docs).participant)
+    assert len({n for n in csv_names if name_key(flip(n)) not in keys}) == 1
+    assert len({n for n in decimal_names if name_key(n) not in keys}) == 1
+    # The nickname is the vendor's own: oddsapi's unmapped names are spelled right elsewhere.
+    odds_unmapped = {name_key(n) for n in world.quotes.player} - keys
+    assert odds_unmapped.isdisjoint({name_key(flip(n)) for n in csv_names})
+
+
+def test_csv_names_put_the_suffix_after_the_first_name() -> None:
+    assert csv_name("Stephen Curry") == "Curry, Stephen"
+    assert csv_name("Jaren Jackson Jr.") == "Jackson, Jaren Jr."
+    assert csv_name("Nikola Jokić") == "Jokić, Nikola"
+    assert flip(csv_name("Kelly Carter-Reed III")) == "Kelly Carter-Reed III"
+
+
+def test_vendors_change_the_feeds_not_the_market_or_the_truth(tmp_path: Path) -> None:
+    """One vendor alone publishes every book (as before there were three), the same quotes."""
+    generate(tmp_path / "one", seed=SEED, start=START, days=3, books=BOOKS, vendors=("oddsapi",))
+    generate(tmp_path / "all", seed=SEED, start=START, days=3, books=BOOKS)
+    truth = [(tmp_path / w / "truth/prop_truth.csv").read_bytes() for w in ("one", "all")]
+    assert truth[0] == truth[1]
+    alone = flatten(load_snapshots(tmp_path / "one"))
+    shared = flatten(load_snapshots(tmp_path / "all"))
+    assert set(alone.book) == {"draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers"}
+    assert set(shared.book) == {"draftkings", "fanduel", "betmgm"}
+    mine = alone[alone.book.isin(set(shared.book))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, shared)
+    assert not (tmp_path / "one/feeds/csvfeed").exists()
