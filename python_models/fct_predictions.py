@@ -1,0 +1,32 @@
+"""Score the slate (or a walk-forward window of dates) with the registered predictor.
+
+History: incremental delete+insert by game_date with full_refresh disabled, so a rerun replaces
+the dates it scores and a refresh never rescores the past with today's model. Fails loudly when
+no model may score the dates, a model does not load, or the output looks like a fallback.
+Vars arrive through config meta (_python_models__models.yml; dbt finds the keys only in literal
+`dbt.config.meta_get("...")` calls); the logic is propcast.predictions.
+"""
+
+from datetime import UTC, datetime
+
+from propcast.predictions import NoModelRegistered, score_window, scoring_window, to_pandas
+
+
+def model(dbt, session):
+    window = scoring_window(
+        run_date=dbt.config.meta_get("run_date"),
+        score_start=dbt.config.meta_get("score_start"),
+        score_end=dbt.config.meta_get("score_end"),
+        model_version=dbt.config.meta_get("model_version"),
+    )
+    lines = to_pandas(dbt.ref("fct_prop_line_features"))
+    try:
+        registry = to_pandas(dbt.ref("ml_model_registry"))
+    except Exception as exc:  # the table does not exist before the first training
+        raise NoModelRegistered(
+            f"ml_model_registry cannot be read ({type(exc).__name__}): train a model first "
+            f"(propcast train --date {window.score_start})"
+        ) from exc
+    return score_window(
+        lines, registry, window, scored_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    )
