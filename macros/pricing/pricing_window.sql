@@ -104,16 +104,18 @@
 {%- endmacro %}
 
 
-{#- One row per date from start to end inclusive, column game_date. -#}
+{#-
+    One row per date from start to end inclusive, column game_date; the bounds may be any
+    date expressions (scalar subqueries included).
+-#}
 {% macro pricing_date_spine(start_date, end_date) %}
     {{- return(adapter.dispatch('pricing_date_spine', 'propcast')(start_date, end_date)) -}}
 {% endmacro %}
 
 {% macro default__pricing_date_spine(start_date, end_date) -%}
-    select cast(spine.day as date) as game_date
-    from generate_series(
+    select cast(unnest(generate_series(
         cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval 1 day
-    ) as spine (day)
+    )) as date) as game_date
 {%- endmacro %}
 
 {% macro bigquery__pricing_date_spine(start_date, end_date) -%}

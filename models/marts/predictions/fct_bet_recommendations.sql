@@ -1,0 +1,150 @@
+{#-
+    One row per prediction: the better side at its best bettable price, EV per unit stake,
+    fractional Kelly with caps per bet, per game and per day, and a reason code.
+    Incremental by game_date over the scored dates (vars score_start..score_end, default
+    run_date), so past days keep the bankroll and limits they were priced with.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['game_date'],
+    on_schema_change='append_new_columns',
+) }}
+
+{%- set bankroll = var('bankroll') | float -%}
+{%- set min_ev = var('min_ev') | float -%}
+{%- set kelly_multiplier = var('kelly_fraction') | float -%}
+{%- set max_bet_fraction = var('max_bet_fraction') | float -%}
+{%- set max_game_fraction = var('max_game_fraction') | float -%}
+{%- set max_daily_fraction = var('max_daily_fraction') | float -%}
+
+with
+
+predictions as (
+    select * from {{ ref('fct_predictions') }}
+    {% if is_incremental() -%}
+        where game_date between {{ pricing_score_start() }} and {{ pricing_score_end() }}
+    {%- endif %}
+),
+
+priced as (
+    select
+        *,
+        {{ ev_per_unit('prob_over', 'best_over_price_decimal') }} as ev_over,
+        {{ ev_per_unit('1.0 - prob_over', 'best_under_price_decimal') }} as ev_under
+    from predictions
+),
+
+sided as (
+    select
+        *,
+        case
+            when ev_over is null and ev_under is null then null
+            when ev_under is null or ev_over >= ev_under then 'over'
+            else 'under'
+        end as side
+    from priced
+),
+
+chosen as (
+    select
+        *,
+        case side when 'over' then prob_over when 'under' then 1.0 - prob_over end
+            as side_prob,
+        case
+            side
+            when 'over' then market_prob_over
+            when 'under' then 1.0 - market_prob_over
+        end as side_market_prob,
+        case
+            side
+            when 'over' then best_over_price_decimal
+            when 'under' then best_under_price_decimal
+        end as price_decimal,
+        case
+            side
+            when 'over' then best_over_price_american
+            when 'under' then best_under_price_american
+        end as price_american,
+        case side when 'over' then best_over_book_id when 'under' then best_under_book_id end
+            as book_id,
+        case side when 'over' then ev_over when 'under' then ev_under end as ev
+    from sided
+),
+
+judged as (
+    select
+        *,
+        coalesce(ev >= {{ min_ev }}, false) as is_recommended,
+        case
+            when side is null then 'no_bettable_price'
+            when ev >= {{ min_ev }} then 'value'
+            else 'below_threshold'
+        end as reason_code,
+        {{ kelly_full_fraction('side_prob', 'price_decimal') }} as kelly_full
+    from chosen
+),
+
+bet_capped as (
+    select
+        *,
+        case
+            when is_recommended then {{ kelly_multiplier }} * kelly_full else 0.0
+        end as kelly_fractional,
+        case
+            when is_recommended
+                then least({{ kelly_multiplier }} * kelly_full, {{ max_bet_fraction }})
+            else 0.0
+        end as bet_fraction
+    from judged
+),
+
+game_capped as (
+    select
+        *,
+        bet_fraction * {{ cap_scale(
+            'sum(bet_fraction) over (partition by game_date, game_id)', max_game_fraction
+        ) }} as game_fraction
+    from bet_capped
+),
+
+day_capped as (
+    select
+        *,
+        game_fraction * {{ cap_scale(
+            'sum(game_fraction) over (partition by game_date)', max_daily_fraction
+        ) }} as stake_fraction
+    from game_capped
+)
+
+select
+    game_date,
+    game_id,
+    player_id,
+    market,
+    line,
+    model_version,
+    priced_fetched_at,
+    prob_over,
+    market_prob_over,
+    side,
+    side_prob,
+    side_market_prob,
+    side_prob - side_market_prob as edge_vs_market,
+    book_id,
+    price_decimal,
+    price_american,
+    round(ev_over, 6) as ev_over,
+    round(ev_under, 6) as ev_under,
+    round(ev, 6) as ev,
+    round(kelly_full, 6) as kelly_full_fraction,
+    round(kelly_fractional, 6) as kelly_fraction,
+    {{ round_stake_down('stake_fraction', 6) }} as stake_fraction,
+    {{ round_stake_down(bankroll ~ ' * ' ~ round_stake_down('stake_fraction', 6), 2) }} as stake,
+    {{ bankroll }} as bankroll,
+    is_recommended,
+    reason_code,
+    is_recommended and kelly_fractional > {{ max_bet_fraction }} as is_capped_by_bet,
+    is_recommended and game_fraction < bet_fraction as is_capped_by_game,
+    is_recommended and stake_fraction < game_fraction as is_capped_by_day
+from day_capped
