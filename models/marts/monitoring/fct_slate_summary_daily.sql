@@ -1,0 +1,146 @@
+{#-
+    "Why no bets": one row per date scored by the run (vars score_start..score_end, default
+    run_date), counting each stage from the schedule to the recommendations, and the first
+    stage that came up empty. Lines are counted at the pricing cutoff of the date (macro
+    pricing_cutoff_utc), pre-game, in var('prop_markets'). Incremental by game_date: each run
+    replaces the dates it scored and keeps the rest; a first build also covers every date
+    already in fct_predictions.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['game_date'],
+    on_schema_change='append_new_columns',
+    tags=['phase_predictions'],
+) }}
+{%- set markets = var('prop_markets') -%}
+{%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
+
+with
+
+games as (
+    select * from {{ ref('dim_game') }}
+),
+
+quotes as (
+    select * from {{ ref('fct_prop_odds') }}
+    where market in ('{{ markets | map("trim") | join("', '") }}')
+),
+
+predictions as (
+    select * from {{ ref('fct_predictions') }}
+),
+
+recommendations as (
+    select * from {{ ref('fct_bet_recommendations') }}
+),
+
+bounds as (
+    select
+        {% if is_incremental() -%}
+            {{ pricing_score_start() }}
+        {%- else -%}
+            least(
+                {{ pricing_score_start() }},
+                coalesce((select min(game_date) from predictions), {{ pricing_score_start() }})
+            )
+        {%- endif %} as first_date,
+        {{ pricing_score_end() }} as last_date
+),
+
+dates as (
+    {{ pricing_date_spine(
+        '(select bounds.first_date from bounds)', '(select bounds.last_date from bounds)'
+    ) | indent(4) }}
+),
+
+games_per_date as (
+    select
+        game_date,
+        count(*) as games_scheduled
+    from games
+    where not coalesce(is_postponed, false)
+    group by game_date
+),
+
+offered_quotes as (
+    select
+        game_date,
+        coalesce(game_id, vendor || ':' || vendor_event_id) as game_key,
+        coalesce(player_id, vendor || ':' || vendor_player_name) as player_key,
+        game_id is not null and player_id is not null as is_mapped,
+        market,
+        line
+    from quotes
+    where
+        is_pregame
+        and fetched_at <= {{ pricing_cutoff_utc('game_date') }}
+),
+
+lines_per_date as (
+    select
+        game_date,
+        count(distinct game_key || '|' || player_key || '|' || market || '|' || line)
+            as lines_offered,
+        count(
+            distinct case
+                when is_mapped then game_key || '|' || player_key || '|' || market || '|' || line
+            end
+        ) as lines_mapped
+    from offered_quotes
+    group by game_date
+),
+
+scored_per_date as (
+    select
+        game_date,
+        count(*) as lines_scored,
+        string_agg(distinct model_version, ', ' order by model_version) as model_versions
+    from predictions
+    group by game_date
+),
+
+bets_per_date as (
+    select
+        game_date,
+        count(case when is_recommended then 1 end) as bets_recommended,
+        coalesce(sum(case when is_recommended then stake end), 0.0) as total_stake,
+        coalesce(sum(case when is_recommended then stake_fraction end), 0.0)
+            as total_stake_fraction
+    from recommendations
+    group by game_date
+),
+
+counted as (
+    select
+        dates.game_date,
+        coalesce(games_per_date.games_scheduled, 0) as games_scheduled,
+        coalesce(lines_per_date.lines_offered, 0) as lines_offered,
+        coalesce(lines_per_date.lines_mapped, 0) as lines_mapped,
+        coalesce(scored_per_date.lines_scored, 0) as lines_scored,
+        coalesce(bets_per_date.bets_recommended, 0) as bets_recommended,
+        coalesce(bets_per_date.total_stake, 0.0) as total_stake,
+        coalesce(bets_per_date.total_stake_fraction, 0.0) as total_stake_fraction,
+        scored_per_date.model_versions
+    from dates
+    left join games_per_date
+        on dates.game_date = games_per_date.game_date
+    left join lines_per_date
+        on dates.game_date = lines_per_date.game_date
+    left join scored_per_date
+        on dates.game_date = scored_per_date.game_date
+    left join bets_per_date
+        on dates.game_date = bets_per_date.game_date
+)
+
+select
+    *,
+    case
+        when bets_recommended > 0 then null
+        when games_scheduled = 0 then 'no_games'
+        when lines_offered = 0 then 'no_odds'
+        when lines_mapped = 0 then 'no_mapped_players'
+        when lines_scored = 0 then 'not_scored'
+        else 'no_value'
+    end as no_bet_reason
+from counted
