@@ -1,13 +1,15 @@
 """`oddsapi`: snapshots in the public odds API's historical shape.
 
 `{"timestamp", "data": [event → bookmakers → markets → outcomes]}`; one raw row per outcome.
+The loop only collects values; validation runs column-wise, because per-row checks in Python
+cost more than the whole rest of ingestion.
 """
 
 from __future__ import annotations
 
 import json
-import math
 
+import numpy as np
 import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
@@ -15,26 +17,52 @@ from propcast.vendors.base import ParsedPayload, RejectedRow, UnparseablePayload
 
 FEED = "prop_odds"
 TABLE = "raw_oddsapi__prop_odds"
-OUTCOME_NAMES = {"Over", "Under"}
+OUTCOME_NAMES = ("Over", "Under")
+COLUMNS = [
+    "event_id",
+    "sport_key",
+    "sport_title",
+    "commence_time",
+    "home_team",
+    "away_team",
+    "bookmaker_key",
+    "bookmaker_title",
+    "bookmaker_last_update",
+    "market_key",
+    "market_last_update",
+    "outcome_name",
+    "outcome_description",
+    "outcome_price",
+    "outcome_point",
+]
 
 
-def _row_problem(outcome: dict, commence: object) -> str | None:
-    if commence is None:
-        return "event commence_time missing or not a timestamp"
-    if outcome.get("name") not in OUTCOME_NAMES:
-        return f"outcome name {outcome.get('name')!r} is not Over/Under"
-    if not outcome.get("description"):
-        return "outcome description (player name) missing"
-    price, point = outcome.get("price"), outcome.get("point")
-    if not isinstance(price, int | float) or isinstance(price, bool) or not math.isfinite(price):
-        return f"price {price!r} is not a number"
-    if -100 < price < 100:
-        return f"price {price} is not valid American odds (|price| must be >= 100)"
-    if not isinstance(point, int | float) or isinstance(point, bool) or not math.isfinite(point):
-        return f"point {point!r} is not a number"
-    if point < 0:
-        return f"point {point} is negative"
-    return None
+def _numeric(values: list[object]) -> pd.Series:
+    """Numbers stay numbers; text, booleans and missing values become NaN."""
+    return pd.Series(
+        [v if isinstance(v, int | float) and not isinstance(v, bool) else np.nan for v in values],
+        dtype="float64",
+    )
+
+
+def _problems(frame: pd.DataFrame, raw_price: list, raw_point: list) -> pd.Series:
+    price, point = _numeric(raw_price), _numeric(raw_point)
+    checks = [
+        (frame["commence_time"].isna(), "event commence_time missing or not a timestamp"),
+        (~frame["outcome_name"].isin(OUTCOME_NAMES), "outcome name is not Over/Under"),
+        (
+            frame["outcome_description"].fillna("").astype(str).str.strip() == "",
+            "outcome description (player name) missing",
+        ),
+        (~np.isfinite(price), "price is not a number"),
+        (price.abs() < 100, "price is not valid American odds (|price| must be >= 100)"),
+        (~np.isfinite(point), "point is not a number"),
+        (point < 0, "point is negative"),
+    ]
+    reasons = pd.Series([None] * len(frame), dtype=object)
+    for mask, reason in reversed(checks):  # the first failing check names the row
+        reasons[mask.to_numpy()] = reason
+    return reasons
 
 
 def parse(payload: bytes) -> ParsedPayload:
@@ -50,65 +78,47 @@ def parse(payload: bytes) -> ParsedPayload:
         raise UnparseablePayload("snapshot 'timestamp' missing or not a timestamp")
 
     records: list[tuple] = []
-    rejected: list[RejectedRow] = []
-    row_number = 0
-    for event in events:
-        commence = parse_utc(event.get("commence_time"))
-        for book in event.get("bookmakers") or []:
-            book_update = parse_utc(book.get("last_update"))
-            for market in book.get("markets") or []:
-                market_update = parse_utc(market.get("last_update"))
-                for outcome in market.get("outcomes") or []:
-                    row_number += 1
-                    problem = _row_problem(outcome, commence)
-                    if problem:
-                        text = json.dumps(
-                            {
-                                "event": event.get("id"),
-                                "book": book.get("key"),
-                                "market": market.get("key"),
-                                "outcome": outcome,
-                            },
-                            default=str,
+    outcomes: list[dict] = []
+    try:
+        for event in events:
+            commence = parse_utc(event.get("commence_time"))
+            head = (
+                event.get("id"),
+                event.get("sport_key"),
+                event.get("sport_title"),
+                commence,
+                event.get("home_team"),
+                event.get("away_team"),
+            )
+            for book in event.get("bookmakers") or []:
+                book_part = (book.get("key"), book.get("title"), parse_utc(book.get("last_update")))
+                for market in book.get("markets") or []:
+                    market_part = (market.get("key"), parse_utc(market.get("last_update")))
+                    for outcome in market.get("outcomes") or []:
+                        outcomes.append(outcome)
+                        records.append(
+                            (
+                                *head,
+                                *book_part,
+                                *market_part,
+                                outcome.get("name"),
+                                outcome.get("description"),
+                                outcome.get("price"),
+                                outcome.get("point"),
+                            )
                         )
-                        rejected.append(RejectedRow(row_number, text, problem))
-                        continue
-                    records.append(
-                        (
-                            event.get("id"),
-                            event.get("sport_key"),
-                            event.get("sport_title"),
-                            commence,
-                            event.get("home_team"),
-                            event.get("away_team"),
-                            book.get("key"),
-                            book.get("title"),
-                            book_update,
-                            market.get("key"),
-                            market_update,
-                            outcome["name"],
-                            outcome["description"],
-                            float(outcome["price"]),
-                            float(outcome["point"]),
-                        )
-                    )
-    columns = [
-        "event_id",
-        "sport_key",
-        "sport_title",
-        "commence_time",
-        "home_team",
-        "away_team",
-        "bookmaker_key",
-        "bookmaker_title",
-        "bookmaker_last_update",
-        "market_key",
-        "market_last_update",
-        "outcome_name",
-        "outcome_description",
-        "outcome_price",
-        "outcome_point",
+    except AttributeError as exc:  # an event, book, market or outcome that is not an object
+        raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
+
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    reasons = _problems(frame, [r[13] for r in records], [r[14] for r in records])
+    bad = reasons.notna().to_numpy()
+    rejected = [
+        RejectedRow(int(i) + 1, json.dumps(outcomes[i], default=str), str(reasons[i]))
+        for i in np.flatnonzero(bad)
     ]
-    rows = pd.DataFrame.from_records(records, columns=columns)
+    rows = frame.loc[~bad].reset_index(drop=True)
+    rows["outcome_price"] = pd.to_numeric(rows["outcome_price"]).astype("float64")
+    rows["outcome_point"] = pd.to_numeric(rows["outcome_point"]).astype("float64")
     rows["game_date"] = slate_date(rows["commence_time"])
     return ParsedPayload(fetched_at=fetched_at, rows=rows, rejected=rejected)
