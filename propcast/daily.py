@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from propcast import reports
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
@@ -168,14 +169,35 @@ def run_day(
         status = "degraded" if vendor_down or build.warned else "ok"
         why = f"vendors down: {', '.join(vendor_down)}" if vendor_down else "all vendors ok"
         message = f"slate {run_date} built, scored and priced ({why})"
+        recorder.state.model_version = scored_by(home, run_date)
         recorder.finish(status, message)
-        return DayOutcome(run_date, cutoff, status, message, run_id, vendors, trained, build)
+        outcome = DayOutcome(run_date, cutoff, status, message, run_id, vendors, trained, build)
     except DayFailed as exc:
         recorder.finish("failed", str(exc))
-        return DayOutcome(run_date, cutoff, "failed", str(exc), run_id, recorder.state.vendors)
+        outcome = DayOutcome(run_date, cutoff, "failed", str(exc), run_id, recorder.state.vendors)
     except Exception as exc:
         recorder.finish("failed", f"{type(exc).__name__}: {exc}")
+        reports.write_run_report(home, recorder.state)
         raise
+    outcome.reports = [
+        str(reports.write_run_report(home, recorder.state)),
+        str(reports.write_daily_report(home, run_date)),
+    ]
+    return outcome
+
+
+def scored_by(home: Home, run_date: date) -> str | None:
+    """The model version(s) that scored the slate, as recorded on the prediction rows."""
+    with connect(home) as con:
+        try:
+            row = con.execute(
+                "select string_agg(distinct model_version, ', ') from main.fct_predictions "
+                "where game_date = ?",
+                [run_date],
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+    return row[0] if row else None
 
 
 class DayFailed(RuntimeError):

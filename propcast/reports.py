@@ -1,0 +1,174 @@
+"""The two Markdown files a run leaves for people: what the run did, and what the slate holds.
+
+`outputs/monitoring/daily_run_<D>.md` — the run: cutoff, vendors, phases, counts, verdict.
+`outputs/monitoring/daily_report_<D>.md` — the slate: games, lines, predictions, the bets (or
+why there are none), and the model against the market on settled days, stated as measured.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from propcast.runs import RunState
+from propcast.settings import Home
+from propcast.warehouse import connect
+
+NO_BET_REASONS = {
+    "no_games": "no games are scheduled on this slate",
+    "no_odds": "no odds were received for this slate by the cutoff",
+    "no_mapped_players": "odds arrived, but no quoted player maps to a known player "
+    "(see fct_mapping_quality_daily and seeds/player_alias_overrides.csv)",
+    "not_scored": "lines were offered and mapped but nothing was scored (see the run's phases)",
+    "no_value": "every line was scored and none clears the EV threshold",
+}
+
+
+def monitoring_dir(home: Home) -> Path:
+    path = home.outputs / "monitoring"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "_none_\n"
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(False)]
+    return "\n".join([header, rule, *body]) + "\n"
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    try:
+        return con.execute(sql, params).df()
+    except duckdb.CatalogException:
+        return pd.DataFrame()  # a mart not built yet (e.g. predictions before any training)
+
+
+def write_run_report(home: Home, state: RunState) -> Path:
+    path = monitoring_dir(home) / f"daily_run_{state.run_date}.md"
+    vendors = pd.DataFrame(sorted(state.vendors.items()), columns=["vendor", "fetch"])
+    phases = pd.DataFrame(sorted(state.phases.items()), columns=["phase", "outcome"])
+    lines = [
+        f"# Run {state.run_id} — slate {state.run_date}",
+        "",
+        f"- command: `{state.command}`",
+        f"- status: **{state.status}** — {state.message or ''}",
+        f"- cutoff (latest vendor snapshot used): {state.cutoff_utc} UTC",
+        f"- started {state.started_at} UTC, finished {state.finished_at or '-'} UTC",
+        f"- model version: {state.model_version or '-'}",
+        "",
+        "## Vendors",
+        _table(vendors),
+        "## Phases",
+        _table(phases),
+        "## Counts",
+        "```json",
+        json.dumps(state.counts, indent=2, default=str),
+        "```",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_daily_report(home: Home, run_date: date) -> Path:
+    path = monitoring_dir(home) / f"daily_report_{run_date}.md"
+    with connect(home) as con:
+        summary = _query(
+            con, "select * from main.fct_slate_summary_daily where game_date = ?", [run_date]
+        )
+        games = _query(
+            con,
+            """
+            select g.game_id, a.full_name as away, h.full_name as home,
+                   strftime(g.start_time_slate_tz, '%H:%M') as start_et, g.status
+            from main.dim_game as g
+            left join main.dim_team as h on g.home_team_id = h.team_id
+            left join main.dim_team as a on g.away_team_id = a.team_id
+            where g.game_date = ? order by g.start_time_utc, g.game_id
+            """,
+            [run_date],
+        )
+        bets = _query(
+            con,
+            """
+            select p.player_name as player, r.market, r.line, r.side, r.book_id as book,
+                   r.price_american as price, r.side_prob as p_model,
+                   r.side_market_prob as p_market, r.ev, r.stake
+            from main.fct_bet_recommendations as r
+            left join main.dim_player as p on r.player_id = p.player_id
+            where r.game_date = ? and r.is_recommended
+            order by r.ev desc
+            """,
+            [run_date],
+        )
+        predictions = _query(
+            con,
+            "select count(*) as lines_scored, string_agg(distinct model_version, ', ') as models,"
+            " avg(prob_over) as mean_prob_over, stddev_samp(prob_over) as sd_prob_over"
+            " from main.fct_predictions where game_date = ?",
+            [run_date],
+        )
+        accuracy = _query(
+            con,
+            """
+            select game_date, n_lines, log_loss_model, log_loss_market, log_loss_constant_0_5
+            from main.fct_forecast_accuracy_daily where game_date < ?
+            order by game_date desc limit 7
+            """,
+            [run_date],
+        )
+        overall = _query(
+            con,
+            """
+            select count(*) as days, sum(n_lines) as lines,
+                   sum(log_loss_model * n_lines) / sum(n_lines) as log_loss_model,
+                   sum(log_loss_market * n_lines) / sum(n_lines) as log_loss_market
+            from main.fct_forecast_accuracy_daily where game_date < ?
+            """,
+            [run_date],
+        )
+    path.write_text(_render_daily(run_date, summary, games, bets, predictions, accuracy, overall))
+    return path
+
+
+def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall) -> str:
+    lines = [f"# Slate {run_date}", ""]
+    if not summary.empty:
+        s = summary.iloc[0]
+        lines.append(
+            f"{int(s.games_scheduled)} games, {int(s.lines_offered)} lines offered, "
+            f"{int(s.lines_mapped)} with a mapped player, {int(s.lines_scored)} scored, "
+            f"**{int(s.bets_recommended)} bets** (stake {s.total_stake:.2f})."
+        )
+        reason = s.no_bet_reason if isinstance(s.no_bet_reason, str) else None
+        if reason:
+            lines += ["", f"**No bets: {reason}** — {NO_BET_REASONS.get(reason, reason)}."]
+    else:
+        lines.append("_The slate summary was not built for this date (see the run report)._")
+    lines += ["", "## Games", _table(games), "## Recommended bets", _table(bets)]
+    lines += ["## Predictions", _table(predictions)]
+    lines += ["## Model vs market on settled days (log loss, lower is better)"]
+    if not overall.empty and overall.iloc[0]["lines"]:
+        o = overall.iloc[0]
+        better = "better" if o.log_loss_model < o.log_loss_market else "worse"
+        lines.append(
+            f"Over {int(o.days)} settled days ({int(o.lines)} lines) the model's log loss is "
+            f"{o.log_loss_model:.4f} against the market's {o.log_loss_market:.4f} "
+            f"(constant 0.5: 0.6931): the model is **{better}** than the market."
+        )
+    lines += ["", _table(accuracy)]
+    return "\n".join(lines) + "\n"
