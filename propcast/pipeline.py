@@ -15,6 +15,7 @@ class BuildSummary:
     run_date: date
     result: DbtResult
     tables: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -30,7 +31,7 @@ class BuildSummary:
             lines.append(f"{node.status.upper()} {node.unique_id}: {message[0] if message else ''}")
         if self.result.error:
             lines.append(f"ERROR dbt: {self.result.error.strip().splitlines()[0]}")
-        return lines
+        return lines + [f"NOTE {note}" for note in self.notes]
 
 
 def build(
@@ -41,15 +42,26 @@ def build(
     select: list[str] | None = None,
     full_refresh: bool = False,
 ) -> BuildSummary:
-    """`dbt build` (seeds, models, tests) for a run date, training excluded."""
+    """`dbt build` (seeds, models, tests) for a run date, training excluded. Without a model
+    trained before the date the predictions phase is left out too (scoring would fail: nothing
+    may score the slate), and the summary says so."""
+    from propcast.daily import registered_models
+
     dbt = dbt or Dbt(home)
     command = ["build", "--exclude", "tag:train"]
+    notes = []
+    if registered_models(home, run_date) == 0:
+        command.append("tag:phase_predictions")
+        notes.append(
+            f"predictions not built: no model trained before {run_date} "
+            f"(propcast train --date {run_date}, then build again)"
+        )
     if select:
         command += ["--select", *select]
     if full_refresh:
         command.append("--full-refresh")
     result = dbt.invoke(command, run_vars={"run_date": run_date.isoformat()})
-    return BuildSummary(run_date=run_date, result=result, tables=table_rows(home))
+    return BuildSummary(run_date=run_date, result=result, tables=table_rows(home), notes=notes)
 
 
 def table_rows(home: Home) -> dict[str, int]:
