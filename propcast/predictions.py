@@ -186,7 +186,7 @@ def default_train_end(run_date: Any, train_end: Any, today: date | None = None) 
 
 
 def to_pandas(relation: Any) -> pd.DataFrame:
-    """A ref as pandas: DuckDB relations (`.df()`), Spark/BigFrames (`.toPandas()`/`.to_pandas()`)."""
+    """A ref as pandas: DuckDB relations (`.df()`), Spark or BigFrames (`toPandas`, `to_pandas`)."""
     if isinstance(relation, pd.DataFrame):
         return relation
     for method in ("df", "to_pandas", "toPandas"):
@@ -267,9 +267,7 @@ def train_registry_rows(
     return _table(rows, REGISTRY_SCHEMA)
 
 
-def pick_model(
-    registry: pd.DataFrame, market: str, window: ScoringWindow
-) -> Mapping[str, Any]:
+def pick_model(registry: pd.DataFrame, market: str, window: ScoringWindow) -> Mapping[str, Any]:
     """The registry row that scores `market` on the window: the pinned `model_version` when
     given (it must belong to the family), else the newest one with train_end < score_start
     (latest train_end, then latest registration, then version). Raises NoModelRegistered."""

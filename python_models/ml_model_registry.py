@@ -22,7 +22,9 @@ def model(dbt, session):
     run_date = dbt.config.meta_get("run_date")
     existing = []
     if dbt.is_incremental:
-        existing = [row[0] for row in session.sql(f"select model_version from {dbt.this}").fetchall()]
+        existing = [
+            row[0] for row in session.sql(f"select model_version from {dbt.this}").fetchall()
+        ]
     return train_registry_rows(
         to_pandas(dbt.ref("fct_prop_line_features")),
         markets=meta_list(dbt.config.meta_get("prop_markets")),

@@ -42,7 +42,10 @@ bounds as (
         {%- else -%}
             least(
                 {{ pricing_score_start() }},
-                coalesce((select min(game_date) from predictions), {{ pricing_score_start() }})
+                coalesce(
+                    (select min(game_date) as first_scored from predictions),
+                    {{ pricing_score_start() }}
+                )
             )
         {%- endif %} as first_date,
         {{ pricing_score_end() }} as last_date

@@ -49,26 +49,25 @@ sided as (
 chosen as (
     select
         *,
-        case side when 'over' then prob_over when 'under' then 1.0 - prob_over end
+        case when side = 'over' then prob_over when side = 'under' then 1.0 - prob_over end
             as side_prob,
         case
-            side
-            when 'over' then market_prob_over
-            when 'under' then 1.0 - market_prob_over
+            when side = 'over' then market_prob_over
+            when side = 'under' then 1.0 - market_prob_over
         end as side_market_prob,
         case
-            side
-            when 'over' then best_over_price_decimal
-            when 'under' then best_under_price_decimal
+            when side = 'over' then best_over_price_decimal
+            when side = 'under' then best_under_price_decimal
         end as price_decimal,
         case
-            side
-            when 'over' then best_over_price_american
-            when 'under' then best_under_price_american
+            when side = 'over' then best_over_price_american
+            when side = 'under' then best_under_price_american
         end as price_american,
-        case side when 'over' then best_over_book_id when 'under' then best_under_book_id end
-            as book_id,
-        case side when 'over' then ev_over when 'under' then ev_under end as ev
+        case
+            when side = 'over' then best_over_book_id
+            when side = 'under' then best_under_book_id
+        end as book_id,
+        case when side = 'over' then ev_over when side = 'under' then ev_under end as ev
     from sided
 ),
 
