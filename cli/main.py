@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from time import perf_counter
 from typing import Annotated
 
@@ -11,9 +12,7 @@ from propcast.cli.output import ExitCode, console, finish, progress_bar
 
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import (
-    PRICING_CLOCK,
     default_cutoff,
-    latest_priced_slate,
     slate_time_to_utc,
     today_in_slate_tz,
     utc_now,
@@ -246,50 +245,63 @@ def demo(
     books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
     as_json: JsonFlag = False,
 ) -> None:
-    """Generate the demo world, fetch what its vendors published by now, ingest, and build.
+    """A season of the demo world, run as a team would: history, training, walk-forward
+    scoring in one batch, then the morning job (run-day) for the last slate.
 
-    The world's season ends on the latest slate already priced (today after 14:00 US/Eastern,
-    else yesterday); its ground truth goes to PROPCAST_HOME/world/truth, which nothing
-    downstream reads.
+    The season ends on the latest slate already priced (today after 14:00 US/Eastern, else
+    yesterday). Its ground truth goes to PROPCAST_HOME/world/truth, which nothing downstream
+    reads. Prints the slate report at the end.
     """
-    from propcast.fetch import fetch_from_feeds
-    from propcast.ingest import ingest as run_ingest
+    from propcast.demo import DemoFailed, run_demo
     from propcast.locking import WarehouseBusy, writer_lock
-    from propcast.pipeline import build as run_build
-    from propcast.world import generate
 
     home = _home()
-    slate = latest_priced_slate()
-    cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
-    start = slate - timedelta(days=days - 1)
     started = perf_counter()
     try:
-        with writer_lock(home, "demo"):
-            console.print(f"[bold]1/4[/] generating the demo world {start} → {slate} (seed {seed})")
-            with progress_bar("days generated") as advance:
-                world = generate(
-                    home.world, seed=seed, start=start, days=days, books=books, progress=advance
-                )
-            console.print(f"     {world}")
-            console.print(
-                f"[bold]2/4[/] fetching what vendors published by {cutoff:%Y-%m-%d %H:%M} UTC "
-                f"(slate {slate}, priced at {PRICING_CLOCK:%H:%M} US/Eastern)"
+        with writer_lock(home, "demo"), progress_bar("days generated") as advance:
+            outcome = run_demo(
+                home, days=days, seed=seed, books=books, say=console.print, progress=advance
             )
-            fetched = fetch_from_feeds(home, home.world / "feeds", cutoff=cutoff)
-            console.print(f"     {fetched.copied} new files in {home.inbox}")
-            console.print("[bold]3/4[/] ingesting into the raw layer")
-            with progress_bar("files") as advance:
-                report = run_ingest(home, progress=advance)
-            console.print(f"     {report.summary()}")
-            console.print(f"[bold]4/4[/] dbt build for slate date {slate}")
-            summary = run_build(home, slate)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
-    _print_tables(summary.tables)
-    console.print(
-        f"warehouse: {home.warehouse}\nground truth (models never read it): {home.world / 'truth'}"
+    except DemoFailed as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    day = outcome.day
+    if day.reports:
+        console.print("")
+        console.print(Path(day.reports[-1]).read_text())
+    for report in day.reports:
+        console.print(f"report: {report}")
+    console.print(f"warehouse: {home.warehouse}  (dbt docs: `propcast docs`)")
+    console.print(f"ground truth (models never read it): {home.world / 'truth'}")
+    verdict = {"ok": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(day.status, ExitCode.FAILED)
+    finish(
+        verdict,
+        f"demo: {outcome.world.games:,} games, trained through {outcome.train_end}, "
+        f"walk-forward {outcome.scored[0]} → {outcome.scored[1]}, run-day {day.run_date}: "
+        f"{day.message} in {perf_counter() - started:.0f}s",
+        recover=f"propcast recover --date {day.run_date}",
+        payload={"run_id": day.run_id, "reports": day.reports},
+        as_json=as_json,
     )
-    _finish_build(summary, perf_counter() - started, as_json)
+
+
+@app.command()
+def docs(as_json: JsonFlag = False) -> None:
+    """Generate dbt's documentation site as one static HTML file under PROPCAST_HOME/target."""
+    from propcast.dbt_runner import Dbt
+
+    home = _home()
+    result = Dbt(home).invoke(["docs", "generate", "--static"])
+    page = home.dbt_target / "static_index.html"
+    if not result.success or not page.exists():
+        finish(
+            ExitCode.FAILED,
+            f"dbt docs generate failed: {result.error}",
+            recover="propcast build, then propcast docs",
+            as_json=as_json,
+        )
+    finish(ExitCode.OK, f"dbt docs written to {page}", payload={"path": str(page)}, as_json=as_json)
 
 
 def _parse_cutoff(value: str | None, day: date) -> datetime:

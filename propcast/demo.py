@@ -1,0 +1,93 @@
+"""`propcast demo`: a season of the demo world, run as a team would run it.
+
+History first (everything published before the last slate's morning), a model trained on the
+first part of the season, the rest scored walk-forward in one batch (each date priced at the
+pricing clock with a model trained before it), then the morning job for the last slate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from propcast.daily import DayOutcome, dbt_vars, run_day, score_range, train
+from propcast.dbt_runner import Dbt, DbtResult
+from propcast.fetch import fetch_from_feeds
+from propcast.ingest import IngestReport, ingest
+from propcast.settings import Home
+from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
+from propcast.world import WorldSummary, generate
+
+TRAIN_SHARE = 0.55  # of the season's days used to train before walk-forward scoring starts
+
+Say = Callable[[str], None]
+Progress = Callable[[int, int], None]
+
+
+class DemoFailed(RuntimeError):
+    def __init__(self, step: str, result: DbtResult) -> None:
+        failed = result.failed[0] if result.failed else None
+        detail = f"{failed.unique_id}: {(failed.message or '').strip()}" if failed else result.error
+        super().__init__(f"{step} failed: {detail}")
+
+
+@dataclass
+class DemoOutcome:
+    world: WorldSummary
+    ingest: IngestReport
+    train_end: date
+    scored: tuple[date, date]
+    day: DayOutcome
+
+
+def run_demo(
+    home: Home,
+    *,
+    days: int,
+    seed: int,
+    books: int,
+    say: Say = print,
+    progress: Progress | None = None,
+) -> DemoOutcome:
+    slate = latest_priced_slate()
+    start = slate - timedelta(days=days - 1)
+    train_end = start + timedelta(days=max(int(days * TRAIN_SHARE), 1))
+    dbt = Dbt(home)
+
+    say(f"[1/6] generating the demo world {start} → {slate} (seed {seed})")
+    world = generate(home.world, seed=seed, start=start, days=days, books=books, progress=progress)
+    say(f"      {world}")
+
+    history_cutoff = slate_time_to_utc(slate, time(0, 0))
+    say(f"[2/6] fetching and ingesting what vendors published before {slate} (US/Eastern)")
+    fetched = fetch_from_feeds(home, home.world / "feeds", cutoff=history_cutoff)
+    report = ingest(home)
+    say(f"      {fetched.copied} files; {report.summary()}")
+
+    say(f"[3/6] building the warehouse through the feature marts (dbt run, {start} → {slate})")
+    features = dbt.invoke(
+        ["run", "--select", "+fct_prop_line_features"],
+        run_vars=dbt_vars(train_end + timedelta(days=1), default_cutoff(train_end)),
+    )
+    if not features.success:
+        raise DemoFailed("building the feature marts", features)
+
+    say(f"[4/6] training on outcomes through {train_end} (LightGBM + calibration)")
+    trained = train(home, train_end, dbt=dbt)
+    if not trained.success:
+        raise DemoFailed("training", trained)
+
+    first, last = train_end + timedelta(days=1), slate - timedelta(days=1)
+    say(
+        f"[5/6] walk-forward: scoring and pricing {first} → {last} in one dbt build "
+        f"(each slate priced at {PRICING_CLOCK:%H:%M} US/Eastern)"
+    )
+    scored = score_range(home, first, last, dbt=dbt)
+    if not scored.success:
+        raise DemoFailed("walk-forward scoring", scored)
+
+    cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
+    say(f"[6/6] the morning job: run-day for slate {slate}, cutoff {PRICING_CLOCK:%H:%M} ET")
+    day = run_day(home, slate, cutoff, dbt=dbt, say=lambda line: say(f"      {line}"))
+    return DemoOutcome(world, report, train_end, (first, last), day)
