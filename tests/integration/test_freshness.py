@@ -458,5 +458,6 @@ def test_every_source_has_freshness_and_the_generic_test(parsed: Dbt) -> None:
         assert source.unique_id in tested, f"{source.unique_id} lacks the generic freshness test"
         hours = (freshness.warn_after.count, freshness.error_after.count)
         assert {freshness.warn_after.period, freshness.error_after.period} == {"hour"}
-        assert hours == (SLATE_HOURS if source.unique_id == ODDS else RESULTS_HOURS)
+        slate = "due='slate'" in source.loaded_at_query
+        assert hours == (SLATE_HOURS if slate else RESULTS_HOURS), source.unique_id
     assert set(SOURCES) <= set(checked)
