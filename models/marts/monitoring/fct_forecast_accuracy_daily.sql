@@ -6,6 +6,7 @@
     lines without a market probability. Log loss clips probabilities to [1e-15, 1 - 1e-15] as
     propcast.models.metrics does.
 -#}
+{{ config(tags=['phase_predictions']) }}
 {%- set eps = 1e-15 -%}
 
 with
