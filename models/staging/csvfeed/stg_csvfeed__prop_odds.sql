@@ -1,0 +1,132 @@
+with
+
+source as (
+    select * from {{ source('csvfeed', 'prop_odds') }}
+),
+
+team_aliases as (
+    select * from {{ ref('team_aliases') }}
+),
+
+book_aliases as (
+    select * from {{ ref('book_aliases') }}
+    where vendor = 'csvfeed'
+),
+
+market_aliases as (
+    select * from {{ ref('market_aliases') }}
+    where vendor = 'csvfeed'
+),
+
+renamed as (
+    select
+        -- ids
+        'csvfeed' as vendor,
+        -- The vendor has no event id: its game is (league, start, away @ home) as it spells them.
+        concat(
+            upper(trim(league)), ' ', cast(game_start as {{ dbt.type_string() }}), ' ',
+            upper(trim(away)), '@', upper(trim(home))
+        ) as vendor_event_id,
+        lower(trim(book)) as vendor_book,
+        lower(trim(stat)) as vendor_stat,
+        payload_sha256,
+        source_file,
+
+        -- strings
+        upper(trim(league)) as league,
+        trim(player) as vendor_player_name,
+        {{ flip_last_first('player') }} as player_name_first_last,
+        book as book_title,
+        home as vendor_home_team,
+        away as vendor_away_team,
+
+        -- numerics
+        cast(line as {{ type_double() }}) as line,
+        cast(over_odds as {{ type_double() }}) as over_price_american,
+        cast(under_odds as {{ type_double() }}) as under_price_american,
+
+        -- dates and timestamps (naive UTC)
+        coalesce(game_date, {{ utc_to_slate_date('game_start') }}) as game_date,
+        game_start as commence_time,
+        fetched_at,
+        loaded_at
+    from source
+),
+
+-- One row per side, as every vendor's staged quotes.
+sides as (
+    select
+        renamed.*,
+        'over' as side,
+        renamed.over_price_american as price_american
+    from renamed
+    union all
+    select
+        renamed.*,
+        'under' as side,
+        renamed.under_price_american as price_american
+    from renamed
+),
+
+mapped as (
+    select
+        sides.*,
+        coalesce(book_aliases.book_id, sides.vendor_book) as book_id,
+        coalesce(market_aliases.market_id, sides.vendor_stat) as market,
+        {{ normalize_person_name('sides.player_name_first_last') }} as player_name_key,
+        {{ american_to_decimal('sides.price_american') }} as price_decimal,
+        {{ american_to_implied_prob('sides.price_american') }} as implied_prob,
+        home_alias.team_id as home_team_id,
+        away_alias.team_id as away_team_id
+    from sides
+    left join book_aliases
+        on sides.vendor_book = book_aliases.alias
+    left join market_aliases
+        on sides.vendor_stat = market_aliases.alias
+    left join team_aliases as home_alias
+        on
+            sides.league = home_alias.league
+            and lower(trim(sides.vendor_home_team)) = home_alias.alias
+    left join team_aliases as away_alias
+        on
+            sides.league = away_alias.league
+            and lower(trim(sides.vendor_away_team)) = away_alias.alias
+),
+
+versioned as (
+    select
+        *,
+        row_number() over (
+            partition by
+                vendor_event_id, book_id, market, vendor_player_name, side, line, fetched_at
+            order by loaded_at desc, payload_sha256 desc
+        ) as version_rank
+    from mapped
+)
+
+select
+    vendor,
+    vendor_event_id,
+    book_id,
+    market,
+    side,
+    league,
+    vendor_player_name,
+    player_name_key,
+    home_team_id,
+    away_team_id,
+    vendor_home_team,
+    vendor_away_team,
+    book_title,
+    line,
+    price_american,
+    price_decimal,
+    implied_prob,
+    game_date,
+    commence_time,
+    fetched_at,
+    loaded_at,
+    payload_sha256,
+    source_file
+from versioned
+where version_rank = 1
