@@ -166,8 +166,13 @@ def run_day(
             raise DayFailed(
                 _failed_phase(recorder), _first_error(build), f"propcast recover --date {run_date}"
             )
+        for node in build.warned:
+            say(f"warning {node.unique_id}: {(node.message or '').strip()}")
         status = "degraded" if vendor_down or build.warned else "ok"
-        why = f"vendors down: {', '.join(vendor_down)}" if vendor_down else "all vendors ok"
+        reasons = [f"vendors down: {', '.join(vendor_down)}"] if vendor_down else []
+        if build.warned:
+            reasons.append(f"{len(build.warned)} data tests warned")
+        why = "; ".join(reasons) or "all vendors ok, no warnings"
         message = f"slate {run_date} built, scored and priced ({why})"
         recorder.state.model_version = scored_by(home, run_date)
         recorder.finish(status, message)

@@ -65,9 +65,9 @@ def run_demo(
     report = ingest(home)
     say(f"      {fetched.copied} files; {report.summary()}")
 
-    say(f"[3/6] building the warehouse through the feature marts (dbt run, {start} → {slate})")
+    say(f"[3/6] building seeds and models through the feature marts ({start} → {slate})")
     features = dbt.invoke(
-        ["run", "--select", "+fct_prop_line_features"],
+        ["build", "--select", "+fct_prop_line_features", "--exclude-resource-type", "test"],
         run_vars=dbt_vars(train_end + timedelta(days=1), default_cutoff(train_end)),
     )
     if not features.success:

@@ -39,15 +39,28 @@ def _table(frame: pd.DataFrame) -> str:
         return "_none_\n"
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(False)]
+    body = [
+        "| " + " | ".join(_cell(c, v) for c, v in zip(frame.columns, row, strict=True)) + " |"
+        for row in frame.itertuples(index=False)
+    ]
     return "\n".join([header, rule, *body]) + "\n"
 
 
-def _cell(value: object) -> str:
+FORMATS = {
+    "price": lambda v: f"{v:+.0f}",
+    "line": lambda v: f"{v:.1f}",
+    "stake": lambda v: f"{v:.2f}",
+    "game_date": lambda v: str(v)[:10],
+}
+
+
+def _cell(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if column in FORMATS:
+        return FORMATS[column](value)
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.4f}" if column.startswith(("log_loss", "brier")) else f"{value:.3f}"
     return str(value)
 
 
@@ -164,11 +177,23 @@ def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall
     lines += ["## Model vs market on settled days (log loss, lower is better)"]
     if not overall.empty and overall.iloc[0]["lines"]:
         o = overall.iloc[0]
-        better = "better" if o.log_loss_model < o.log_loss_market else "worse"
+        gap = o.log_loss_model - o.log_loss_market
+        verdict = (
+            "level with the market"
+            if abs(gap) < 0.0005
+            else "better than the market"
+            if gap < 0
+            else "worse than the market"
+        )
         lines.append(
             f"Over {int(o.days)} settled days ({int(o.lines)} lines) the model's log loss is "
             f"{o.log_loss_model:.4f} against the market's {o.log_loss_market:.4f} "
-            f"(constant 0.5: 0.6931): the model is **{better}** than the market."
+            f"(constant 0.5: 0.6931): the model is **{verdict}** ({gap:+.4f})."
         )
+        if gap > -0.0005:
+            lines.append(
+                "The recommendations above rest on a model that has not beaten the market on "
+                "settled days: their expected value is the model's claim, not a measured edge."
+            )
     lines += ["", _table(accuracy)]
     return "\n".join(lines) + "\n"
