@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from propcast.settings import PROJECT_DIR, Home
@@ -41,13 +42,14 @@ class DbtResult:
 
 
 @contextmanager
-def dbt_environment(home: Home) -> Iterator[None]:
-    """Point dbt at this project's profile and keep its target/ and logs/ inside the home."""
+def dbt_environment(home: Home, project_dir: Path = PROJECT_DIR) -> Iterator[None]:
+    """Point dbt at a project and its profile (this repo's unless told) and keep its target/
+    and logs/ inside the home."""
     home.ensure()
     wanted = {
         "PROPCAST_HOME": str(home.root),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_PROJECT_DIR": str(project_dir),
         "DBT_TARGET_PATH": str(home.dbt_target),
         "DBT_LOG_PATH": str(home.dbt_logs),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -65,10 +67,20 @@ def dbt_environment(home: Home) -> Iterator[None]:
 
 
 class Dbt:
-    """A dbt project bound to one home. Parses once and reuses the manifest for later calls."""
+    """A dbt project bound to one home. Parses once and reuses the manifest for later calls.
 
-    def __init__(self, home: Home, target: str = "duckdb", quiet: bool = True) -> None:
+    `project_dir` runs another copy of the project (e.g. a test's copy with an edited seed).
+    """
+
+    def __init__(
+        self,
+        home: Home,
+        target: str = "duckdb",
+        quiet: bool = True,
+        project_dir: Path | None = None,
+    ) -> None:
         self.home = home
+        self.project_dir = Path(project_dir) if project_dir is not None else PROJECT_DIR
         self.target = target
         self.quiet = quiet
         self._manifest: Any = None
@@ -80,7 +92,7 @@ class Dbt:
 
     def manifest(self) -> Any:
         if self._manifest is None:
-            with dbt_environment(self.home):
+            with dbt_environment(self.home, self.project_dir):
                 res = self._runner().invoke(
                     ["parse", "--target", self.target, *self._quiet_flags()]
                 )
@@ -105,7 +117,7 @@ class Dbt:
         # Vars are rendered into the manifest at parse time, so a cached manifest is only
         # valid for calls without vars.
         manifest = self.manifest() if reuse_manifest and not run_vars else None
-        with dbt_environment(self.home):
+        with dbt_environment(self.home, self.project_dir):
             res = self._runner(manifest).invoke(args)
         return _result(list(args), res)
 
