@@ -15,8 +15,7 @@ import jinja2
 import yaml
 
 _PROJECT_VARS: dict[str, Any] = (
-    yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())
-    or {}
+    yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text()) or {}
 ).get("vars", {})
 
 
