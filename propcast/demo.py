@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import perf_counter
 from datetime import date, time, timedelta
 
 from propcast.daily import DayOutcome, dbt_vars, run_day, score_range, train
@@ -54,17 +55,20 @@ def run_demo(
     start = slate - timedelta(days=days - 1)
     train_end = start + timedelta(days=max(int(days * TRAIN_SHARE), 1))
     dbt = Dbt(home)
+    clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} (seed {seed})")
     world = generate(home.world, seed=seed, start=start, days=days, books=books, progress=progress)
     say(f"      {world}")
 
     history_cutoff = slate_time_to_utc(slate, time(0, 0))
+    clock.lap()
     say(f"[2/6] fetching and ingesting what vendors published before {slate} (US/Eastern)")
     fetched = fetch_from_feeds(home, home.world / "feeds", cutoff=history_cutoff)
     report = ingest(home)
     say(f"      {fetched.copied} files; {report.summary()}")
 
+    clock.lap()
     say(f"[3/6] building seeds and models through the feature marts ({start} → {slate})")
     features = dbt.invoke(
         ["build", "--select", "+fct_prop_line_features", "--exclude-resource-type", "test"],
@@ -73,6 +77,7 @@ def run_demo(
     if not features.success:
         raise DemoFailed("building the feature marts", features)
 
+    clock.lap()
     say(f"[4/6] training on outcomes through {train_end} (LightGBM + calibration)")
     trained = train(home, train_end, dbt=dbt)
     if not trained.success:
@@ -88,6 +93,20 @@ def run_demo(
         raise DemoFailed("walk-forward scoring", scored)
 
     cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
+    clock.lap()
     say(f"[6/6] the morning job: run-day for slate {slate}, cutoff {PRICING_CLOCK:%H:%M} ET")
     day = run_day(home, slate, cutoff, dbt=dbt, say=lambda line: say(f"      {line}"))
+    clock.lap()
     return DemoOutcome(world, report, train_end, (first, last), day)
+
+
+class _StepClock:
+    """Prints how long the previous step took: the demo is also a rough profile."""
+
+    def __init__(self, say: Say) -> None:
+        self.say, self.started = say, perf_counter()
+
+    def lap(self) -> None:
+        now = perf_counter()
+        self.say(f"      ({now - self.started:.1f}s)")
+        self.started = now

@@ -68,3 +68,9 @@ def compact(moment: datetime) -> str:
 
 def parse_compact(text: str) -> datetime:
     return datetime.strptime(text, "%Y%m%dT%H%M%SZ")
+
+
+def parse_utc_series(values: pd.Series) -> pd.Series:
+    """Column-wise `parse_utc`: ISO-8601 text → naive UTC timestamps (NaT when malformed)."""
+    parsed = pd.to_datetime(values.replace("", None), utc=True, errors="coerce", format="ISO8601")
+    return parsed.dt.tz_localize(None)

@@ -1,19 +1,24 @@
 """`oddsapi`: snapshots in the public odds API's historical shape.
 
 `{"timestamp", "data": [event → bookmakers → markets → outcomes]}`; one raw row per outcome.
-The loop only collects values; validation runs column-wise, because per-row checks in Python
-cost more than the whole rest of ingestion.
+The loop only collects values; validation runs column-wise (see `vendors.base.first_failure`).
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
-from propcast.vendors.base import ParsedPayload, RejectedRow, UnparseablePayload
+from propcast.vendors.base import (
+    ParsedPayload,
+    UnparseablePayload,
+    blank,
+    first_failure,
+    numeric,
+    split_rejected,
+)
 
 FEED = "prop_odds"
 TABLE = "raw_oddsapi__prop_odds"
@@ -37,32 +42,17 @@ COLUMNS = [
 ]
 
 
-def _numeric(values: list[object]) -> pd.Series:
-    """Numbers stay numbers; text, booleans and missing values become NaN."""
-    return pd.Series(
-        [v if isinstance(v, int | float) and not isinstance(v, bool) else np.nan for v in values],
-        dtype="float64",
-    )
-
-
-def _problems(frame: pd.DataFrame, raw_price: list, raw_point: list) -> pd.Series:
-    price, point = _numeric(raw_price), _numeric(raw_point)
-    checks = [
+def _checks(frame: pd.DataFrame) -> list:
+    price, point = numeric(frame["outcome_price"]), numeric(frame["outcome_point"])
+    return [
         (frame["commence_time"].isna(), "event commence_time missing or not a timestamp"),
         (~frame["outcome_name"].isin(OUTCOME_NAMES), "outcome name is not Over/Under"),
-        (
-            frame["outcome_description"].fillna("").astype(str).str.strip() == "",
-            "outcome description (player name) missing",
-        ),
-        (~np.isfinite(price), "price is not a number"),
+        (blank(frame["outcome_description"]), "outcome description (player name) missing"),
+        (price.isna(), "price is not a number"),
         (price.abs() < 100, "price is not valid American odds (|price| must be >= 100)"),
-        (~np.isfinite(point), "point is not a number"),
+        (point.isna(), "point is not a number"),
         (point < 0, "point is negative"),
     ]
-    reasons = pd.Series([None] * len(frame), dtype=object)
-    for mask, reason in reversed(checks):  # the first failing check names the row
-        reasons[mask.to_numpy()] = reason
-    return reasons
 
 
 def parse(payload: bytes) -> ParsedPayload:
@@ -111,14 +101,9 @@ def parse(payload: bytes) -> ParsedPayload:
         raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
 
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    reasons = _problems(frame, [r[13] for r in records], [r[14] for r in records])
-    bad = reasons.notna().to_numpy()
-    rejected = [
-        RejectedRow(int(i) + 1, json.dumps(outcomes[i], default=str), str(reasons[i]))
-        for i in np.flatnonzero(bad)
-    ]
-    rows = frame.loc[~bad].reset_index(drop=True)
-    rows["outcome_price"] = pd.to_numeric(rows["outcome_price"]).astype("float64")
-    rows["outcome_point"] = pd.to_numeric(rows["outcome_point"]).astype("float64")
+    reasons = first_failure(len(frame), _checks(frame))
+    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(outcomes[i], default=str))
+    rows["outcome_price"] = numeric(rows["outcome_price"])
+    rows["outcome_point"] = numeric(rows["outcome_point"])
     rows["game_date"] = slate_date(rows["commence_time"])
     return ParsedPayload(fetched_at=fetched_at, rows=rows, rejected=rejected)
