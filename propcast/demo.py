@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from time import perf_counter
 from datetime import date, time, timedelta
+from time import perf_counter
 
 from propcast.daily import DayOutcome, dbt_vars, run_day, score_range, train
 from propcast.dbt_runner import Dbt, DbtResult
