@@ -31,7 +31,8 @@ SOURCES = (BOXSCORES, SCHEDULE, ODDS)
 RESULTS_HOURS = (8, 14)  # warn, error
 SLATE_HOURS = (6, 12)
 BOUNDARY_SLACK_HOURS = 0.05  # a verdict this close to a threshold may go either way
-TEST_SELECTOR = "test_name:fresh_on_latest_due_game_date"
+SOURCE_SELECTORS = ["source:league.boxscores", "source:league.schedule", "source:oddsapi.prop_odds"]
+TEST_SELECTORS = [f"test_name:fresh_on_latest_due_game_date,{s}" for s in SOURCE_SELECTORS]
 
 
 # ----------------------------------------------------------------------------- raw rows
@@ -352,14 +353,14 @@ def dbt(parsed: Dbt, tmp_path: Path) -> Dbt:
 def _source_freshness(dbt: Dbt) -> dict[str, str]:
     sources_json = dbt.home.dbt_target / "sources.json"
     sources_json.unlink(missing_ok=True)
-    result = dbt.invoke(["source", "freshness"])
+    result = dbt.invoke(["source", "freshness", "--select", *SOURCE_SELECTORS])
     assert sources_json.exists(), result.error
     entries = json.loads(sources_json.read_text())["results"]
     return {e["unique_id"]: e["status"] for e in entries}
 
 
 def _generic_test(dbt: Dbt) -> dict[str, str]:
-    result = dbt.invoke(["test", "--select", TEST_SELECTOR])
+    result = dbt.invoke(["test", "--select", *TEST_SELECTORS])
     assert result.nodes, result.error
     manifest = dbt.manifest()
     verdicts: dict[str, str] = {}
