@@ -52,7 +52,6 @@ left join games
         and quotes.game_date = games.game_date
         and quotes.home_team_id = games.home_team_id
         and quotes.away_team_id = games.away_team_id
-        and games.status != 'postponed'
 left join overrides
     on
         quotes.vendor = overrides.vendor
