@@ -233,13 +233,3 @@ def train(home: Home, train_end: date, *, dbt: Dbt | None = None) -> DbtResult:
         ["run", "--select", "tag:train"],
         run_vars=dbt_vars(run_date, cutoff, train_end=train_end.isoformat()),
     )
-
-
-def score_range(home: Home, first: date, last: date, *, dbt: Dbt | None = None) -> DbtResult:
-    """Walk-forward in batch: build, score and price every slate in [first, last] at the pricing
-    clock, in one dbt invocation, with the newest model trained before `first`."""
-    dbt = dbt or Dbt(home)
-    run_vars = dbt_vars(
-        last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
-    )
-    return dbt.invoke(["build", "--exclude", "tag:train"], run_vars=run_vars)

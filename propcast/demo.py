@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from time import perf_counter
 
-from propcast.daily import DayOutcome, dbt_vars, run_day, score_range, train
+from propcast.daily import DayOutcome, dbt_vars, run_day, train
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
@@ -69,13 +69,16 @@ def run_demo(
     say(f"      {fetched.copied} files; {report.summary()}")
 
     clock.lap()
-    say(f"[3/6] building seeds and models through the feature marts ({start} → {slate})")
-    features = dbt.invoke(
-        ["build", "--select", "+fct_prop_line_features", "--exclude-resource-type", "test"],
-        run_vars=dbt_vars(train_end + timedelta(days=1), default_cutoff(train_end)),
+    first, last = train_end + timedelta(days=1), slate - timedelta(days=1)
+    walk_forward = dbt_vars(
+        last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
     )
-    if not features.success:
-        raise DemoFailed("building the feature marts", features)
+    say(f"[3/6] dbt build: seeds, models and data tests up to the feature marts ({start} → {last})")
+    upstream = dbt.invoke(
+        ["build", "--exclude", "tag:train", "tag:phase_predictions+"], run_vars=walk_forward
+    )
+    if not upstream.success:
+        raise DemoFailed("building the warehouse", upstream)
 
     clock.lap()
     say(f"[4/6] training on outcomes through {train_end} (LightGBM + calibration)")
@@ -83,12 +86,11 @@ def run_demo(
     if not trained.success:
         raise DemoFailed("training", trained)
 
-    first, last = train_end + timedelta(days=1), slate - timedelta(days=1)
     say(
         f"[5/6] walk-forward: scoring and pricing {first} → {last} in one dbt build "
         f"(each slate priced at {PRICING_CLOCK:%H:%M} US/Eastern)"
     )
-    scored = score_range(home, first, last, dbt=dbt)
+    scored = dbt.invoke(["build", "--select", "tag:phase_predictions+"], run_vars=walk_forward)
     if not scored.success:
         raise DemoFailed("walk-forward scoring", scored)
 
