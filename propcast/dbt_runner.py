@@ -70,6 +70,8 @@ class Dbt:
     """A dbt project bound to one home. Parses once and reuses the manifest for later calls.
 
     `project_dir` runs another copy of the project (e.g. a test's copy with an edited seed).
+    `project_vars` hold for the parse and every call (e.g. a test's severity), so the cached
+    manifest stays valid for calls that add no vars of their own.
     """
 
     def __init__(
@@ -78,12 +80,18 @@ class Dbt:
         target: str = "duckdb",
         quiet: bool = True,
         project_dir: Path | None = None,
+        project_vars: dict[str, Any] | None = None,
     ) -> None:
         self.home = home
         self.project_dir = Path(project_dir) if project_dir is not None else PROJECT_DIR
         self.target = target
         self.quiet = quiet
+        self.project_vars = dict(project_vars or {})
         self._manifest: Any = None
+
+    def _vars_flags(self, run_vars: dict[str, Any] | None = None) -> list[str]:
+        merged = {**self.project_vars, **(run_vars or {})}
+        return ["--vars", json.dumps(merged, default=str)] if merged else []
 
     def _runner(self, manifest: Any = None) -> Any:
         from dbt.cli.main import dbtRunner  # dbt import costs ~2 s: only when dbt runs
@@ -94,7 +102,7 @@ class Dbt:
         if self._manifest is None:
             with dbt_environment(self.home, self.project_dir):
                 res = self._runner().invoke(
-                    ["parse", "--target", self.target, *self._quiet_flags()]
+                    ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
                 )
             if not res.success:
                 raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
@@ -111,9 +119,13 @@ class Dbt:
         run_vars: dict[str, Any] | None = None,
         reuse_manifest: bool = True,
     ) -> DbtResult:
-        args = [*command, "--target", self.target, *self._quiet_flags()]
-        if run_vars:
-            args += ["--vars", json.dumps(run_vars, default=str)]
+        args = [
+            *command,
+            "--target",
+            self.target,
+            *self._quiet_flags(),
+            *self._vars_flags(run_vars),
+        ]
         # Vars are rendered into the manifest at parse time, so a cached manifest is only
         # valid for calls without vars.
         manifest = self.manifest() if reuse_manifest and not run_vars else None

@@ -20,17 +20,24 @@
     rows that count as loaded (the schedule: only final/postponed rows are results).
     Timestamps are naive UTC, which is how dbt reads a naive `max_loaded_at`.
     with_details=true adds due_game_date and due_row_count (for the generic test's output).
+    as_of_utc ('YYYY-MM-DD HH:MM:SS', naive UTC) judges as of that moment instead of now: a run
+    priced at a cutoff (a backfill of a past slate included) is judged at its cutoff, so
+    reprocessing last Tuesday does not warn that today's results are missing.
 -#}
-{% macro effective_loaded_at_sql(relation, due, loaded_filter=none, with_details=false) -%}
+{% macro effective_loaded_at_sql(
+    relation, due, loaded_filter=none, with_details=false, as_of_utc=none
+) -%}
     {%- if due not in ('results', 'slate') -%}
         {{ exceptions.raise_compiler_error(
             "effective_loaded_at_sql: due must be 'results' or 'slate', got '" ~ due ~ "'") }}
     {%- endif -%}
     {%- set schedule = propcast_source_relation('league', 'schedule', default=relation) -%}
+    {%- set now_utc = freshness_now_utc(as_of_utc) -%}
+    {%- set today = utc_to_slate_date(now_utc) if as_of_utc else today_in_slate_tz() -%}
     {#- Stale since: results are due the day after the game, a slate from its own midnight. -#}
     {%- if due == 'results' -%}
         {%- set stale_from_date = dbt.dateadd('day', 1, 'due_date.due_game_date') -%}
-        {%- set loaded_verdict = current_timestamp_utc() -%}
+        {%- set loaded_verdict = now_utc -%}
     {%- else -%}
         {%- set stale_from_date = 'due_date.due_game_date' -%}
         {%- set loaded_verdict = 'due_rows.due_max_loaded_at' -%}
@@ -53,7 +60,7 @@
         where
             version_rank = 1
             and coalesce(status, '') != 'postponed'
-            and game_date {{ '<' if due == 'results' else '=' }} {{ today_in_slate_tz() }}
+            and game_date {{ '<' if due == 'results' else '=' }} {{ today }}
     ),
 
     due_rows as (
@@ -68,7 +75,7 @@
     verdict as (
         select
             case
-                when due_date.due_game_date is null then {{ current_timestamp_utc() }}
+                when due_date.due_game_date is null then {{ now_utc }}
                 when due_rows.due_row_count = 0 then {{ slate_date_start_utc(stale_from_date) }}
                 else {{ loaded_verdict }}
             end as max_loaded_at,
@@ -99,4 +106,14 @@
             "source " ~ source_name ~ "." ~ table_name ~ " is not declared") -}}
     {%- endif -%}
     {{- return(default) -}}
+{%- endmacro %}
+
+
+{#- Now, or the given naive-UTC moment, as a timestamp expression. -#}
+{% macro freshness_now_utc(as_of_utc=none) -%}
+    {%- if as_of_utc -%}
+        cast('{{ as_of_utc }}' as timestamp)
+    {%- else -%}
+        {{ current_timestamp_utc() }}
+    {%- endif -%}
 {%- endmacro %}

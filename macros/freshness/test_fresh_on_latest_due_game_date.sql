@@ -3,14 +3,16 @@
     (macro effective_loaded_at_sql, docs block `freshness_semantics`), so `dbt build` checks
     freshness too. One row per threshold exceeded: warn_if '>=1', error_if '>=2'.
     Thresholds come from the source's own `freshness:` config unless given in hours.
-    Severity: var('freshness_test_severity') (error by default; dbt skips the models downstream
-    of a source whose test errors, so an orchestrator that must complete with a stale feed
-    can pass warn).
+    Severity: var('freshness_test_severity'), warn by default: dbt skips every model downstream of
+    a source whose test errors, and a stale feed must degrade a run, not stop it (the run still
+    reports it; `propcast freshness` / `dbt source freshness` keep the error level).
+    Inside a run the test judges as of the run's cutoff (var cutoff_utc), else as of now.
 -#}
 {% test fresh_on_latest_due_game_date(
     model, due, loaded_filter=none, warn_after_hours=none, error_after_hours=none
 ) %}
-    {{ config(severity=var('freshness_test_severity', 'error'), warn_if='>=1', error_if='>=2') }}
+    {{ config(severity=var('freshness_test_severity', 'warn'), warn_if='>=1', error_if='>=2') }}
+    {%- set as_of_utc = var('cutoff_utc', none) -%}
     {%- set configured = propcast_source_freshness_hours(model) -%}
     {%- set warn_hours = warn_after_hours if warn_after_hours is not none
         else configured.get('warn_after') -%}
@@ -24,7 +26,9 @@
     {%- endif -%}
 
     with effective as (
-        {{ effective_loaded_at_sql(model, due, loaded_filter, with_details=true) | indent(8) }}
+        {{ effective_loaded_at_sql(
+            model, due, loaded_filter, with_details=true, as_of_utc=as_of_utc
+        ) | indent(8) }}
     ),
 
     aged as (
@@ -32,7 +36,7 @@
             max_loaded_at as effective_loaded_at,
             due_game_date,
             due_row_count,
-            {{ dbt.datediff('max_loaded_at', current_timestamp_utc(), 'second') }}
+            {{ dbt.datediff('max_loaded_at', freshness_now_utc(as_of_utc), 'second') }}
             / 3600.0 as age_hours
         from effective
     ),

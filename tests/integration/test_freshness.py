@@ -33,6 +33,9 @@ SLATE_HOURS = (6, 12)
 BOUNDARY_SLACK_HOURS = 0.05  # a verdict this close to a threshold may go either way
 SOURCE_SELECTORS = ["source:league.boxscores", "source:league.schedule", "source:oddsapi.prop_odds"]
 TEST_SELECTORS = [f"test_name:fresh_on_latest_due_game_date,{s}" for s in SOURCE_SELECTORS]
+# Builds run the generic test at warn severity (a stale feed degrades a run); these scenarios
+# assert its level, so they parse with error severity.
+STRICT = {"freshness_test_severity": "error"}
 
 
 # ----------------------------------------------------------------------------- raw rows
@@ -330,14 +333,16 @@ class _SharedManifestDbt(Dbt):
     """A Dbt on its own home that reuses an already parsed manifest (no re-parse)."""
 
     def __init__(self, home: Home, manifest: object) -> None:
-        super().__init__(home)
+        super().__init__(home, project_vars=STRICT)
         self._manifest = manifest
 
 
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory: pytest.TempPathFactory) -> Dbt:
     """The one dbt parse of this module."""
-    runner = Dbt(Home(tmp_path_factory.mktemp("freshness-parse") / "home").ensure())
+    runner = Dbt(
+        Home(tmp_path_factory.mktemp("freshness-parse") / "home").ensure(), project_vars=STRICT
+    )
     runner.manifest()
     return runner
 
@@ -359,8 +364,8 @@ def _source_freshness(dbt: Dbt) -> dict[str, str]:
     return {e["unique_id"]: e["status"] for e in entries}
 
 
-def _generic_test(dbt: Dbt) -> dict[str, str]:
-    result = dbt.invoke(["test", "--select", *TEST_SELECTORS])
+def _generic_test(dbt: Dbt, run_vars: dict | None = None) -> dict[str, str]:
+    result = dbt.invoke(["test", "--select", *TEST_SELECTORS], run_vars=run_vars)
     assert result.nodes, result.error
     manifest = dbt.manifest()
     verdicts: dict[str, str] = {}
@@ -399,6 +404,26 @@ def test_freshness_judges_the_latest_due_game_date(dbt: Dbt, scenario: Scenario)
         assert freshness[source] == generic[source], (
             f"{source}: source freshness says {freshness[source]}, the test {generic[source]}"
         )
+
+
+def test_a_run_judges_freshness_as_of_its_cutoff(dbt: Dbt) -> None:
+    """Reprocessing an old slate (cutoff in the past) is judged at that cutoff: results due then
+    were loaded, so it passes, while the same warehouse judged now lacks yesterday's results."""
+    _skip_near_midnight()
+    now = utc_now()
+    today = today_in_slate_tz(now)
+    (
+        RawLayer()
+        .season(_days(today, -6, -5, -4, -3, -2, -1), now - timedelta(days=40))
+        .results(_days(today, -6, -5, -4), now - timedelta(hours=1))
+        .quotes(_days(today, -3), now - timedelta(hours=2))
+    ).write(dbt.home.warehouse)
+    cutoff = slate_time_to_utc(today - timedelta(days=3), time(14, 0))
+    as_of_cutoff = _generic_test(dbt, {**STRICT, "cutoff_utc": f"{cutoff:%Y-%m-%d %H:%M:%S}"})
+    as_of_now = _generic_test(dbt)
+    assert as_of_cutoff[BOXSCORES] == "pass" and as_of_cutoff[SCHEDULE] == "pass"
+    assert as_of_cutoff[ODDS] == "pass"  # that slate's quotes were loaded (after it: age < 0)
+    assert as_of_now[BOXSCORES] in {"warn", "error"} and as_of_now[SCHEDULE] in {"warn", "error"}
 
 
 @pytest.fixture
