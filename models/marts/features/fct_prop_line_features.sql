@@ -7,7 +7,8 @@
     player's market fetched at or before the cutoff and before the game's start (across
     vendors); a line is offered when it is on at least one board, and its priced snapshot is
     the latest board quoting it. Lines a book has since moved off are not offers.
-    Only mapped quotes (game and player ids) of var('prop_markets').
+    Only mapped quotes (game and player ids) of var('prop_markets'), on games not postponed
+    (their props are pulled; settlement voids any bet already placed).
 -#}
 {%- set markets = var('prop_markets') -%}
 {%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
@@ -296,7 +297,7 @@ left join features
     on
         priced_lines.player_id = features.player_id
         and priced_lines.game_id = features.game_id
-left join games
+inner join games
     on priced_lines.game_id = games.game_id
 left join stats
     on
@@ -304,3 +305,4 @@ left join stats
         and priced_lines.player_id = stats.player_id
 left join market_stats
     on priced_lines.market = market_stats.market_id
+where not coalesce(games.is_postponed, false)
