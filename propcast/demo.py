@@ -90,7 +90,11 @@ def run_demo(
         f"[5/6] walk-forward: scoring and pricing {first} → {last} in one dbt build "
         f"(each slate priced at {PRICING_CLOCK:%H:%M} US/Eastern)"
     )
-    scored = dbt.invoke(["build", "--select", "tag:phase_predictions+"], run_vars=walk_forward)
+    scored = dbt.invoke(
+        ["build", "--select", "fct_prop_line_features", "tag:phase_predictions+",
+         "--exclude", "tag:train"],
+        run_vars=walk_forward,
+    )  # fmt: skip
     if not scored.success:
         raise DemoFailed("walk-forward scoring", scored)
 
