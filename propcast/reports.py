@@ -175,7 +175,7 @@ def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall
     lines += ["", "## Games", _table(games), "## Recommended bets", _table(bets)]
     lines += ["## Predictions", _table(predictions)]
     lines += ["## Model vs market on settled days (log loss, lower is better)"]
-    if not overall.empty and overall.iloc[0]["lines"]:
+    if not overall.empty and pd.notna(overall.iloc[0]["lines"]) and overall.iloc[0]["lines"] > 0:
         o = overall.iloc[0]
         gap = o.log_loss_model - o.log_loss_market
         verdict = (
@@ -195,5 +195,7 @@ def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall
                 "The recommendations above rest on a model that has not beaten the market on "
                 "settled days: their expected value is the model's claim, not a measured edge."
             )
+    else:
+        lines.append("No settled day has been scored yet.")
     lines += ["", _table(accuracy)]
     return "\n".join(lines) + "\n"

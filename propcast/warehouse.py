@@ -7,6 +7,9 @@ every in-process connection uses the default one.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import duckdb
 
 from propcast.settings import Home
@@ -14,3 +17,11 @@ from propcast.settings import Home
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(home.warehouse))
+
+
+def copy_warehouse(home: Home, target: Path) -> None:
+    """Copy the warehouse file whole: checkpoint first, so changes still in the write-ahead log
+    (dbt-duckdb keeps its connection open in-process) are in the copied file."""
+    with connect(home) as con:
+        con.execute("checkpoint")
+    shutil.copy2(home.warehouse, target)

@@ -15,6 +15,7 @@ from propcast.ingest import ingest
 from propcast.pipeline import BuildSummary, build
 from propcast.settings import Home
 from propcast.timeutil import today_in_slate_tz
+from propcast.warehouse import copy_warehouse
 from propcast.world import generate
 
 WORLD_DAYS = 24
@@ -49,7 +50,7 @@ def world_home(built_world: BuiltWorld, tmp_path: Path, monkeypatch: pytest.Monk
     root = tmp_path / "home"
     src = built_world.home.root
     root.mkdir()
-    shutil.copy2(src / "warehouse.duckdb", root / "warehouse.duckdb")
+    copy_warehouse(built_world.home, root / "warehouse.duckdb")
     for folder in ("world", "inbox"):
         shutil.copytree(src / folder, root / folder)
     monkeypatch.setenv("PROPCAST_HOME", str(root))
