@@ -30,13 +30,15 @@ class WorldSummary:
     bad_rows: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        vendors = ", ".join(
-            f"{v} {n:,} ({self.bad_rows.get(v, 0)} bad)" for v, n in self.vendor_rows.items()
+        # No square brackets: the CLI prints this through rich, which reads them as markup.
+        vendors = "; ".join(
+            f"{v} {n:,} rows" + (f", {self.bad_rows[v]:,} bad" if self.bad_rows.get(v) else "")
+            for v, n in self.vendor_rows.items()
         )
         return (
             f"world {self.start}..{self.end}: {self.games:,} games, {self.players:,} players, "
             f"{self.quote_rows:,} quote rows in {self.files:,} files"
-            + (f" [{vendors}]" if vendors else "")
+            + (f" ({vendors})" if vendors else "")
             + f", {self.truth_rows:,} truth rows"
         )
 

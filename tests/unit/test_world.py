@@ -273,7 +273,8 @@ def test_summary_counts_match_the_files(world: World) -> None:
     assert world.box.player_id.nunique() <= s.players
     text = str(s)
     assert f"{s.games:,} games" in text and f"{s.truth_rows:,} truth rows" in text
-    assert f"csvfeed {len(world.csv_rows):,} ({s.bad_rows['csvfeed']} bad)" in text
+    assert f"csvfeed {len(world.csv_rows):,} rows, {s.bad_rows['csvfeed']:,} bad" in text
+    assert "[" not in text  # the CLI prints it through rich (markup)
 
 
 def test_world_json_records_the_parameters(world: World) -> None:
