@@ -22,7 +22,7 @@ from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
 from propcast.settings import PROJECT_DIR, Home
 from propcast.timeutil import today_in_slate_tz
-from propcast.warehouse import connect
+from propcast.warehouse import connect, copy_warehouse
 from propcast.world import WorldSummary, generate
 
 from .conftest import EVERYTHING
@@ -291,7 +291,7 @@ def test_an_override_row_maps_the_name(vendor_world: VendorWorld, tmp_path: Path
     seeds/player_alias_overrides.csv and rebuild. Done in a copy of the project and of the
     warehouse, so neither the repo's seed nor the module's warehouse changes."""
     home = Home(tmp_path / "home").ensure()
-    shutil.copy2(vendor_world.home.warehouse, home.warehouse)
+    copy_warehouse(vendor_world.home, home.warehouse)
     before = nickname_quotes(home, vendor_world.params)
     quality_before = query(
         home,
