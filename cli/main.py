@@ -39,7 +39,10 @@ DateOption = Annotated[
 
 
 def _home() -> Home:
+    from propcast.ingest import quarantine_share_limit
+
     try:
+        quarantine_share_limit()  # settings are checked before any work starts
         return Home.from_env().ensure()
     except SettingsError as exc:
         console.print(f"[red]Setting error:[/] {exc}")
@@ -90,8 +93,10 @@ def ingest(
         "rows_quarantined": dict(report.rows_quarantined),
         "payloads_quarantined": report.payloads_quarantined,
     }
-    quarantined = report.payloads_quarantined + sum(report.rows_quarantined.values())
-    verdict = ExitCode.DEGRADED if quarantined else ExitCode.OK
+    problem = report.quarantine_problem()
+    if problem:
+        console.print(f"  [yellow]degraded[/] {problem}")
+    verdict = ExitCode.DEGRADED if problem else ExitCode.OK
     finish(
         verdict,
         f"ingest into {home.warehouse}: {report.summary()}",

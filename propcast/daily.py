@@ -73,18 +73,14 @@ def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dic
         home, feeds, cutoff=cutoff, game_dates={run_date}, vendors=set(ODDS_VENDORS)
     )
     results = fetch_from_feeds(home, feeds, cutoff=cutoff, vendors={"league"})
-    for report in (odds, results):
-        vendors.update(dict.fromkeys(_vendors_in(feeds, report.failed_vendors), "ok"))
-        vendors.update({v: f"failed: {why}" for v, why in report.failed_vendors.items()})
+    published = {p.name for p in feeds.iterdir() if p.is_dir()}
+    failed = {**odds.failed_vendors, **results.failed_vendors}
+    vendors = {v: f"failed: {failed[v]}" if v in failed else "ok" for v in sorted(published)}
     say(
         f"fetched {odds.copied} odds files for {run_date} and {results.copied} league files "
         f"published by {cutoff:%Y-%m-%d %H:%M} UTC"
     )
     return vendors
-
-
-def _vendors_in(feeds, failed: dict[str, str]) -> list[str]:
-    return [p.name for p in feeds.iterdir() if p.is_dir() and p.name not in failed]
 
 
 def node_phases(dbt: Dbt, result: DbtResult) -> dict[str, str]:
@@ -140,7 +136,10 @@ def run_day(
             "payloads_quarantined": report.payloads_quarantined,
         }
         vendor_down = [v for v, s in vendors.items() if s != "ok"]
-        recorder.phase_done("ingest", "degraded" if vendor_down else "ok")
+        quarantine = report.quarantine_problem()
+        if quarantine:
+            say(f"degraded: {quarantine}")
+        recorder.phase_done("ingest", "degraded" if vendor_down or quarantine else "ok")
         with connect(home) as con:
             load_run_registry(home, con)
 
@@ -168,8 +167,10 @@ def run_day(
             )
         for node in build.warned:
             say(f"warning {node.unique_id}: {(node.message or '').strip()}")
-        status = "degraded" if vendor_down or build.warned else "ok"
+        status = "degraded" if vendor_down or quarantine or build.warned else "ok"
         reasons = [f"vendors down: {', '.join(vendor_down)}"] if vendor_down else []
+        if quarantine:
+            reasons.append(quarantine)
         if build.warned:
             reasons.append(f"{len(build.warned)} data tests warned")
         why = "; ".join(reasons) or "all vendors ok, no warnings"

@@ -9,6 +9,7 @@ is unregistered (which a rerun would load again).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
-from propcast.settings import Home
+from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
 from propcast.vendors import csvfeed, decimalfeed, league, oddsapi
 from propcast.vendors.base import ParsedPayload, UnparseablePayload
@@ -47,6 +48,23 @@ FEEDS: dict[tuple[str, str], Feed] = {
 }
 
 BATCH_ROWS = 500_000
+DEFAULT_QUARANTINE_SHARE = 0.01
+
+
+def quarantine_share_limit() -> float:
+    """PROPCAST_MAX_QUARANTINE_SHARE (0..1, default 0.01): above it a load is degraded."""
+    raw = os.environ.get("PROPCAST_MAX_QUARANTINE_SHARE", "").strip()
+    if not raw:
+        return DEFAULT_QUARANTINE_SHARE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(
+            f"PROPCAST_MAX_QUARANTINE_SHARE={raw!r} must be a share between 0 and 1 (e.g. 0.01)"
+        )
+    return value
 
 
 @dataclass
@@ -64,6 +82,18 @@ class IngestReport:
     @property
     def total_rows(self) -> int:
         return sum(self.rows_loaded.values())
+
+    def quarantine_problem(self, max_share: float | None = None) -> str | None:
+        """Why this load counts as degraded: a payload quarantined whole, or more rows
+        quarantined than the tolerated share (a few bad rows a day are normal vendor noise)."""
+        share_limit = quarantine_share_limit() if max_share is None else max_share
+        bad_rows = sum(self.rows_quarantined.values())
+        share = bad_rows / max(bad_rows + self.total_rows, 1)
+        if self.payloads_quarantined:
+            return f"{self.payloads_quarantined} payloads quarantined whole"
+        if share > share_limit:
+            return f"{bad_rows} rows quarantined ({share:.2%} > {share_limit:.2%} tolerated)"
+        return None
 
     def summary(self) -> str:
         parts = [

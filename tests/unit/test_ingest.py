@@ -6,6 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from propcast.ingest import ingest
 from propcast.settings import Home
 from propcast.warehouse import connect
@@ -143,3 +145,33 @@ def test_league_csvs_load_with_types(home: Home) -> None:
         ).fetchone()
     assert row[0] == 31 and row[1] == 34.5 and row[2] is True and row[3] == date(2026, 11, 20)
     assert str(row[4]) == "2026-11-21 08:00:00"
+
+
+def test_quarantine_degrades_only_above_the_tolerated_share(home: Home, monkeypatch) -> None:
+    from propcast.ingest import IngestReport
+    from propcast.settings import SettingsError
+
+    report = IngestReport()
+    report.rows_loaded["raw_csvfeed__prop_odds"] = 999
+    report.rows_quarantined["raw_csvfeed__prop_odds"] = 1
+    assert report.quarantine_problem() is None  # 0.1 % is vendor noise
+    report.rows_quarantined["raw_csvfeed__prop_odds"] = 50
+    assert "tolerated" in report.quarantine_problem()
+    monkeypatch.setenv("PROPCAST_MAX_QUARANTINE_SHARE", "0.10")
+    assert report.quarantine_problem() is None
+    report.payloads_quarantined = 1
+    assert "quarantined whole" in report.quarantine_problem()
+    monkeypatch.setenv("PROPCAST_MAX_QUARANTINE_SHARE", "lots")
+    with pytest.raises(SettingsError, match="between 0 and 1"):
+        report.quarantine_problem()
+
+
+def test_a_bad_setting_stops_the_cli_before_any_work(home: Home, monkeypatch) -> None:
+    from propcast.cli.main import app
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("PROPCAST_MAX_QUARANTINE_SHARE", "2")
+    result = CliRunner().invoke(app, ["ingest"])
+    assert result.exit_code == 1
+    assert "PROPCAST_MAX_QUARANTINE_SHARE" in result.output
+    assert not home.warehouse.exists()
