@@ -4,7 +4,7 @@ dbt Python models stay thin — they read refs, call one function from here and 
 because dbt cannot unit-test Python models; this package is tested on its own with pytest.
 """
 
-from propcast.models.calibration import Calibrator, fit_calibrator
+from propcast.models.calibration import Calibrator, Stacker, fit_calibrator, fit_stacker
 from propcast.models.config import TrainConfig
 from propcast.models.guard import FallbackPredictions, check_not_fallback
 from propcast.models.score import score_lines
@@ -21,10 +21,12 @@ __all__ = [
     "Calibrator",
     "FallbackPredictions",
     "ModelLoadError",
+    "Stacker",
     "TrainConfig",
     "TrainedModel",
     "check_not_fallback",
     "fit_calibrator",
+    "fit_stacker",
     "model_from_registry_row",
     "score_lines",
     "train_prop_model",

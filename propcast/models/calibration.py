@@ -1,5 +1,15 @@
 """Probability calibration fitted on held-out later dates, stored as plain JSON.
 
+Two kinds, both fitted on the calibration slice (dates after the boosters' window):
+
+- `Stacker` (method "stack", the default): a logistic regression on the logits of the model's
+  own probabilities (the stat's negative-binomial distribution around the predicted mean, and
+  optionally the Over classifier) and of the market's consensus probability. The market's
+  information is combined, not discarded, and the weights say how much each source is worth
+  on later dates. It also carries the distribution's dispersion, fitted on the same slice.
+- `Calibrator` (methods "isotonic" and "platt"): a monotone map of the Over classifier's raw
+  probability — the original predictor; models registered with it still load and score.
+
 Boosted trees trained on log loss are often over-confident after a few hundred rounds; a
 calibrator fitted on dates after the booster's training window maps raw scores to frequencies.
 The registry must not hold pickles (unreadable across library versions, unsafe to load), so the
@@ -12,6 +22,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,3 +186,182 @@ def fit_calibrator(
             coef, intercept = 0.0, float(logit(rate))
         return Calibrator("platt", coef=coef, intercept=intercept, fitted_rows=int(p.size))
     raise ValueError(f"calibration must be 'isotonic' or 'platt', got {method!r}")
+
+
+#: The stacker's possible inputs, each the logit of a probability of Over.
+STACK_DISTRIBUTION = "logit_p_distribution"
+STACK_CLASSIFIER = "logit_p_classifier"
+STACK_MARKET = "logit_p_market_consensus"
+STACK_INPUTS: tuple[str, ...] = (STACK_DISTRIBUTION, STACK_CLASSIFIER, STACK_MARKET)
+#: Inverse L2 strength of the stacker's logistic regression: practically unpenalised (a few
+#: coefficients on thousands of rows) but finite, so collinear inputs cannot diverge.
+STACK_C = 1e4
+
+
+def to_logit(p: np.ndarray) -> np.ndarray:
+    """logit(p) with p clipped to [LOGIT_EPS, 1 - LOGIT_EPS]; NaN stays NaN."""
+    return logit(np.clip(np.asarray(p, dtype=np.float64), LOGIT_EPS, 1.0 - LOGIT_EPS))
+
+
+@dataclass(frozen=True)
+class Stacker:
+    """Logistic stacking of probability logits, plus the distribution's dispersion.
+
+    `apply` computes `expit(intercept + sum(coef[i] * logits[inputs[i]]))` on rows that have a
+    market probability and the `no_market_*` regression (the model's own inputs only) on rows
+    that do not. Inputs that are empty tuples give the constant `expit(intercept)`.
+    """
+
+    dispersion: float
+    inputs: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    no_market_inputs: tuple[str, ...]
+    no_market_coef: tuple[float, ...]
+    no_market_intercept: float
+    fitted_rows: int = 0
+    method: str = "stack"
+
+    @property
+    def needed_inputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.inputs, *self.no_market_inputs]))
+
+    def apply(self, logits: Mapping[str, np.ndarray], has_market: np.ndarray) -> np.ndarray:
+        """Stacked probabilities; `logits` maps input names to arrays of one length."""
+        has = np.asarray(has_market, dtype=bool)
+        with_market = _linear(self.inputs, self.coef, self.intercept, logits, has.size)
+        without = _linear(
+            self.no_market_inputs, self.no_market_coef, self.no_market_intercept, logits, has.size
+        )
+        return expit(np.where(has, with_market, without))
+
+    def to_json(self) -> str:
+        body = {
+            "method": "stack",
+            "dispersion": self.dispersion,
+            "inputs": list(self.inputs),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "no_market_inputs": list(self.no_market_inputs),
+            "no_market_coef": list(self.no_market_coef),
+            "no_market_intercept": self.no_market_intercept,
+            "fitted_rows": self.fitted_rows,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Stacker:
+        body = json.loads(text)
+        if body.get("method") != "stack":
+            raise ValueError(f"not a stacker: method {body.get('method')!r}")
+        out = cls(
+            dispersion=float(body["dispersion"]),
+            inputs=tuple(str(v) for v in body["inputs"]),
+            coef=tuple(float(v) for v in body["coef"]),
+            intercept=float(body["intercept"]),
+            no_market_inputs=tuple(str(v) for v in body["no_market_inputs"]),
+            no_market_coef=tuple(float(v) for v in body["no_market_coef"]),
+            no_market_intercept=float(body["no_market_intercept"]),
+            fitted_rows=int(body.get("fitted_rows", 0)),
+        )
+        out.validate()
+        return out
+
+    def validate(self) -> None:
+        problems = []
+        if not (math.isfinite(self.dispersion) and self.dispersion > 1.0):
+            problems.append(f"dispersion must be finite and > 1, got {self.dispersion}")
+        for name, inputs, coef in (
+            ("inputs", self.inputs, self.coef),
+            ("no_market_inputs", self.no_market_inputs, self.no_market_coef),
+        ):
+            if len(inputs) != len(coef):
+                problems.append(f"{name} and their coefficients differ in length")
+            unknown = sorted(set(inputs) - set(STACK_INPUTS))
+            if unknown:
+                problems.append(f"unknown {name} {unknown}")
+        if STACK_MARKET in self.no_market_inputs:
+            problems.append("no_market_inputs may not use the market")
+        values = [*self.coef, *self.no_market_coef, self.intercept, self.no_market_intercept]
+        if not all(math.isfinite(v) for v in values):
+            problems.append("coefficients must be finite")
+        if problems:
+            raise ValueError("invalid stacker: " + "; ".join(problems))
+
+
+def _linear(
+    inputs: Sequence[str],
+    coef: Sequence[float],
+    intercept: float,
+    logits: Mapping[str, np.ndarray],
+    n: int,
+) -> np.ndarray:
+    z = np.full(n, float(intercept))
+    for name, c in zip(inputs, coef, strict=True):
+        z = z + float(c) * np.nan_to_num(np.asarray(logits[name], dtype=np.float64))
+    return z
+
+
+def _fit_logistic(columns: Sequence[np.ndarray], y: np.ndarray) -> tuple[tuple[float, ...], float]:
+    if not columns:
+        rate = float(np.clip(y.mean(), LOGIT_EPS, 1.0 - LOGIT_EPS))
+        return (), float(logit(rate))
+    x = np.column_stack(columns)
+    lr = LogisticRegression(C=STACK_C, max_iter=1000)
+    lr.fit(x, y.astype(int))
+    return tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0])
+
+
+def fit_stacker(
+    logits: Mapping[str, np.ndarray],
+    has_market: np.ndarray,
+    went_over: np.ndarray,
+    *,
+    dispersion: float,
+    model_inputs: Sequence[str],
+) -> Stacker:
+    """Fit the stacker on the calibration slice.
+
+    `model_inputs` are the model's own inputs to use (names in STACK_INPUTS other than the
+    market). With at least one, the market's consensus logit joins them on rows that have it
+    (the `no_market_*` regression uses the model's inputs on all rows). With none — the
+    boosters learnt nothing — the stacker is the base rate alone: a model without signal of
+    its own must not republish the market as its prediction (the fallback guard then refuses
+    the flat output).
+    """
+    y = np.asarray(went_over, dtype=np.float64).ravel()
+    has = np.asarray(has_market, dtype=bool).ravel()
+    if y.size == 0 or np.unique(y).size < 2:
+        raise ValueError("stacking needs both outcomes in the calibration slice")
+    own = [name for name in model_inputs if name != STACK_MARKET]
+    unknown = sorted(set(own) - set(STACK_INPUTS))
+    if unknown:
+        raise ValueError(f"unknown stacker inputs {unknown}")
+    cols = {name: np.asarray(logits[name], dtype=np.float64).ravel() for name in own}
+    no_market_coef, no_market_intercept = _fit_logistic([cols[n] for n in own], y)
+    inputs = [*own, STACK_MARKET] if own else []
+    if own and has.sum() >= 2 and np.unique(y[has]).size == 2:
+        market = np.asarray(logits[STACK_MARKET], dtype=np.float64).ravel()
+        coef, intercept = _fit_logistic([*(cols[n][has] for n in own), market[has]], y[has])
+    else:
+        inputs, coef, intercept = list(own), no_market_coef, no_market_intercept
+    out = Stacker(
+        dispersion=float(dispersion),
+        inputs=tuple(inputs),
+        coef=coef,
+        intercept=intercept,
+        no_market_inputs=tuple(own),
+        no_market_coef=no_market_coef,
+        no_market_intercept=no_market_intercept,
+        fitted_rows=int(y.size),
+    )
+    out.validate()
+    return out
+
+
+def calibrator_from_json(text: str) -> Calibrator | Stacker:
+    """A registry `calibrator` value back as the object that wrote it."""
+    body = json.loads(text)
+    if isinstance(body, dict) and body.get("method") == "stack":
+        return Stacker.from_json(text)
+    return Calibrator.from_json(text)
