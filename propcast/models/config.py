@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import lightgbm as lgb
 
-CalibrationMethod = Literal["isotonic", "platt"]
+CalibrationMethod = Literal["stack", "isotonic", "platt"]
 MeanObjective = Literal["poisson", "regression"]
 
 #: Columns every input frame carries; the two marked "model input" feed the Over booster.
@@ -73,6 +73,13 @@ class TrainConfig:
     `market_family` itself (e.g. "player_points"). The split is by distinct game dates up to
     `train_end`: the last `validation_days` dates are validation (metrics only), the
     `calibration_days` before them fit the calibrator, the rest train the boosters.
+
+    `calibration`: "stack" (default) prices each line from the stat's negative-binomial
+    distribution around the mean regressor's prediction and stacks it with the market's
+    consensus probability (and the Over classifier when `stack_classifier`) by a logistic
+    regression fitted on the calibration slice; "isotonic"/"platt" calibrate the Over
+    classifier alone (the original predictor). `consensus_weight_column` weights each line's
+    implied mean in the market's consensus (None: equal weights).
     """
 
     market_family: str
@@ -80,18 +87,20 @@ class TrainConfig:
     train_end: date
     calibration_days: int = 14
     validation_days: int = 14
-    calibration: CalibrationMethod = "isotonic"
+    calibration: CalibrationMethod = "stack"
     seed: int = 7
     num_boost_round: int = 300
-    learning_rate: float = 0.05
-    num_leaves: int = 15
-    min_data_in_leaf: int = 40
+    learning_rate: float = 0.03
+    num_leaves: int = 7
+    min_data_in_leaf: int = 100
     mean_objective: MeanObjective = "poisson"
     markets: Sequence[str] = ()
     min_train_rows: int = 200
     min_calibration_rows: int = 50
     min_validation_rows: int = 20
     isotonic_bin_rows: int = 25
+    stack_classifier: bool = False
+    consensus_weight_column: str | None = "books_quoting"
 
     def __post_init__(self) -> None:
         # Normalise to immutable, JSON-stable forms (lists from callers, datetimes from dbt).
@@ -116,12 +125,24 @@ class TrainConfig:
         reserved = sorted(set(self.feature_columns) & RESERVED_COLUMNS)
         if reserved:
             problems.append(f"feature_columns may not include ids, label or outputs: {reserved}")
-        if self.calibration not in ("isotonic", "platt"):
-            problems.append(f"calibration must be 'isotonic' or 'platt', got {self.calibration!r}")
+        if self.calibration not in ("stack", "isotonic", "platt"):
+            problems.append(
+                f"calibration must be 'stack', 'isotonic' or 'platt', got {self.calibration!r}"
+            )
         if self.mean_objective not in ("poisson", "regression"):
             problems.append(
                 f"mean_objective must be 'poisson' or 'regression', got {self.mean_objective!r}"
             )
+        elif self.calibration == "stack" and self.mean_objective != "poisson":
+            problems.append(
+                "calibration 'stack' prices counts (negative binomial): it needs "
+                "mean_objective='poisson'; use 'isotonic' or 'platt' for other stats"
+            )
+        weight = self.consensus_weight_column
+        if weight is not None and (
+            not _FEATURE_NAME.match(str(weight)) or weight in RESERVED_COLUMNS
+        ):
+            problems.append(f"consensus_weight_column must be a plain column name, got {weight!r}")
         for name in ("calibration_days", "validation_days", "num_boost_round"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from propcast.models.config import KEY_COLUMNS, MARKET_PROB_COLUMN
+from propcast.models.config import KEY_COLUMNS
 from propcast.models.frames import day, format_days, game_days, require_columns
 from propcast.models.train import TrainedModel
 
@@ -23,6 +23,9 @@ def score_lines(
     """Return `rows` (key columns first, then every other passed column) with `prob_over`
     (calibrated, clipped to [0.001, 0.999]), `predicted_mean`, `model_version` and `train_end`.
 
+    A stacked model prices each line against the market's consensus over all lines of its
+    player-game in `rows`, so pass a slate whole (as `fct_predictions` does), not line by line.
+
     `game_date` and `train_end` come back as `datetime.date` values so DuckDB writes them as
     DATE (datetime64 would become TIMESTAMP). Raises ValueError, naming what is wrong, for
     missing columns, rows of other markets, rows without a line, and — unless
@@ -30,11 +33,7 @@ def score_lines(
     model's `train_end`.
     """
     cfg = model.config
-    require_columns(
-        rows,
-        [*KEY_COLUMNS, MARKET_PROB_COLUMN, *cfg.feature_columns],
-        f"score_lines({model.model_version})",
-    )
+    require_columns(rows, model.input_columns, f"score_lines({model.model_version})")
     days = game_days(rows["game_date"])
     if require_future and len(rows):
         stale = days <= day(cfg.train_end)

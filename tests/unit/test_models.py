@@ -10,7 +10,12 @@ The stated world (`make_world`):
 - the market believes mu_m = pts_avg_10 * exp(0.04 home + 0.05 opp_allowed + N(0, 0.06)): it
   under-weights context and is noisy; main line floor(mu_m) + 0.5, half the players also get an
   alternate line +-2; market_prob_over = expit(logit(P_mu_m(Over)) + N(0, 0.35)) (de-vigged,
-  deliberately noisy). true_p_over = P_mu(points > line) exactly.
+  deliberately noisy), books_quoting ~ 1 + Poisson(1.5). true_p_over = P_mu(points > line)
+  exactly.
+
+`model` is the default predictor (negative-binomial distribution around the mean regressor,
+stacked with the market's consensus); `isotonic_model` and `platt_model` the original one (the
+Over classifier, calibrated), which registered models may still use.
 """
 
 from __future__ import annotations
@@ -42,8 +47,26 @@ from propcast.models import (
     score_lines,
     train_prop_model,
 )
+from propcast.models.calibration import (
+    STACK_DISTRIBUTION,
+    STACK_MARKET,
+    Stacker,
+    calibrator_from_json,
+    fit_stacker,
+)
+from propcast.models.distribution import (
+    consensus_prob_over,
+    fit_dispersion,
+    implied_mean,
+    prob_over,
+)
 from propcast.models.metrics import log_loss
-from propcast.models.train import labelled_rows
+from propcast.models.train import (
+    _canonical_json,
+    _version_hash,
+    labelled_rows,
+    make_model_version,
+)
 
 OUTPUTS = ("prob_over", "predicted_mean", "model_version", "train_end")
 FEATURES = ["pts_avg_10", "home", "rest_days", "opp_allowed", "line_move"]
@@ -103,6 +126,7 @@ def make_world(
             "rest_days": rest[idx],
             "opp_allowed": opp[idx],
             "line_move": move[idx],
+            "books_quoting": 1 + rng.poisson(1.5, idx.size),
             "true_p_over": nb_sf(line, mu[idx]),
             "true_mean": mu[idx],
         }
@@ -117,12 +141,7 @@ def config(**overrides: object) -> TrainConfig:
         "train_end": TRAIN_END,
         "calibration_days": 14,
         "validation_days": 14,
-        "calibration": "isotonic",
         "seed": 7,
-        "num_boost_round": 300,
-        "learning_rate": 0.05,
-        "num_leaves": 15,
-        "min_data_in_leaf": 40,
     }
     base.update(overrides)
     return TrainConfig(**base)  # type: ignore[arg-type]
@@ -144,6 +163,11 @@ def world() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def model(world: pd.DataFrame) -> TrainedModel:
     return train_prop_model(world, config())
+
+
+@pytest.fixture(scope="module")
+def isotonic_model(world: pd.DataFrame) -> TrainedModel:
+    return train_prop_model(world, config(calibration="isotonic"))
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +243,7 @@ def reliability(prob: np.ndarray, truth: np.ndarray, y: np.ndarray) -> tuple[flo
     return ece, worst_truth, worst_outcome
 
 
-@pytest.mark.parametrize("which", ["model", "platt_model"])
+@pytest.mark.parametrize("which", ["model", "isotonic_model", "platt_model"])
 def test_calibrated_probabilities_are_reliable_on_later_dates(
     which: str, request: pytest.FixtureRequest, world: pd.DataFrame
 ) -> None:
@@ -282,6 +306,162 @@ def test_isotonic_json_matches_sklearn_thresholds() -> None:
     assert body["coef"] > 0
 
 
+# ---------------------------------------------------------------- distribution and stacking
+
+
+def test_negative_binomial_prices_lines_like_scipy_and_conditions_on_no_push() -> None:
+    mean = np.array([4.0, 15.0, 15.0, 30.0])
+    line = np.array([3.5, 14.5, 15.0, 35.5])
+    phi = 2.2
+    n, p = mean / (phi - 1), 1 / phi
+    got = prob_over(mean, line, phi)
+    half = nbinom.sf(np.floor(line), n, p)
+    assert np.allclose(got[[0, 1, 3]], half[[0, 1, 3]])
+    # Integer line 15: P(X > 15) / (1 - P(X = 15)), like labels that drop pushes.
+    assert got[2] == pytest.approx(half[2] / (1 - nbinom.pmf(15, n[2], p)))
+    # Var = phi * mean.
+    assert nbinom.var(n, p) == pytest.approx(phi * mean)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mean=st.floats(0.5, 45.0),
+    offset=st.sampled_from([-6.5, -2.5, -0.5, 0.5, 1.5, 4.5]),
+    phi=st.floats(1.05, 5.0),
+)
+def test_implied_mean_inverts_the_distribution(mean: float, offset: float, phi: float) -> None:
+    line = np.array([max(0.5, round(mean) + offset)])
+    q = prob_over(np.array([mean]), line, phi)
+    if not 1e-5 < q[0] < 1 - 1e-5:
+        return  # beyond the clip: nothing to invert
+    back = implied_mean(line, q, phi)
+    assert prob_over(back, line, phi)[0] == pytest.approx(q[0], abs=1e-7)
+    assert back[0] == pytest.approx(mean, rel=1e-4)
+    assert np.isnan(implied_mean(line, np.array([np.nan]), phi)[0])
+
+
+def test_dispersion_is_recovered_by_maximum_likelihood() -> None:
+    rng = np.random.default_rng(4)
+    mean = rng.uniform(5, 30, 20000)
+    phi = 2.2
+    stat = rng.negative_binomial(mean / (phi - 1), 1 / phi)
+    assert fit_dispersion(mean, stat) == pytest.approx(phi, rel=0.03)
+    # Means that are off inflate it: the predictive distribution widens.
+    noisy = mean * np.exp(rng.normal(0, 0.2, mean.size))
+    assert fit_dispersion(noisy, stat) > phi + 0.3
+    with pytest.raises(ValueError, match="non-negative count"):
+        fit_dispersion(mean[:3], np.array([1.0, -1.0, 2.5]))
+
+
+def test_market_consensus_pools_the_lines_of_a_player_game() -> None:
+    phi = 2.2
+    # Player a: books put him at 20 (line 19.5, 3 books) and 21 (line 20.5, 1 book).
+    # Player b: one line; player c: no market probability at all.
+    frame = pd.DataFrame(
+        {
+            "game_id": ["g", "g", "g", "g"],
+            "player_id": ["a", "a", "b", "c"],
+            "market": ["player_points"] * 4,
+            "line": [19.5, 20.5, 11.5, 8.5],
+            "books_quoting": [3, 1, 2, 1],
+        }
+    )
+    means = np.array([20.0, 21.0, 12.0, np.nan])
+    frame["market_prob_over"] = np.where(
+        np.isnan(means), np.nan, prob_over(np.nan_to_num(means, nan=1.0), frame["line"], phi)
+    )
+    got = consensus_prob_over(frame, "market_prob_over", phi, weight_column="books_quoting")
+    pooled = np.exp((3 * np.log(20.0) + np.log(21.0)) / 4)
+    assert got[:2] == pytest.approx(prob_over(np.array([pooled] * 2), frame["line"][:2], phi))
+    assert got[2] == pytest.approx(frame["market_prob_over"][2])  # one line: its own price
+    assert np.isnan(got[3])
+    equal = consensus_prob_over(frame, "market_prob_over", phi)
+    assert equal[0] > got[0]  # equal weights lean to the one-book line at 21
+    # Row order changes nothing, to the last bit.
+    order = [3, 1, 2, 0]
+    again = consensus_prob_over(
+        frame.iloc[order], "market_prob_over", phi, weight_column="books_quoting"
+    )
+    assert np.array_equal(again, got[order], equal_nan=True)
+
+
+def test_stacker_round_trips_and_handles_rows_without_market() -> None:
+    rng = np.random.default_rng(8)
+    n = 4000
+    truth = rng.normal(0, 0.5, n)
+    dist = truth + rng.normal(0, 0.8, n)
+    market = truth + rng.normal(0, 0.4, n)
+    y = (rng.random(n) < expit(truth)).astype(float)
+    has = rng.random(n) < 0.9
+    logits = {STACK_DISTRIBUTION: dist, STACK_MARKET: np.where(has, market, np.nan)}
+    stacker = fit_stacker(logits, has, y, dispersion=2.5, model_inputs=[STACK_DISTRIBUTION])
+    assert stacker.inputs == (STACK_DISTRIBUTION, STACK_MARKET)
+    assert stacker.no_market_inputs == (STACK_DISTRIBUTION,)
+    assert all(c > 0 for c in stacker.coef)
+    assert stacker.coef[1] > stacker.coef[0]  # the sharper source weighs more
+    again = calibrator_from_json(stacker.to_json())
+    assert again == stacker and isinstance(again, Stacker)
+    p = stacker.apply(logits, has)
+    assert np.isfinite(p).all() and np.array_equal(again.apply(logits, has), p)
+    # Without a market a row uses the model-only regression.
+    only = expit(stacker.no_market_intercept + stacker.no_market_coef[0] * dist)
+    assert np.allclose(p[~has], only[~has])
+    # A model with no input of its own is the base rate, never the market relabelled.
+    flat = fit_stacker(logits, has, y, dispersion=2.5, model_inputs=[])
+    assert flat.inputs == () and np.ptp(flat.apply(logits, has)) == 0
+    assert expit(flat.intercept) == pytest.approx(y.mean())
+    with pytest.raises(ValueError, match="invalid stacker"):
+        Stacker.from_json(stacker.to_json().replace('"dispersion":2.5', '"dispersion":0.5'))
+
+
+def test_stacked_model_weighs_its_distribution_and_the_market(model: TrainedModel) -> None:
+    stacker = model.calibrator
+    assert isinstance(stacker, Stacker)
+    assert stacker.inputs == (STACK_DISTRIBUTION, STACK_MARKET)
+    assert all(c > 0 for c in stacker.coef)
+    m = model.metrics
+    assert m["dispersion"] == stacker.dispersion > 1
+    assert m["boosters_learnt"] == {"mean": True, "over": True}
+    # Each source alone is scored too; the stack beats the market and the raw distribution.
+    assert m["log_loss_model"] < min(m["log_loss_market"], m["log_loss_distribution"])
+    assert m["log_loss_market_consensus"] < m["log_loss_constant_0_5"]
+
+
+def test_a_model_that_learnt_nothing_predicts_a_constant(world: pd.DataFrame) -> None:
+    """Single-leaf trees: no signal of its own, so no market echo either; the guard refuses."""
+    degenerate = train_prop_model(world, config(min_data_in_leaf=1_000_000))
+    assert degenerate.metrics["boosters_learnt"] == {"mean": False, "over": False}
+    scored = score_lines(degenerate, later(world))
+    assert scored["prob_over"].std() < 1e-12
+    with pytest.raises(FallbackPredictions, match="constant"):
+        check_not_fallback(scored, market_prob_column="market_prob_over")
+
+
+def test_registry_rows_of_the_original_predictor_still_load(
+    isotonic_model: TrainedModel, world: pd.DataFrame
+) -> None:
+    """A row registered before stacking existed: params without the new keys, isotonic."""
+    row = isotonic_model.registry_row()
+    params = json.loads(row["params"])
+    for key in ("stack_classifier", "consensus_weight_column"):
+        params.pop(key)
+    params_json = _canonical_json(params)
+    content = _version_hash(
+        params_json, row["booster_over"], row["booster_mean"], row["calibrator"]
+    )
+    old = {
+        **row,
+        "params": params_json,
+        "model_version": make_model_version("player_points", TRAIN_END, content),
+    }
+    loaded = model_from_registry_row(old)
+    rows = later(world).head(500).drop(columns=["books_quoting"])
+    assert np.array_equal(
+        score_lines(loaded, rows)["prob_over"].to_numpy(),
+        score_lines(isotonic_model, rows)["prob_over"].to_numpy(),
+    )
+
+
 # ---------------------------------------------------------------- determinism and registry
 
 
@@ -306,9 +486,9 @@ def test_registry_row_has_plain_types_and_round_trips_exactly(
         assert isinstance(value, (str, int, date)) and not isinstance(value, bool), key
     text = json.dumps(row, default=date.isoformat)  # JSON-serialisable except dates
     assert json.loads(row["feature_columns"]) == FEATURES
-    assert json.loads(row["params"])["calibration"] == "isotonic"
+    assert json.loads(row["params"])["calibration"] == "stack"
     assert json.loads(row["metrics"])["log_loss_model"] == model.metrics["log_loss_model"]
-    assert json.loads(row["calibrator"])["method"] == "isotonic"
+    assert json.loads(row["calibrator"])["method"] == "stack"
     assert "pickle" not in text
     assert (
         row["trained_rows"] + row["calibration_rows"] + row["validation_rows"]
@@ -323,7 +503,7 @@ def test_registry_row_has_plain_types_and_round_trips_exactly(
     assert loaded.registry_row(row["created_for_run_date"]) == row
 
 
-@pytest.mark.parametrize("which", ["model", "platt_model"])
+@pytest.mark.parametrize("which", ["model", "isotonic_model", "platt_model"])
 def test_registry_row_survives_a_duckdb_table(
     which: str, request: pytest.FixtureRequest, world: pd.DataFrame
 ) -> None:
@@ -426,6 +606,8 @@ def test_scoring_errors_are_specific(model: TrainedModel, world: pd.DataFrame) -
     rows = later(world).head(50)
     with pytest.raises(ValueError, match=r"missing column\(s\) \['rest_days', 'line_move'\]"):
         score_lines(model, rows.drop(columns=["rest_days", "line_move"]))
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['books_quoting'\]"):
+        score_lines(model, rows.drop(columns=["books_quoting"]))  # the consensus weight
     with pytest.raises(ValueError, match="player_rebounds"):
         score_lines(model, rows.assign(market="player_rebounds"))
     with pytest.raises(ValueError, match="non-numeric feature column"):
@@ -469,6 +651,7 @@ def test_labelled_rows_drop_pushes_other_markets_and_unplayed() -> None:
             "line": [20.0, 20.5, 20.5, 5.5, 20.5],
             "market_prob_over": [0.5] * 5,
             "stat_value": [20.0, 25.0, np.nan, 9.0, 30.0],
+            "books_quoting": [2] * 5,
             "x": [1.0] * 5,
         }
     )
