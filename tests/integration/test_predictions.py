@@ -162,15 +162,6 @@ def test_predictions_are_probabilities_that_pass_the_guard(scored: ScoredWorld) 
     assert (per_day >= 0.005).all(), per_day.to_dict()  # the fallback guard's floor
 
 
-PREDICTOR_GAP = (
-    "the current predictor (propcast.models: LightGBM on the raw features with the market "
-    "probability as one feature, isotonic calibration on the dates after the booster's window) "
-    "learns little beyond the market from a 30-day window; its held-out predictions are nearly "
-    "flat and do not beat a coin flip on this world — see the prediction-layer report"
-)
-
-
-@pytest.mark.xfail(reason=PREDICTOR_GAP, strict=False)
 def test_predictions_vary_on_held_out_dates(scored: ScoredWorld) -> None:
     preds = predictions(scored.home)
     assert preds["prob_over"].std(ddof=0) >= 0.02
@@ -196,8 +187,8 @@ def test_forecast_accuracy_is_reported_for_model_market_and_half(scored: ScoredW
     assert all(math.isfinite(numbers[k]) for k in ("model", "market"))
 
 
-@pytest.mark.xfail(reason=PREDICTOR_GAP, strict=False)
 def test_model_beats_a_constant_half_on_held_out_dates(scored: ScoredWorld) -> None:
+    """The model must beat a coin flip; against the market it is reported, not asserted."""
     numbers = held_out_log_loss(scored.home)
     assert numbers["model"] < numbers["constant_0_5"], numbers
 
