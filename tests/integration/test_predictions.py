@@ -26,7 +26,7 @@ from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.settings import Home
-from propcast.warehouse import connect
+from propcast.warehouse import connect, copy_warehouse
 from propcast.world import generate
 
 START = date(2026, 10, 20)
@@ -260,10 +260,8 @@ def test_recommendations_respect_the_caps(scored: ScoredWorld) -> None:
 
 def copy_home(scored: ScoredWorld, target: Path) -> Home:
     """A private copy of the module warehouse (checkpointed first: dbt keeps a connection)."""
-    with connect(scored.home) as con:
-        con.execute("checkpoint")
     target.mkdir(parents=True)
-    shutil.copy2(scored.home.warehouse, target / "warehouse.duckdb")
+    copy_warehouse(scored.home, target / "warehouse.duckdb")
     return Home(target).ensure()
 
 
@@ -300,3 +298,57 @@ def test_sql_fallback_guard_catches_a_flat_date(scored: ScoredWorld, tmp_path: P
     )
     assert not result.success
     assert [n.status for n in result.nodes] == ["fail"]
+
+
+RUN_DAY = SCORE_START + timedelta(days=1)  # a scored past slate (run-day refuses future cutoffs)
+
+
+def table_counts(home: Home) -> dict[str, int]:
+    with connect(home) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+
+
+def test_run_day_rerun_adds_no_rows_and_a_vendor_outage_degrades(
+    scored: ScoredWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propcast.cli.main import app
+    from typer.testing import CliRunner
+
+    home = copy_home(scored, tmp_path / "home")
+    root = home.root
+    for folder in ("world", "inbox"):
+        shutil.copytree(scored.home.root / folder, root / folder, dirs_exist_ok=True)
+    monkeypatch.setenv("PROPCAST_HOME", str(root))
+    runner = CliRunner()
+
+    first = runner.invoke(app, ["run-day", "--date", RUN_DAY.isoformat(), "--cutoff", "14:00"])
+    assert first.exit_code in (0, 3), first.output
+    assert f"slate {RUN_DAY}" in first.output and "NOT today" in first.output
+    after_first = table_counts(home)
+    assert after_first["main.fct_predictions"] > 0
+
+    monkeypatch.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI")
+    second = runner.invoke(
+        app, ["run-day", "--date", RUN_DAY.isoformat(), "--cutoff", "14:00", "--json"]
+    )
+    assert second.exit_code == 3, second.output
+    verdict = json.loads(second.output.strip().splitlines()[-1])
+    assert verdict["vendors"]["oddsapi"].startswith("failed")
+    assert verdict["vendors"]["csvfeed"] == "ok"
+    after_second = table_counts(home)
+    # Only the run registry grows (one row per run); every other table is unchanged.
+    registry = {"raw.raw_run_registry", "main.fct_run_registry"}
+    assert {t: n for t, n in after_second.items() if t not in registry} == {
+        t: n for t, n in after_first.items() if t not in registry
+    }
+    assert after_second["main.fct_run_registry"] == after_first["main.fct_run_registry"] + 1
+
+    reports = sorted((root / "outputs" / "monitoring").glob(f"*_{RUN_DAY}.md"))
+    assert [p.name for p in reports] == [f"daily_report_{RUN_DAY}.md", f"daily_run_{RUN_DAY}.md"]
+    run_report = reports[1].read_text()
+    assert "failed: FORCE_VENDOR_FAILURE" in run_report and "degraded" in run_report
+    assert "## Recommended bets" in reports[0].read_text()
