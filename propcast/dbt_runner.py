@@ -145,6 +145,8 @@ def _result(args: list[str], res: Any) -> DbtResult:
     results = getattr(res.result, "results", None) or []
     for r in results:
         node = getattr(r, "node", None)
+        if getattr(node, "unique_id", "").startswith("operation."):
+            continue  # project hooks (on-run-end) are housekeeping, not the caller's nodes
         nodes.append(
             NodeResult(
                 unique_id=getattr(node, "unique_id", "?"),
