@@ -96,11 +96,7 @@ mapped as (
 versioned as (
     select
         *,
-        row_number() over (
-            partition by
-                vendor_event_id, book_id, market, vendor_player_name, side, line, fetched_at
-            order by loaded_at desc, payload_sha256 desc
-        ) as version_rank
+        {{ prop_quote_version_rank() }} as version_rank
     from mapped
 )
 
