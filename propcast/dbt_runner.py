@@ -126,8 +126,8 @@ class Dbt:
             *self._quiet_flags(),
             *self._vars_flags(run_vars),
         ]
-        # Vars are rendered into the manifest at parse time, so a cached manifest is only
-        # valid for calls without vars.
+        # Vars are rendered into the manifest at parse time, so the cached manifest (parsed with
+        # the project vars) is only valid for calls that add no vars of their own.
         manifest = self.manifest() if reuse_manifest and not run_vars else None
         with dbt_environment(self.home, self.project_dir):
             res = self._runner(manifest).invoke(args)
