@@ -39,10 +39,12 @@ DateOption = Annotated[
 
 
 def _home() -> Home:
+    from propcast.daily import retrain_every_days
     from propcast.ingest import quarantine_share_limit
 
     try:
         quarantine_share_limit()  # settings are checked before any work starts
+        retrain_every_days()
         return Home.from_env().ensure()
     except SettingsError as exc:
         console.print(f"[red]Setting error:[/] {exc}")
@@ -113,20 +115,45 @@ def build(
         list[str] | None, typer.Option("--select", "-s", help="dbt selection (repeatable).")
     ] = None,
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every game_date slice of the incremental models from scratch "
+            "(history tables ml_model_registry and fct_predictions are kept).",
+        ),
     ] = False,
+    slice_start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Rebuild the incremental models' slices from this game_date on (YYYY-MM-DD), "
+            "e.g. after a backfill of old files. Default: the day before --date.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run `dbt build` (seeds, models, data tests) for a slate date; training is excluded."""
+    """Run `dbt build` (seeds, models, data tests) for a slate date; training is excluded.
+
+    Big models are incremental by game_date: a build for D rebuilds the D-1 and later slices
+    (or those from --from on); --full-refresh rebuilds them all and gives the same tables.
+    """
     from propcast.locking import WarehouseBusy, writer_lock
     from propcast.pipeline import build as run_build
 
     home, day = _home(), _parse_date(run_date)
-    console.print(f"propcast build for slate date [bold]{day}[/] (warehouse {home.warehouse})")
+    first = _parse_date(slice_start) if slice_start else None
+    if first and first > day:
+        raise typer.BadParameter(f"--from {first} is after --date {day}")
+    scope = "every slice" if full_refresh else f"slices from {first or day - timedelta(days=1)}"
+    console.print(
+        f"propcast build for slate date [bold]{day}[/] ({scope}; warehouse {home.warehouse})"
+    )
     started = perf_counter()
     try:
         with writer_lock(home, f"build {day}"):
-            summary = run_build(home, day, select=select, full_refresh=full_refresh)
+            summary = run_build(
+                home, day, select=select, full_refresh=full_refresh, slice_start=first
+            )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast build --date {day}", as_json=as_json)
     _finish_build(summary, perf_counter() - started, as_json)
@@ -335,6 +362,16 @@ def run_day(
             "an ISO time with offset. Default: now for today's slate, 14:00 ET for past ones."
         ),
     ] = None,
+    retrain_every: Annotated[
+        int | None,
+        typer.Option(
+            "--retrain-every",
+            min=0,
+            help="Retrain first when the newest model's outcomes end this many days or more "
+            "before the slate's eve; 0: only when no model exists. Default: "
+            "PROPCAST_RETRAIN_EVERY_DAYS or 7. Scoring itself never trains.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The morning job for one slate: fetch and ingest the slate's odds up to the cutoff and the
@@ -358,7 +395,13 @@ def run_day(
         console.print(f"  [yellow]warning[/] processing a slate other than today's ({today})")
     try:
         with writer_lock(home, f"run-day {day}"):
-            outcome = run(home, day, moment, say=lambda line: console.print(f"  {line}"))
+            outcome = run(
+                home,
+                day,
+                moment,
+                say=lambda line: console.print(f"  {line}"),
+                retrain_every=retrain_every,
+            )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast run-day --date {day}", as_json=as_json)
     for report in outcome.reports:

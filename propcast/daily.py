@@ -1,4 +1,4 @@
-"""The morning job for one slate date: fetch, ingest, (train once), build, score, price, report.
+"""The morning job for one slate date: fetch, ingest, (train when due), build, score, price, report.
 
 Phases are recorded in a run state file as they go, so `propcast status` can tell where a run
 stands even while the warehouse file is locked by it.
@@ -6,6 +6,7 @@ stands even while the warehouse file is locked by it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,11 +18,12 @@ from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.runs import RunRecorder, load_run_registry
-from propcast.settings import Home
+from propcast.settings import Home, SettingsError
 from propcast.timeutil import default_cutoff
 from propcast.warehouse import connect
 
 ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
+DEFAULT_RETRAIN_EVERY_DAYS = 7
 PHASE_TAGS = {
     "phase_staging": "staging",
     "phase_analytics": "analytics",
@@ -51,15 +53,52 @@ def dbt_vars(run_date: date, cutoff: datetime, **extra: object) -> dict[str, obj
 
 def registered_models(home: Home, before: date) -> int:
     """Registered models whose training window ends before the date (0 if none or no table)."""
+    return newest_train_end(home, before)[1]
+
+
+def newest_train_end(home: Home, before: date) -> tuple[date | None, int]:
+    """The newest training window end before the date, and how many models end before it."""
     if not home.warehouse.exists():
-        return 0
+        return None, 0
     with connect(home) as con:
         try:
-            return con.execute(
-                "select count(*) from main.ml_model_registry where train_end < ?", [before]
-            ).fetchone()[0]
+            newest, count = con.execute(
+                "select max(train_end), count(*) from main.ml_model_registry where train_end < ?",
+                [before],
+            ).fetchone()
         except duckdb.CatalogException:
-            return 0
+            return None, 0
+    return newest, count
+
+
+def retrain_every_days() -> int:
+    """PROPCAST_RETRAIN_EVERY_DAYS (default 7): the morning job retrains when the newest model's
+    outcomes end this many days or more before the slate's eve; 0 trains only when no model
+    exists. Scoring itself never trains."""
+    raw = os.environ.get("PROPCAST_RETRAIN_EVERY_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_RETRAIN_EVERY_DAYS
+    if not raw.isdigit():
+        raise SettingsError(
+            f"PROPCAST_RETRAIN_EVERY_DAYS={raw!r} must be a whole number of days "
+            "(0: train only when no model exists)"
+        )
+    return int(raw)
+
+
+def training_due(home: Home, run_date: date, every_days: int) -> str | None:
+    """Why the morning job for run_date trains first (None: it scores with the newest model)."""
+    newest, _ = newest_train_end(home, run_date)
+    eve = run_date - timedelta(days=1)
+    if newest is None:
+        return f"no model registered before {run_date}"
+    age = (eve - newest).days
+    if every_days and age >= every_days:
+        return (
+            f"newest model's outcomes end {newest}, {age} days before {eve} "
+            f"(retraining every {every_days} days)"
+        )
+    return None
 
 
 def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dict[str, str]:
@@ -83,9 +122,9 @@ def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dic
     return vendors
 
 
-def node_phases(dbt: Dbt, result: DbtResult) -> dict[str, str]:
+def node_phases(dbt: Dbt, result: DbtResult, run_vars: dict[str, object]) -> dict[str, str]:
     """Per phase: failed if any node of it failed, degraded if any warned, else ok."""
-    manifest = dbt.manifest()
+    manifest = dbt.manifest(run_vars)
     outcome: dict[str, str] = {}
     rank = {"ok": 0, "degraded": 1, "failed": 2}
     for node in result.nodes:
@@ -120,8 +159,13 @@ def run_day(
     dbt: Dbt | None = None,
     say: Say = print,
     command: str = "run-day",
+    retrain_every: int | None = None,
 ) -> DayOutcome:
+    """The morning job. Trains first only when due (`training_due`); the build scores the
+    slate with the newest model trained before it and rebuilds only the D-1 and D slices of
+    the incremental models (macros/incremental/game_date_slices.sql)."""
     dbt = dbt or Dbt(home)
+    retrain_every = retrain_every_days() if retrain_every is None else retrain_every
     recorder = RunRecorder(home, command, run_date, cutoff)
     run_id = recorder.state.run_id
     try:
@@ -143,13 +187,15 @@ def run_day(
         with connect(home) as con:
             load_run_registry(home, con)
 
+        run_vars = dbt_vars(run_date, cutoff)
         trained = None
-        if registered_models(home, run_date) == 0:
+        why_train = training_due(home, run_date, retrain_every)
+        if why_train:
             recorder.phase("predictions")
             train_end = run_date - timedelta(days=1)
-            say(f"no model registered before {run_date}: training on data through {train_end}")
-            train_vars = dbt_vars(run_date, cutoff, train_end=train_end.isoformat())
-            train = dbt.invoke(["run", "--select", "tag:train"], run_vars=train_vars)
+            say(f"{why_train}: training on outcomes through {train_end}")
+            # Same vars as the build (train_end defaults to run_date - 1): one parse per run.
+            train = dbt.invoke(["run", "--select", "tag:train"], run_vars=run_vars)
             if not train.success:
                 raise DayFailed(
                     "predictions", _first_error(train), f"propcast train --date {run_date}"
@@ -158,8 +204,13 @@ def run_day(
 
         recorder.phase("staging")
         say(f"dbt build for {run_date} (cutoff {cutoff:%Y-%m-%d %H:%M} UTC)")
-        build = dbt.invoke(["build", "--exclude", "tag:train"], run_vars=dbt_vars(run_date, cutoff))
-        for phase, state in node_phases(dbt, build).items():
+        # dbt unit tests check SQL logic that does not change between mornings: CI runs them
+        # (`propcast build`, `make test`); the morning job runs the data tests.
+        build = dbt.invoke(
+            ["build", "--exclude", "tag:train", "--exclude-resource-type", "unit_test"],
+            run_vars=run_vars,
+        )
+        for phase, state in node_phases(dbt, build, run_vars).items():
             recorder.phase_done(phase, state)
         if not build.success:
             raise DayFailed(

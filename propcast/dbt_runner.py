@@ -67,7 +67,7 @@ def dbt_environment(home: Home, project_dir: Path = PROJECT_DIR) -> Iterator[Non
 
 
 class Dbt:
-    """A dbt project bound to one home. Parses once and reuses the manifest for later calls.
+    """A dbt project bound to one home. Parses once per set of vars and reuses the manifest.
 
     `project_dir` runs another copy of the project (e.g. a test's copy with an edited seed).
     `project_vars` hold for the parse and every call (e.g. a test's severity), so the cached
@@ -87,7 +87,13 @@ class Dbt:
         self.target = target
         self.quiet = quiet
         self.project_vars = dict(project_vars or {})
-        self._manifest: Any = None
+        self._manifests: dict[str, Any] = {}
+
+    def with_home(self, home: Home) -> Dbt:
+        """The same project on another home, sharing the manifests parsed so far."""
+        other = Dbt(home, self.target, self.quiet, self.project_dir, self.project_vars)
+        other._manifests = self._manifests
+        return other
 
     def _vars_flags(self, run_vars: dict[str, Any] | None = None) -> list[str]:
         merged = {**self.project_vars, **(run_vars or {})}
@@ -98,16 +104,23 @@ class Dbt:
 
         return dbtRunner(manifest=manifest)
 
-    def manifest(self) -> Any:
-        if self._manifest is None:
+    def manifest(self, run_vars: dict[str, Any] | None = None) -> Any:
+        """The project parsed with these vars (on top of the project vars), parsed once.
+
+        Vars are rendered into the manifest at parse time (Python models read theirs from
+        config meta), so a manifest is only reused for calls with the same vars: a run parses
+        once and every invocation of that run reuses it."""
+        key = json.dumps({**self.project_vars, **(run_vars or {})}, sort_keys=True, default=str)
+        if key not in self._manifests:
             with dbt_environment(self.home, self.project_dir):
                 res = self._runner().invoke(
-                    ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
-                )
+                    ["parse", "--target", self.target, *self._quiet_flags(),
+                     *self._vars_flags(run_vars)]
+                )  # fmt: skip
             if not res.success:
                 raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
-            self._manifest = res.result
-        return self._manifest
+            self._manifests[key] = res.result
+        return self._manifests[key]
 
     def _quiet_flags(self) -> list[str]:
         return ["--quiet"] if self.quiet else []
@@ -126,9 +139,7 @@ class Dbt:
             *self._quiet_flags(),
             *self._vars_flags(run_vars),
         ]
-        # Vars are rendered into the manifest at parse time, so the cached manifest (parsed with
-        # the project vars) is only valid for calls that add no vars of their own.
-        manifest = self.manifest() if reuse_manifest and not run_vars else None
+        manifest = self.manifest(run_vars) if reuse_manifest else None
         with dbt_environment(self.home, self.project_dir):
             res = self._runner(manifest).invoke(args)
         return _result(list(args), res)

@@ -41,6 +41,7 @@ def build(
     dbt: Dbt | None = None,
     select: list[str] | None = None,
     full_refresh: bool = False,
+    slice_start: date | None = None,
 ) -> BuildSummary:
     """`dbt build` (seeds, models, tests) for a run date, training excluded. Without a model
     trained before the date the predictions phase is left out too (scoring would fail: nothing
@@ -60,19 +61,23 @@ def build(
         command += ["--select", *select]
     if full_refresh:
         command.append("--full-refresh")
-    result = dbt.invoke(command, run_vars={"run_date": run_date.isoformat()})
+    run_vars = {"run_date": run_date.isoformat()}
+    if slice_start:
+        run_vars["slice_start"] = slice_start.isoformat()
+    result = dbt.invoke(command, run_vars=run_vars)
     return BuildSummary(run_date=run_date, result=result, tables=table_rows(home), notes=notes)
 
 
 def table_rows(home: Home) -> dict[str, int]:
-    """Row counts of the raw tables and the dbt relations (views included)."""
+    """Row counts of the raw tables and the dbt tables (views are left out: counting a staging
+    view would run it over the whole raw layer)."""
     if not home.warehouse.exists():
         return {}
     con = connect(home)
     try:
         names = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('raw', 'main') order by 1, 2"
+            "where table_schema in ('raw', 'main') and table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall()
         return {
             f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[

@@ -329,14 +329,6 @@ SCENARIOS = [
 # ----------------------------------------------------------------------------- dbt
 
 
-class _SharedManifestDbt(Dbt):
-    """A Dbt on its own home that reuses an already parsed manifest (no re-parse)."""
-
-    def __init__(self, home: Home, manifest: object) -> None:
-        super().__init__(home, project_vars=STRICT)
-        self._manifest = manifest
-
-
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory: pytest.TempPathFactory) -> Dbt:
     """The one dbt parse of this module."""
@@ -352,7 +344,7 @@ def dbt(parsed: Dbt, tmp_path: Path) -> Dbt:
     """A fresh home per scenario. dbt-duckdb keeps its DuckDB instance open in-process between
     invocations (keyed by the profile), so a scenario gets its own warehouse path rather than
     a replaced file at the same path."""
-    return _SharedManifestDbt(Home(tmp_path / "home").ensure(), parsed.manifest())
+    return parsed.with_home(Home(tmp_path / "home").ensure())
 
 
 def _source_freshness(dbt: Dbt) -> dict[str, str]:

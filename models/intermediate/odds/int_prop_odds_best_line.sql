@@ -5,10 +5,13 @@
     superseded quote, or a line the book has since moved off, is ignored. Quotes fetched at or
     after the game's start are not offers.
 -#}
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_mapped') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 sportsbooks as (
@@ -17,6 +20,7 @@ sportsbooks as (
 
 bettable_quotes as (
     select
+        quotes.game_date,
         quotes.game_id,
         quotes.player_id,
         quotes.market,
@@ -40,6 +44,7 @@ bettable_quotes as (
 
 snapshot_times as (
     select distinct
+        game_date,
         game_id,
         player_id,
         market,
@@ -59,6 +64,7 @@ book_snapshots as (
 
 boards as (
     select
+        snapshot_times.game_date,
         snapshot_times.game_id,
         snapshot_times.player_id,
         snapshot_times.market,
@@ -73,6 +79,7 @@ boards as (
             and snapshot_times.market = book_snapshots.market
             and snapshot_times.as_of >= book_snapshots.fetched_at
     group by
+        snapshot_times.game_date,
         snapshot_times.game_id,
         snapshot_times.player_id,
         snapshot_times.market,
@@ -108,6 +115,7 @@ ranked as (
 )
 
 select
+    game_date,
     game_id,
     player_id,
     market,

@@ -5,10 +5,14 @@
 {%- endif -%}
 {%- set newton_steps = 8 -%}
 
+
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_mapped') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 paired as (

@@ -1,7 +1,10 @@
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_unioned') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 games as (
@@ -60,3 +63,5 @@ left join name_map
     on
         quotes.league = name_map.league
         and quotes.player_name_key = name_map.player_name_key
+        and quotes.game_date >= name_map.valid_from
+        and (name_map.valid_until is null or quotes.game_date < name_map.valid_until)

@@ -6,12 +6,15 @@
     The closing line is final once the game is (status final); before that it is only the
     latest quote so far, and it is never an input to pricing the same game.
 -#}
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_devigged') }}
     where
-        game_id is not null
+        {{ in_build_slice('game_date') }}
+        and game_id is not null
         and player_id is not null
         and is_two_sided
         and fetched_at < game_start_utc
@@ -23,6 +26,7 @@ games as (
 
 snapshot_bounds as (
     select
+        game_date,
         game_id,
         player_id,
         market,
@@ -31,7 +35,7 @@ snapshot_bounds as (
         max(fetched_at) as closing_fetched_at,
         count(distinct fetched_at) as snapshot_count
     from quotes
-    group by game_id, player_id, market, book_id
+    group by game_date, game_id, player_id, market, book_id
 ),
 
 main_lines as (
@@ -71,6 +75,7 @@ closing as (
 )
 
 select
+    snapshot_bounds.game_date,
     snapshot_bounds.game_id,
     snapshot_bounds.player_id,
     snapshot_bounds.market,

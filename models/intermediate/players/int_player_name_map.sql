@@ -1,20 +1,51 @@
 {#-
-    Normalised player name -> player_id, learnt from the league's boxscores. A name two players
-    share is ambiguous and maps to nothing (the override seed fixes it by hand).
+    Normalised player name -> player_id per league, as of each game_date, learnt from the
+    league's boxscores: a name maps from the first game its player played. A name two players
+    share is ambiguous (maps to nothing) from the second one's first game on; the override seed
+    fixes such names by hand. Being as of the date, a quote's mapping never changes once its
+    game is played, so incremental slices and a full refresh map it alike.
 -#}
 with
 
 boxscores as (
     select * from {{ ref('stg_league__boxscores') }}
+),
+
+first_seen as (
+    select
+        league,
+        player_name_key,
+        player_id,
+        min(game_date) as first_game_date
+    from boxscores
+    where player_name_key is not null
+    group by league, player_name_key, player_id
+),
+
+candidates as (
+    select
+        changes.league,
+        changes.player_name_key,
+        changes.first_game_date as valid_from,
+        count(distinct first_seen.player_id) as candidate_player_count,
+        min(first_seen.player_id) as first_candidate_player_id
+    from (select distinct league, player_name_key, first_game_date from first_seen) as changes
+    inner join first_seen
+        on
+            changes.league = first_seen.league
+            and changes.player_name_key = first_seen.player_name_key
+            and first_seen.first_game_date <= changes.first_game_date
+    group by changes.league, changes.player_name_key, changes.first_game_date
 )
 
 select
     league,
     player_name_key,
-    case when count(distinct player_id) = 1 then min(player_id) end as player_id,
-    count(distinct player_id) as candidate_player_count,
-    count(distinct player_id) > 1 as is_ambiguous,
-    max(game_date) as last_seen_game_date
-from boxscores
-where player_name_key is not null
-group by league, player_name_key
+    valid_from,
+    lead(valid_from) over (
+        partition by league, player_name_key order by valid_from
+    ) as valid_until,
+    case when candidate_player_count = 1 then first_candidate_player_id end as player_id,
+    candidate_player_count,
+    candidate_player_count > 1 as is_ambiguous
+from candidates

@@ -10,6 +10,7 @@
     Only mapped quotes (game and player ids) of var('prop_markets'), on games not postponed
     (their props are pulled; settlement voids any bet already placed).
 -#}
+{{ config(**game_date_slices()) }}
 {%- set markets = var('prop_markets') -%}
 {%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
 
@@ -18,7 +19,8 @@ with
 quotes as (
     select * from {{ ref('fct_prop_odds') }}
     where
-        game_id is not null
+        {{ in_build_slice('game_date') }}
+        and game_id is not null
         and player_id is not null
         and is_pregame
         and market in ('{{ markets | map("trim") | join("', '") }}')
@@ -26,18 +28,22 @@ quotes as (
 
 opening_lines as (
     select * from {{ ref('int_prop_odds_opening_closing') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 features as (
     select * from {{ ref('fct_player_points_features') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 stats as (
     select * from {{ ref('fct_player_game_stats') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 games as (
     select * from {{ ref('dim_game') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 market_stats as (

@@ -4,13 +4,14 @@
     that do not map are not bad data: their quotes load with a null player_id and are counted
     here until an alias or a row in seeds/player_alias_overrides.csv maps them.
 -#}
-{{ config(tags=['phase_analytics']) }}
+{{ config(tags=['phase_analytics'], **game_date_slices()) }}
 {%- set top_names = 5 -%}
 
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_devigged') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 sportsbooks as (

@@ -3,16 +3,11 @@
     run_date), counting each stage from the schedule to the recommendations, and the first
     stage that came up empty. Lines are counted at the pricing cutoff of the date (macro
     pricing_cutoff_utc), pre-game, in var('prop_markets'). Incremental by game_date: each run
-    replaces the dates it scored and keeps the rest; a first build also covers every date
-    already in fct_predictions.
+    replaces the dates it scored and its build slices (D-1 on: a name mapped once its player
+    has played changes yesterday's counts) and keeps the rest; a first build or a full
+    refresh covers every date in fct_predictions.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['game_date'],
-    on_schema_change='append_new_columns',
-    tags=['phase_predictions'],
-) }}
+{{ config(tags=['phase_predictions'], **game_date_slices()) }}
 {%- set markets = var('prop_markets') -%}
 {%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
 
@@ -38,7 +33,7 @@ recommendations as (
 bounds as (
     select
         {% if is_incremental() -%}
-            {{ pricing_score_start() }}
+            least({{ pricing_score_start() }}, {{ build_slice_start() }})
         {%- else -%}
             least(
                 {{ pricing_score_start() }},

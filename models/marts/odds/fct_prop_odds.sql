@@ -1,15 +1,20 @@
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_devigged') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 opening_closing as (
     select * from {{ ref('int_prop_odds_opening_closing') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 best_lines as (
     select * from {{ ref('int_prop_odds_best_line') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
 sportsbooks as (

@@ -1,3 +1,6 @@
+{#- Read and tested by game_date slice (macros/incremental): the partition leads with it. -#}
+{{ config(meta={'sliced_by_game_date': true}) }}
+
 with
 
 source as (
