@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series
 from propcast.vendors.base import (
+    BatchParse,
     ParsedPayload,
+    Payload,
     UnparseablePayload,
     blank,
     first_failure,
+    parse_distinct,
+    read_csv_batch,
+    rejected_rows,
     split_rejected,
 )
 
@@ -65,6 +72,11 @@ def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
         frame[column] = pd.to_numeric(frame[column].replace("", None), errors="coerce")
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    # pandas infers the date format from a column's first value: one file's dates are one column.
+    return pd.to_datetime(values, errors="coerce").dt.date
+
+
 def _fetched_at(frame: pd.DataFrame) -> datetime:
     stamps = [s for s in (parse_utc(v) for v in frame["fetched_at"].unique()) if s is not None]
     if not stamps:
@@ -72,20 +84,16 @@ def _fetched_at(frame: pd.DataFrame) -> datetime:
     return max(stamps)
 
 
-def _finish(frame: pd.DataFrame, checks: list) -> ParsedPayload:
-    fetched = _fetched_at(frame)
-    reasons = first_failure(len(frame), checks)
-    good, rejected = split_rejected(frame, reasons, lambda i: frame.iloc[i].to_json())
-    return ParsedPayload(fetched, good.drop(columns=["fetched_at"]), rejected)
-
-
-def parse_schedule(payload: bytes) -> ParsedPayload:
-    frame = _read(payload, SCHEDULE_COLUMNS)
+def _typed_schedule(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[SCHEDULE_COLUMNS].copy()
     _numbers(frame, ["home_score", "away_score"])
-    frame["game_date"] = pd.to_datetime(frame["game_date"], errors="coerce").dt.date
     frame["start_time_utc"] = parse_utc_series(frame["start_time_utc"])
+    return frame
+
+
+def _schedule_checks(frame: pd.DataFrame) -> list:
     final = frame["status"] == "final"
-    checks = [
+    return [
         (blank(frame["game_id"]) | blank(frame["home_team"]) | blank(frame["away_team"]),
          "game_id or team missing"),
         (frame["game_date"].isna(), "game_date missing or not a date"),
@@ -95,14 +103,16 @@ def parse_schedule(payload: bytes) -> ParsedPayload:
         (frame["home_score"] < 0, "home_score is negative"),
         (frame["away_score"] < 0, "away_score is negative"),
     ]  # fmt: skip
-    return _finish(frame, checks)
 
 
-def parse_boxscores(payload: bytes) -> ParsedPayload:
-    frame = _read(payload, BOXSCORE_COLUMNS)
+def _typed_boxscores(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[BOXSCORE_COLUMNS].copy()
     _numbers(frame, STATS)
-    frame["game_date"] = pd.to_datetime(frame["game_date"], errors="coerce").dt.date
     frame["starter"] = frame["starter"].str.lower().map({"true": True, "false": False})
+    return frame
+
+
+def _boxscore_checks(frame: pd.DataFrame) -> list:
     checks = [
         (blank(frame["game_id"]) | blank(frame["player_id"]) | blank(frame["team"]),
          "game_id, player_id or team missing"),
@@ -114,4 +124,65 @@ def parse_boxscores(payload: bytes) -> ParsedPayload:
             (frame[stat] < 0, f"{stat} is negative"),
         ]
     checks.append((frame["minutes"] > MAX_MINUTES, f"minutes impossible (> {MAX_MINUTES})"))
-    return _finish(frame, checks)
+    return checks
+
+
+@dataclass(frozen=True)
+class _Kind:
+    columns: list[str]
+    typed: Callable[[pd.DataFrame], pd.DataFrame]
+    checks: Callable[[pd.DataFrame], list]
+
+    def typed_alone(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One file typed as `parse` types it (its row text shows these types)."""
+        typed = self.typed(frame)
+        typed["game_date"] = _dates(typed["game_date"])
+        return typed
+
+
+SCHEDULE = _Kind(SCHEDULE_COLUMNS, _typed_schedule, _schedule_checks)
+BOXSCORES = _Kind(BOXSCORE_COLUMNS, _typed_boxscores, _boxscore_checks)
+
+
+def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
+    frame = kind.typed_alone(_read(payload, kind.columns))
+    fetched = _fetched_at(frame)
+    reasons = first_failure(len(frame), kind.checks(frame))
+    good, rejected = split_rejected(frame, reasons, lambda i: frame.iloc[i].to_json())
+    return ParsedPayload(fetched, good.drop(columns=["fetched_at"]), rejected)
+
+
+def parse_schedule(payload: bytes) -> ParsedPayload:
+    return _parse(payload, SCHEDULE)
+
+
+def parse_boxscores(payload: bytes) -> ParsedPayload:
+    return _parse(payload, BOXSCORES)
+
+
+def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
+    raw, _ = read_csv_batch([p.content for p in payloads], kind.columns)
+    stamps = pd.DataFrame(
+        {"payload": raw["payload"], "at": parse_distinct(raw["fetched_at"], parse_utc)}
+    ).dropna()
+    fetched_at = stamps.groupby("payload")["at"].max().to_dict()
+    raw = raw[raw["payload"].isin(fetched_at)].reset_index(drop=True)
+    frame = kind.typed(raw)
+    frame["game_date"] = frame["game_date"].groupby(raw["payload"], sort=False).transform(_dates)
+    reasons = first_failure(len(frame), kind.checks(frame))
+    good = frame.loc[reasons.isna().to_numpy()].drop(columns=["fetched_at"])
+    return BatchParse(
+        fetched_at,
+        good.assign(payload=raw["payload"]).reset_index(drop=True),
+        rejected_rows(raw, reasons, kind.typed_alone, first_row_number=1),
+    )
+
+
+def parse_schedule_batch(payloads: Sequence[Payload]) -> BatchParse:
+    """`parse_schedule` over many files at once: one frame, the checks run once."""
+    return _parse_batch(payloads, SCHEDULE)
+
+
+def parse_boxscores_batch(payloads: Sequence[Payload]) -> BatchParse:
+    """`parse_boxscores` over many files at once: one frame, the checks run once."""
+    return _parse_batch(payloads, BOXSCORES)

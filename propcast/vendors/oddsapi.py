@@ -2,21 +2,32 @@
 
 `{"timestamp", "data": [event → bookmakers → markets → outcomes]}`; one raw row per outcome.
 The loop only collects values; validation runs column-wise (see `vendors.base.first_failure`).
+`parse_batch` reads many snapshots at once with DuckDB and applies the same checks.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 
+import duckdb
 import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
 from propcast.vendors.base import (
+    JSON_MACROS,
+    BatchParse,
     ParsedPayload,
+    Payload,
     UnparseablePayload,
     blank,
     first_failure,
+    frame_of,
     numeric,
+    parse_distinct,
+    read_in_halves,
+    read_json_docs,
+    rejected_frame,
     split_rejected,
 )
 
@@ -40,6 +51,7 @@ COLUMNS = [
     "outcome_price",
     "outcome_point",
 ]
+TIMESTAMP_COLUMNS = ("commence_time", "bookmaker_last_update", "market_last_update")
 
 
 def _checks(frame: pd.DataFrame) -> list:
@@ -53,6 +65,22 @@ def _checks(frame: pd.DataFrame) -> list:
         (point.isna(), "point is not a number"),
         (point < 0, "point is negative"),
     ]
+
+
+def _good_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    rows["outcome_price"] = numeric(rows["outcome_price"])
+    rows["outcome_point"] = numeric(rows["outcome_point"])
+    rows["game_date"] = slate_date(rows["commence_time"])
+    return rows
+
+
+def _outcomes(events: list) -> Iterator[tuple[dict, dict, dict, dict]]:
+    """(event, bookmaker, market, outcome) per outcome, in document order (a row's number)."""
+    for event in events:
+        for book in event.get("bookmakers") or []:
+            for market in book.get("markets") or []:
+                for outcome in market.get("outcomes") or []:
+                    yield event, book, market, outcome
 
 
 def parse(payload: bytes) -> ParsedPayload:
@@ -70,40 +98,134 @@ def parse(payload: bytes) -> ParsedPayload:
     records: list[tuple] = []
     outcomes: list[dict] = []
     try:
-        for event in events:
-            commence = parse_utc(event.get("commence_time"))
-            head = (
-                event.get("id"),
-                event.get("sport_key"),
-                event.get("sport_title"),
-                commence,
-                event.get("home_team"),
-                event.get("away_team"),
+        for event, book, market, outcome in _outcomes(events):
+            outcomes.append(outcome)
+            records.append(
+                (
+                    event.get("id"),
+                    event.get("sport_key"),
+                    event.get("sport_title"),
+                    parse_utc(event.get("commence_time")),
+                    event.get("home_team"),
+                    event.get("away_team"),
+                    book.get("key"),
+                    book.get("title"),
+                    parse_utc(book.get("last_update")),
+                    market.get("key"),
+                    parse_utc(market.get("last_update")),
+                    outcome.get("name"),
+                    outcome.get("description"),
+                    outcome.get("price"),
+                    outcome.get("point"),
+                )
             )
-            for book in event.get("bookmakers") or []:
-                book_part = (book.get("key"), book.get("title"), parse_utc(book.get("last_update")))
-                for market in book.get("markets") or []:
-                    market_part = (market.get("key"), parse_utc(market.get("last_update")))
-                    for outcome in market.get("outcomes") or []:
-                        outcomes.append(outcome)
-                        records.append(
-                            (
-                                *head,
-                                *book_part,
-                                *market_part,
-                                outcome.get("name"),
-                                outcome.get("description"),
-                                outcome.get("price"),
-                                outcome.get("point"),
-                            )
-                        )
     except AttributeError as exc:  # an event, book, market or outcome that is not an object
         raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
 
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     reasons = first_failure(len(frame), _checks(frame))
     rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(outcomes[i], default=str))
-    rows["outcome_price"] = numeric(rows["outcome_price"])
-    rows["outcome_point"] = numeric(rows["outcome_point"])
-    rows["game_date"] = slate_date(rows["commence_time"])
-    return ParsedPayload(fetched_at=fetched_at, rows=rows, rejected=rejected)
+    return ParsedPayload(fetched_at=fetched_at, rows=_good_rows(rows), rejected=rejected)
+
+
+_OUTCOME = "STRUCT(name VARCHAR, description VARCHAR, price JSON, point JSON)"
+_MARKET = f"STRUCT(key VARCHAR, last_update JSON, outcomes {_OUTCOME}[])"
+_BOOK = f"STRUCT(key VARCHAR, title VARCHAR, last_update JSON, markets {_MARKET}[])"
+_EVENT = (
+    "STRUCT(id VARCHAR, sport_key VARCHAR, sport_title VARCHAR, commence_time JSON, "
+    f"home_team VARCHAR, away_team VARCHAR, bookmakers {_BOOK}[])"
+)
+DOCUMENT = {"timestamp": "JSON", "data": f"{_EVENT}[]"}
+
+# A snapshot the bulk read cannot vouch for goes to `parse` alone: `data` missing or not a list,
+# or a null where an event, bookmaker, market or outcome object belongs (`parse` refuses those).
+_HOLES = """
+    data is null or list_count(data) < len(data) or coalesce(list_bool_or(list_transform(data,
+        lambda e: list_count(e.bookmakers) < len(e.bookmakers) or list_bool_or(list_transform(
+            e.bookmakers, lambda b: list_count(b.markets) < len(b.markets) or list_bool_or(
+                list_transform(b.markets, lambda m: list_count(m.outcomes) < len(m.outcomes))))))),
+        false)
+"""
+
+# One list of outcome records per snapshot, in document order: a record's place is its row number.
+_FLATTEN = """
+    with flat as (
+        select payload, flatten(flatten(flatten(list_transform(data, lambda e: list_transform(
+            coalesce(e.bookmakers, []), lambda b: list_transform(
+                coalesce(b.markets, []), lambda m: list_transform(
+                    coalesce(m.outcomes, []), lambda o: {
+                        event_id: e.id,
+                        sport_key: e.sport_key,
+                        sport_title: e.sport_title,
+                        commence_time: json_text(e.commence_time),
+                        home_team: e.home_team,
+                        away_team: e.away_team,
+                        bookmaker_key: b.key,
+                        bookmaker_title: b.title,
+                        bookmaker_last_update: json_text(b.last_update),
+                        market_key: m.key,
+                        market_last_update: json_text(m.last_update),
+                        outcome_name: o.name,
+                        outcome_description: o.description,
+                        outcome_price: json_number(o.price),
+                        outcome_point: json_number(o.point),
+                    }))))))) as outcomes
+        from documents
+        where payload in (select payload from sound)
+    )
+    select payload, generate_subscripts(outcomes, 1) as row_number,
+        unnest(outcomes, recursive := true)
+    from flat
+"""
+
+
+def _read(payloads: Sequence[Payload], indexes: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with duckdb.connect() as con:
+        con.execute(JSON_MACROS)
+        con.register(
+            "payload_files",
+            pd.DataFrame(
+                {"filename": [str(payloads[i].path) for i in indexes], "payload": indexes}
+            ),
+        )
+        con.execute(
+            "create temp table documents as select payload, d.* exclude (filename) from "
+            + read_json_docs([payloads[i].path for i in indexes], DOCUMENT)
+            + " d join payload_files using (filename)"
+        )
+        con.execute(
+            "create temp table sound as select payload, any_value(json_text(timestamp)) as stamp "
+            f"from documents group by payload having count(*) = 1 and not bool_or({_HOLES})"
+        )
+        return frame_of(con.sql("select * from sound")), frame_of(con.sql(_FLATTEN))
+
+
+def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
+    """`parse` over many snapshots at once: DuckDB reads and flattens them, the checks run once."""
+    parts, _ = read_in_halves(lambda indexes: _read(payloads, indexes), list(range(len(payloads))))
+    if not parts:
+        return BatchParse(
+            {}, pd.DataFrame({"payload": []}, dtype="int64"), rejected_frame([], [], [], [])
+        )
+    sound = pd.concat([p[0] for p in parts], ignore_index=True)
+    frame = pd.concat([p[1] for p in parts], ignore_index=True)
+    stamps = parse_distinct(sound["stamp"], parse_utc)
+    fetched_at = {int(p): s for p, s in zip(sound["payload"], stamps, strict=True) if pd.notna(s)}
+    frame = frame[frame["payload"].isin(fetched_at)].reset_index(drop=True)
+    for column in TIMESTAMP_COLUMNS:
+        frame[column] = pd.to_datetime(parse_distinct(frame[column], parse_utc))
+    reasons = first_failure(len(frame), _checks(frame))
+    is_bad = reasons.notna().to_numpy()
+    rows = _good_rows(frame.loc[~is_bad].drop(columns="row_number").reset_index(drop=True))
+    bad = frame.loc[is_bad, ["payload", "row_number"]].assign(reason=reasons[is_bad].to_numpy())
+    return BatchParse(fetched_at, rows, _rejected(payloads, bad))
+
+
+def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:
+    """Refused rows as quarantine records; the row text is the outcome object as `parse` shows it,
+    so the few affected snapshots are walked again in Python."""
+    texts = pd.Series(None, index=bad.index, dtype=object)
+    for payload, rows in bad.groupby("payload")["row_number"]:
+        outcomes = [o for *_, o in _outcomes(json.loads(payloads[payload].content)["data"])]
+        texts[rows.index] = [json.dumps(outcomes[n - 1], default=str) for n in rows]
+    return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])

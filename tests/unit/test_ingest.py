@@ -175,3 +175,58 @@ def test_a_bad_setting_stops_the_cli_before_any_work(home: Home, monkeypatch) ->
     assert result.exit_code == 1
     assert "PROPCAST_MAX_QUARANTINE_SHARE" in result.output
     assert not home.warehouse.exists()
+
+
+def test_one_batch_of_good_broken_and_repeated_files(home: Home) -> None:
+    """Files of several feeds load in one batch: a broken file is quarantined alone, bytes seen
+    under two names load once, bad rows are refused row by row, progress reaches the end."""
+    good = json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [_outcome("Over", "A B", -115)]))
+    write(home, "oddsapi/prop_odds/a__20261120T150000Z.json", good)
+    write(home, "oddsapi/prop_odds/b__20261120T150000Z.json", good)  # same bytes again
+    write(home, "oddsapi/prop_odds/c__20261120T160000Z.json", "{not json")
+    holes = oddsapi_snapshot("2026-11-20T17:00:00Z", [_outcome("Over", "A B", -110)])
+    write(home, "oddsapi/prop_odds/d__20261120T170000Z.json", json.dumps({**holes, "data": [None]}))
+    write(home, "oddsapi/prop_odds/e__20261120T180000Z.json",
+          json.dumps(oddsapi_snapshot("2026-11-20T18:00:00Z", [_outcome("Under", "A B", 50)])))  # fmt: skip
+    write(home, "csvfeed/prop_odds/2026-11-20__20261120T150500Z.csv",
+          "snapshot_time,league,game_start,home,away,book,player,stat,line,over_odds,under_odds\n"
+          "2026-11-20T15:05:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,A B,PTS,28.5,-115,-105\n"
+          "2026-11-20T15:05:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,,PTS,28.5,-115,-105\n")  # fmt: skip
+    calls: list[tuple[int, int]] = []
+    report = ingest(home, progress=lambda done, total: calls.append((done, total)))
+    assert report.files_seen == 6 and report.files_skipped == 1
+    assert report.payloads_loaded == 3 and report.payloads_quarantined == 2
+    assert report.rows_loaded == {"raw_oddsapi__prop_odds": 1, "raw_csvfeed__prop_odds": 1}
+    assert report.rows_quarantined == {"raw_oddsapi__prop_odds": 1, "raw_csvfeed__prop_odds": 1}
+    assert calls[-1] == (6, 6)
+    with connect(home) as con:
+        statuses = dict(
+            con.execute("select source_file, status from raw.raw_odds_payloads").fetchall()
+        )
+        refused = con.execute(
+            "select source_file, row_number, reason from raw.raw_quarantine order by 1"
+        ).fetchall()
+    assert statuses == {
+        "csvfeed/prop_odds/2026-11-20__20261120T150500Z.csv": "partial",
+        "oddsapi/prop_odds/a__20261120T150000Z.json": "loaded",
+        "oddsapi/prop_odds/c__20261120T160000Z.json": "quarantined",
+        "oddsapi/prop_odds/d__20261120T170000Z.json": "quarantined",
+        "oddsapi/prop_odds/e__20261120T180000Z.json": "partial",
+    }
+    assert refused[0] == ("csvfeed/prop_odds/2026-11-20__20261120T150500Z.csv", 3, "player missing")
+    assert [r[1] for r in refused[1:3]] == [None, None]
+    assert "American odds" in refused[3][2]
+    again = ingest(home)
+    assert again.payloads_loaded == 0 and again.files_skipped == 6
+
+
+def test_bulk_read_baseline_reads_the_feeds(home: Home) -> None:
+    from propcast.ingest import bulk_read_baseline
+
+    paths = [
+        write(home, f"oddsapi/prop_odds/{i}__20261120T150000Z.json",
+              json.dumps(oddsapi_snapshot(f"2026-11-20T1{i}:00:00Z",
+                                          [_outcome("Over", "A B", -115)] * 3)))
+        for i in range(2)
+    ]  # fmt: skip
+    assert bulk_read_baseline(paths) > 0
