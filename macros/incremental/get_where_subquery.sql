@@ -21,7 +21,7 @@
 {%- endmacro %}
 
 
-{#- '' unless the tested model is sliced_by_game_date (meta) and the run rebuilt only some slices. -#}
+{#- '' unless the tested model is sliced_by_game_date and the run rebuilt only some slices. -#}
 {% macro test_build_slice_predicate() -%}
     {%- if not execute or flags.FULL_REFRESH or not var('run_date', none) -%}
         {%- do return('') -%}

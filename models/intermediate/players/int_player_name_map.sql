@@ -22,20 +22,28 @@ first_seen as (
     group by league, player_name_key, player_id
 ),
 
+change_dates as (
+    select distinct
+        league,
+        player_name_key,
+        first_game_date as valid_from
+    from first_seen
+),
+
 candidates as (
     select
-        changes.league,
-        changes.player_name_key,
-        changes.first_game_date as valid_from,
+        change_dates.league,
+        change_dates.player_name_key,
+        change_dates.valid_from,
         count(distinct first_seen.player_id) as candidate_player_count,
         min(first_seen.player_id) as first_candidate_player_id
-    from (select distinct league, player_name_key, first_game_date from first_seen) as changes
+    from change_dates
     inner join first_seen
         on
-            changes.league = first_seen.league
-            and changes.player_name_key = first_seen.player_name_key
-            and first_seen.first_game_date <= changes.first_game_date
-    group by changes.league, changes.player_name_key, changes.first_game_date
+            change_dates.league = first_seen.league
+            and change_dates.player_name_key = first_seen.player_name_key
+            and change_dates.valid_from >= first_seen.first_game_date
+    group by change_dates.league, change_dates.player_name_key, change_dates.valid_from
 )
 
 select
