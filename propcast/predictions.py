@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -195,6 +196,16 @@ def to_pandas(relation: Any) -> pd.DataFrame:
     raise TypeError(f"cannot convert {type(relation).__name__} to pandas")
 
 
+def rows_in_window(relation: Any, window: ScoringWindow) -> pd.DataFrame:
+    """A ref's rows dated in the window, as pandas. On DuckDB the engine filters first, so a
+    morning's scoring reads one slate, not five seasons of lines."""
+    if isinstance(relation, duckdb.DuckDBPyRelation):
+        relation = relation.filter(
+            f"game_date between date '{window.score_start}' and date '{window.score_end}'"
+        )
+    return to_pandas(relation)
+
+
 def _table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     columns = {}
@@ -353,6 +364,7 @@ __all__ = [
     "meta_mapping",
     "meta_text",
     "pick_model",
+    "rows_in_window",
     "score_window",
     "scoring_window",
     "to_pandas",

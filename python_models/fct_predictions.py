@@ -9,7 +9,13 @@ Vars arrive through config meta (_python_models__models.yml; dbt finds the keys 
 
 from datetime import UTC, datetime
 
-from propcast.predictions import NoModelRegistered, score_window, scoring_window, to_pandas
+from propcast.predictions import (
+    NoModelRegistered,
+    rows_in_window,
+    score_window,
+    scoring_window,
+    to_pandas,
+)
 
 
 def model(dbt, session):
@@ -19,7 +25,7 @@ def model(dbt, session):
         score_end=dbt.config.meta_get("score_end"),
         model_version=dbt.config.meta_get("model_version"),
     )
-    lines = to_pandas(dbt.ref("fct_prop_line_features"))
+    lines = rows_in_window(dbt.ref("fct_prop_line_features"), window)
     try:
         registry = to_pandas(dbt.ref("ml_model_registry"))
     except Exception as exc:  # the table does not exist before the first training

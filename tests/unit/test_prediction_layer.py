@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -18,6 +19,7 @@ from propcast.predictions import (
     meta_list,
     meta_mapping,
     pick_model,
+    rows_in_window,
     scoring_window,
 )
 
@@ -130,3 +132,15 @@ def test_tables_keep_their_types_even_when_empty() -> None:
     assert one.column("game_date")[0].as_py() == date(2026, 1, 5)
     assert one.column("books_quoting")[0].as_py() == 3
     assert one.column("prob_over")[0].as_py() is None
+
+
+def test_rows_in_window_filters_a_duckdb_relation_in_the_engine() -> None:
+    con = duckdb.connect()
+    relation = con.sql(
+        "select d::date as game_date, 1 as x from generate_series("
+        "date '2026-01-01', date '2026-01-10', interval 1 day) t(d)"
+    )
+    window = scoring_window(run_date="2026-01-05", score_start="2026-01-04")
+    frame = rows_in_window(relation, window)
+    assert sorted(pd.to_datetime(frame["game_date"]).dt.day) == [4, 5]
+    assert rows_in_window(frame, window) is frame  # pandas passes through
