@@ -160,3 +160,23 @@ def test_equal_tables_are_not_an_accident_of_empty_ones(mornings: MorningRuns) -
             ).fetchall()
         )
     assert counts[True] > 1000 and counts[False] > 10 * 1000, counts
+
+
+def test_bigquery_replaces_day_partitions(tmp_path: Path) -> None:
+    """Parsed offline for BigQuery (no service is reachable here): the same sliced models are
+    insert_overwrite incrementals partitioned by game_date; nothing else is a slice."""
+    manifest = Dbt(Home(tmp_path / "bq").ensure(), target="bigquery").manifest()
+    sliced = {
+        node.name: node.config
+        for node in manifest.nodes.values()
+        if node.resource_type == "model" and node.config.meta.get("sliced_by_game_date")
+    }
+    incremental = {name: c for name, c in sliced.items() if c.materialized == "incremental"}
+    assert {"int_prop_odds_unioned", "fct_prop_odds", "fct_prop_line_features"} <= set(incremental)
+    for config in incremental.values():
+        assert config.incremental_strategy == "insert_overwrite"
+        assert config.get("partition_by") == {
+            "field": "game_date",
+            "data_type": "date",
+            "granularity": "day",
+        }
