@@ -185,14 +185,16 @@ def read_csv_batch(contents: Sequence[bytes], columns: list[str]) -> tuple[pd.Da
 
 def rejected_rows(
     raw: pd.DataFrame,
+    typed: pd.DataFrame,
     reasons: pd.Series,
-    typed_alone: Callable[[pd.DataFrame], pd.DataFrame],
+    number_columns: Sequence[str],
     first_row_number: int,
 ) -> pd.DataFrame:
-    """The refused rows of a batch of CSV payloads (`raw`: text, a `payload` column, each file's
-    rows together in file order) as quarantine records whose text is the row as its file parsed
-    alone shows it: pandas types a column per file (a file of whole numbers holds ints, so `-40`,
-    not `-40.0`), hence `typed_alone` on each affected file."""
+    """The refused rows of a batch of CSV payloads as quarantine records. `raw` is the text (with
+    `payload`; each file's rows together, in file order), `typed` the same rows typed; a row's
+    text is its typed row as its file parsed alone shows it: `pd.to_numeric` types a column per
+    file (a file of whole numbers holds ints, so `-40`, not `-40.0`), so `number_columns` are
+    typed again per affected file."""
     is_bad = reasons.notna().to_numpy()
     payloads = raw["payload"].to_numpy()
     starts = np.flatnonzero(np.r_[True, payloads[1:] != payloads[:-1]]) if len(raw) else []
@@ -202,12 +204,15 @@ def rejected_rows(
         positions = np.flatnonzero(is_bad[start:end])
         if not len(positions):
             continue
-        typed = typed_alone(raw.iloc[start:end].drop(columns="payload").reset_index(drop=True))
+        alone = typed.iloc[start:end].reset_index(drop=True)
+        for column in number_columns:
+            text = raw[column].iloc[start:end].reset_index(drop=True)
+            alone[column] = pd.to_numeric(text.replace("", None), errors="coerce")
         records += [
             (
                 payloads[start],
                 p + first_row_number,
-                typed.iloc[p].to_json(),
+                alone.iloc[p].to_json(),
                 reasons.iloc[start + p],
             )
             for p in positions

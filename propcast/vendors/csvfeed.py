@@ -36,6 +36,7 @@ COLUMNS = [
     "over_odds",
     "under_odds",
 ]
+NUMBER_COLUMNS = ("line", "over_odds", "under_odds")
 # Row numbers count the header line, as a spreadsheet shows them.
 FIRST_ROW_NUMBER = 2
 
@@ -52,7 +53,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame's row, so a refused row reads the same whether its file was parsed alone or in bulk."""
     frame = frame[COLUMNS].copy()
     frame["game_start"] = parse_utc_series(frame["game_start"])
-    for column in ("line", "over_odds", "under_odds"):
+    for column in NUMBER_COLUMNS:
         frame[column] = pd.to_numeric(frame[column].replace("", None), errors="coerce")
     return frame
 
@@ -113,5 +114,5 @@ def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
     return BatchParse(
         fetched_at,
         _good_rows(good).assign(payload=raw["payload"]).reset_index(drop=True),
-        rejected_rows(raw, reasons, _typed, FIRST_ROW_NUMBER),
+        rejected_rows(raw, frame, reasons, NUMBER_COLUMNS, FIRST_ROW_NUMBER),
     )

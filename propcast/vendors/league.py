@@ -53,6 +53,7 @@ BOXSCORE_COLUMNS = [
 ]
 STATUSES = ("scheduled", "final", "postponed")
 STATS = ("minutes", "points", "rebounds", "assists")
+SCORES = ("home_score", "away_score")
 MAX_MINUTES = 70  # four overtimes fit; more is a feed error
 
 
@@ -86,7 +87,7 @@ def _fetched_at(frame: pd.DataFrame) -> datetime:
 
 def _typed_schedule(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[SCHEDULE_COLUMNS].copy()
-    _numbers(frame, ["home_score", "away_score"])
+    _numbers(frame, SCORES)
     frame["start_time_utc"] = parse_utc_series(frame["start_time_utc"])
     return frame
 
@@ -130,22 +131,18 @@ def _boxscore_checks(frame: pd.DataFrame) -> list:
 @dataclass(frozen=True)
 class _Kind:
     columns: list[str]
+    number_columns: tuple[str, ...]
     typed: Callable[[pd.DataFrame], pd.DataFrame]
     checks: Callable[[pd.DataFrame], list]
 
-    def typed_alone(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """One file typed as `parse` types it (its row text shows these types)."""
-        typed = self.typed(frame)
-        typed["game_date"] = _dates(typed["game_date"])
-        return typed
 
-
-SCHEDULE = _Kind(SCHEDULE_COLUMNS, _typed_schedule, _schedule_checks)
-BOXSCORES = _Kind(BOXSCORE_COLUMNS, _typed_boxscores, _boxscore_checks)
+SCHEDULE = _Kind(SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks)
+BOXSCORES = _Kind(BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks)
 
 
 def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
-    frame = kind.typed_alone(_read(payload, kind.columns))
+    frame = kind.typed(_read(payload, kind.columns))
+    frame["game_date"] = _dates(frame["game_date"])
     fetched = _fetched_at(frame)
     reasons = first_failure(len(frame), kind.checks(frame))
     good, rejected = split_rejected(frame, reasons, lambda i: frame.iloc[i].to_json())
@@ -174,7 +171,7 @@ def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
     return BatchParse(
         fetched_at,
         good.assign(payload=raw["payload"]).reset_index(drop=True),
-        rejected_rows(raw, reasons, kind.typed_alone, first_row_number=1),
+        rejected_rows(raw, frame, reasons, kind.number_columns, first_row_number=1),
     )
 
 
