@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PROPCAST_HOME ?= $(CURDIR)/.home
 
-.PHONY: install demo test lint test-slow bench clean docs
+.PHONY: install demo test lint test-slow bench clean docs bench-scale
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test-slow: install
 
 docs: install
 	$(BIN)/propcast docs
+
+# Scale benchmark (README "Benchmarks"): worlds of 1 and 5 seasons; the last line is JSON.
+bench-scale: install
+	$(BIN)/python bench/scale.py --seasons 1,5 --season-days 165
 
 clean:
 	rm -rf $(VENV) .home
