@@ -29,7 +29,13 @@ from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
 from propcast.vendors import csvfeed, decimalfeed, league, oddsapi
-from propcast.vendors.base import BatchParse, ParsedPayload, Payload, UnparseablePayload
+from propcast.vendors.base import (
+    ParsedPayload,
+    Payload,
+    Staged,
+    UnparseablePayload,
+    rejected_frame,
+)
 from propcast.warehouse import connect
 
 
@@ -39,34 +45,34 @@ class Feed:
     feed: str
     table: str
     parse: Callable[[bytes], ParsedPayload]
-    parse_batch: Callable[[Sequence[Payload]], BatchParse]
+    stage: Callable[[duckdb.DuckDBPyConnection, Sequence[Payload], str], Staged]
 
 
 FEEDS: dict[tuple[str, str], Feed] = {
     (f.vendor, f.feed): f
     for f in (
-        Feed("oddsapi", oddsapi.FEED, oddsapi.TABLE, oddsapi.parse, oddsapi.parse_batch),
-        Feed("csvfeed", csvfeed.FEED, csvfeed.TABLE, csvfeed.parse, csvfeed.parse_batch),
+        Feed("oddsapi", oddsapi.FEED, oddsapi.TABLE, oddsapi.parse, oddsapi.stage),
+        Feed("csvfeed", csvfeed.FEED, csvfeed.TABLE, csvfeed.parse, csvfeed.stage),
         Feed(
             "decimalfeed",
             decimalfeed.FEED,
             decimalfeed.TABLE,
             decimalfeed.parse,
-            decimalfeed.parse_batch,
+            decimalfeed.stage,
         ),
         Feed(
             "league",
             "schedule",
             "raw_schedule",
             league.parse_schedule,
-            league.parse_schedule_batch,
+            league.stage_schedule,
         ),
         Feed(
             "league",
             "boxscores",
             "raw_boxscores",
             league.parse_boxscores,
-            league.parse_boxscores_batch,
+            league.stage_boxscores,
         ),
     )
 }
@@ -161,47 +167,85 @@ class _NewPayload:
 
 
 class _Batch:
-    """Frames and registry entries waiting to be written in one transaction."""
+    """Staged rows and registry entries waiting to be written in one transaction."""
 
-    def __init__(self, loaded_at: datetime) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, loaded_at: datetime) -> None:
+        self.con = con
         self.loaded_at = loaded_at
-        self.rows: dict[str, list[pd.DataFrame]] = {}
+        # Per feed: its staged temp table and the payloads whose rows it loads (Arrow).
+        self.staged: list[tuple[Feed, Staged, pa.Table]] = []
+        self.rows: dict[str, list[pd.DataFrame]] = {}  # files parsed alone
         self.registry: list[pd.DataFrame] = []
         self.quarantine: list[pd.DataFrame] = []
 
     def stage(self, feed: Feed, items: list[_NewPayload], report: IngestReport) -> None:
-        """Parse one feed's new payloads together and stage what they load and refuse."""
-        parsed = feed.parse_batch([item.payload for item in items])
-        quarantined: dict[int, str] = {}
-        for index in parsed.one_by_one(len(items)):
-            try:
-                parsed.include(index, feed.parse(items[index].payload.content))
-            except UnparseablePayload as exc:
-                quarantined[index] = str(exc)
-
+        """Stage one feed's new payloads together (in DuckDB) and what they load and refuse."""
+        name = f"_stage_{feed.vendor}_{feed.feed}"
+        staged = feed.stage(self.con, [item.payload for item in items], name)
         digests = np.array([item.digest for item in items], dtype=object)
         sources = np.array([item.source_file for item in items], dtype=object)
-        fetched = pd.Series(parsed.fetched_at, dtype="datetime64[us]")
-        rows = parsed.rows
-        payload_of_row = rows["payload"].to_numpy()
-        rows = rows.drop(columns="payload").assign(
-            payload_sha256=digests[payload_of_row],
-            source_file=sources[payload_of_row],
-            fetched_at=fetched.reindex(payload_of_row).to_numpy(),
-            loaded_at=self.loaded_at,
+        bulk = sorted(staged.fetched_at)
+        self.staged.append(
+            (
+                feed,
+                staged,
+                pa.table(
+                    {
+                        "payload": pa.array(bulk, pa.int64()),
+                        "payload_sha256": pa.array(digests[bulk].tolist(), pa.string()),
+                        "source_file": pa.array(sources[bulk].tolist(), pa.string()),
+                        "fetched_at": pa.array(
+                            [staged.fetched_at[i] for i in bulk], pa.timestamp("us")
+                        ),
+                    }
+                ),
+            )
         )
-        if len(rows):
-            self.rows.setdefault(feed.table, []).append(rows)
+        rows_per_payload = np.zeros(len(items), dtype=np.int64)
+        for payload, rows in self.con.execute(
+            f"select payload, count(*) from {staged.table} where reason is null group by payload"
+        ).fetchall():
+            rows_per_payload[payload] = rows
 
-        rejected = parsed.rejected
+        fetched_at = dict(staged.fetched_at)
+        rejected = [staged.rejected]
+        quarantined: dict[int, str] = {}
+        for index in staged.one_by_one(len(items)):
+            try:
+                parsed = feed.parse(items[index].payload.content)
+            except UnparseablePayload as exc:
+                quarantined[index] = str(exc)
+                continue
+            fetched_at[index] = parsed.fetched_at
+            rows_per_payload[index] += len(parsed.rows)
+            if len(parsed.rows):
+                self.rows.setdefault(feed.table, []).append(
+                    parsed.rows.assign(
+                        payload_sha256=digests[index],
+                        source_file=sources[index],
+                        fetched_at=pd.Series(
+                            [parsed.fetched_at] * len(parsed.rows), dtype="datetime64[us]"
+                        ).to_numpy(),
+                        loaded_at=self.loaded_at,
+                    )
+                )
+            rejected.append(
+                rejected_frame(
+                    [index] * len(parsed.rejected),
+                    [r.row_number for r in parsed.rejected],
+                    [r.row_text for r in parsed.rejected],
+                    [r.reason for r in parsed.rejected],
+                )
+            )
+        rejected = pd.concat(rejected, ignore_index=True)
         self.quarantine.append(
             pd.DataFrame(
                 {
                     "quarantined_at": self.loaded_at,
                     "vendor": feed.vendor,
                     "feed": feed.feed,
-                    "source_file": sources[rejected["payload"].to_numpy()],
-                    "payload_sha256": digests[rejected["payload"].to_numpy()],
+                    "source_file": sources[rejected["payload"].to_numpy(dtype=np.int64)],
+                    "payload_sha256": digests[rejected["payload"].to_numpy(dtype=np.int64)],
                     "row_number": rejected["row_number"].to_numpy(),
                     "row_text": rejected["row_text"].to_numpy(),
                     "reason": rejected["reason"].to_numpy(),
@@ -209,9 +253,11 @@ class _Batch:
             )
         )
 
-        rows_per_payload = np.bincount(payload_of_row, minlength=len(items))
-        rejected_per_payload = np.bincount(rejected["payload"], minlength=len(items))
-        loaded = sorted(parsed.fetched_at)
+        rejected_per_payload = np.bincount(
+            rejected["payload"].to_numpy(dtype=np.int64), minlength=len(items)
+        )
+        loaded = sorted(fetched_at)
+        fetched = pd.Series(fetched_at, dtype="datetime64[us]")
         self.registry.append(
             pd.DataFrame(
                 {
@@ -230,7 +276,7 @@ class _Batch:
         )
         if loaded:
             report.payloads_loaded += len(loaded)
-            report.rows_loaded[feed.table] += len(rows)
+            report.rows_loaded[feed.table] += int(rows_per_payload.sum())
             report.rows_quarantined[feed.table] += len(rejected)
 
         for index, error in quarantined.items():
@@ -273,9 +319,14 @@ class _Batch:
         report.payloads_quarantined += 1
         report.problems.append(f"{feed.vendor}: {item.source_file} quarantined whole: {error}")
 
-    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+    def drop(self) -> None:
+        for _, staged, _ in self.staged:
+            self.con.execute(f"drop table if exists {staged.table}")
+
+    def write(self) -> None:
         if not self.registry:
             return
+        con = self.con
         tables = {
             table: pd.concat(frames, ignore_index=True) for table, frames in self.rows.items()
         }
@@ -284,6 +335,17 @@ class _Batch:
         tables["raw_quarantine"] = quarantine.astype({"row_number": "Int64"})
         con.execute("begin transaction")
         try:
+            for feed, staged, payloads in self.staged:
+                con.register("_ingest_payloads", payloads)
+                con.execute(
+                    f"insert into {RAW_SCHEMA}.{feed.table} by name "
+                    "select s.* exclude (payload, row_number, reason), p.payload_sha256, "
+                    "p.source_file, p.fetched_at, $loaded_at::timestamp as loaded_at "
+                    f"from {staged.table} s join _ingest_payloads p on s.payload = p.payload "
+                    "where s.reason is null",
+                    {"loaded_at": self.loaded_at},
+                )
+                con.unregister("_ingest_payloads")
             for table, frame in tables.items():
                 if len(frame):
                     con.register("_ingest_batch", _scannable(frame))
@@ -312,13 +374,16 @@ def _load_batch(
     loaded_at: datetime,
     report: IngestReport,
 ) -> None:
-    batch = _Batch(loaded_at)
+    batch = _Batch(con, loaded_at)
     by_feed: dict[Feed, list[_NewPayload]] = {}
     for item in new:
         by_feed.setdefault(item.feed, []).append(item)
-    for feed, items in by_feed.items():
-        batch.stage(feed, items, report)
-    batch.write(con)
+    try:
+        for feed, items in by_feed.items():
+            batch.stage(feed, items, report)
+        batch.write()
+    finally:
+        batch.drop()
 
 
 def ingest(

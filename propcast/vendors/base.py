@@ -245,3 +245,194 @@ def read_json_docs(paths: list[Path], columns: dict) -> str:
 def frame_of(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """A query result as pandas, through Arrow (faster here than `.df()` for text columns)."""
     return relation.to_arrow_table().to_pandas()
+
+
+# Staging in DuckDB: a feed's payloads of a batch become one temp table of checked rows, so the
+# good rows go from the bulk reader to the raw table without a round trip through pandas.
+
+# The characters Python's `str.isspace` (and pandas' `str.strip`) treat as whitespace: a text is
+# blank when it holds nothing else.
+_SPACE_CLASS = "".join(f"\\x{{{i:x}}}" for i in range(0x110000) if chr(i).isspace())
+SQL_MACROS = (
+    JSON_MACROS
+    + f"""
+    create or replace temp macro is_blank(value) as
+        coalesce(regexp_full_match(value, '[{_SPACE_CLASS}]*'), true);
+"""
+)
+
+
+@dataclass
+class Staged:
+    """A feed's payloads of a batch staged in DuckDB (`stage`): temp table `table` holds one row
+    per row read, `payload` (index in the batch), `row_number`, the raw table's vendor columns and
+    `game_date` (set for good rows), and `reason` (null for a good row, else why it is refused).
+    `rejected` holds the refused rows as quarantine records (`REJECTED_COLUMNS`). Payloads missing
+    from `fetched_at` did not fit the bulk reader: parse those alone with the vendor's `parse`."""
+
+    fetched_at: dict[int, datetime]
+    table: str
+    rejected: pd.DataFrame
+
+    def one_by_one(self, payload_count: int) -> list[int]:
+        return [i for i in range(payload_count) if i not in self.fetched_at]
+
+    def good_rows(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """The good rows as pandas (`payload`, then the raw columns)."""
+        return frame_of(
+            con.sql(f"select * exclude (row_number, reason) from {self.table} where reason is null")
+        )
+
+
+def register_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """`frame` as temp table `table` of `con`: through Arrow when the frame converts (DuckDB scans
+    it about twice as fast as pandas), else as pandas (a column mixing Python types)."""
+    try:
+        scannable = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        scannable = frame
+    con.register("_staging_frame", scannable)
+    try:
+        con.execute(f"create or replace temp table {table} as select * from _staging_frame")
+    finally:
+        con.unregister("_staging_frame")
+
+
+def map_texts(
+    con: duckdb.DuckDBPyConnection, table: str, texts_sql: str, parse: Callable[[str], object]
+) -> None:
+    """Temp table `table(text, ts, slate)`: each distinct timestamp text of `texts_sql` parsed by
+    `parse` in Python (exactly as a file parsed alone parses it), with its slate date."""
+    from propcast.timeutil import slate_date
+
+    texts = [t for (t,) in con.execute(texts_sql).fetchall() if t is not None]
+    stamps = pd.Series([parse(t) for t in texts], dtype="datetime64[us]")
+    slates = slate_date(stamps)
+    register_frame(
+        con,
+        table,
+        pd.DataFrame(
+            {
+                "text": pd.Series(texts, dtype=object),
+                "ts": stamps,
+                "slate": pd.Series([d if pd.notna(d) else None for d in slates], dtype=object),
+            }
+        ),
+    )
+    con.execute(
+        f"create or replace temp table {table} as "
+        f"select text::varchar as text, ts::timestamp as ts, slate::date as slate from {table}"
+    )
+
+
+@dataclass(frozen=True)
+class JsonFeedSql:
+    """How a JSON feed is staged: the document's columns, the payload's timestamp field, the SQL
+    that flags documents the bulk read cannot vouch for (`holes`), the SQL flattening `documents`
+    into numbered rows, the timestamp columns (parsed with `parse_utc`; `slate_from` gives
+    `game_date`), the raw columns in order, and the checks (SQL conditions with their reasons, in
+    priority order, over the typed columns)."""
+
+    document: dict
+    stamp: str
+    holes: str
+    flatten: str
+    timestamps: tuple[str, ...]
+    slate_from: str
+    columns: list[str]
+    checks: list[tuple[str, str]]
+
+
+def stage_json(
+    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], spec: JsonFeedSql, name: str
+) -> tuple[dict[int, datetime], str, pd.DataFrame]:
+    """Read `payloads` (JSON files) into temp table `name` with `spec`: returns the payloads
+    vouched for with their timestamp, the table, and the refused rows (payload, row_number,
+    reason)."""
+    from propcast.timeutil import parse_utc
+
+    con.execute(SQL_MACROS)
+    docs, flat, stamps = f"{name}_docs", f"{name}_flat", f"{name}_ts"
+    columns = ", ".join(f'"{c}" {t}' for c, t in spec.document.items())
+    con.execute(f"create or replace temp table {docs} (payload bigint, {columns})")
+
+    def read(indexes: list[int]) -> None:
+        con.register(
+            "_payload_files",
+            pa.table(
+                {
+                    "filename": [str(payloads[i].path) for i in indexes],
+                    "payload": pa.array(indexes, pa.int64()),
+                }
+            ),
+        )
+        try:
+            con.execute(
+                f"insert into {docs} by name select payload, d.* exclude (filename) from "
+                + read_json_docs([payloads[i].path for i in indexes], spec.document)
+                + " d join _payload_files using (filename)"
+            )
+        finally:
+            con.unregister("_payload_files")
+
+    try:
+        read_in_halves(read, list(range(len(payloads))))
+        sound = con.execute(
+            f"select payload, any_value(json_text({spec.stamp})) from {docs} group by payload "
+            f"having count(*) = 1 and not bool_or({spec.holes})"
+        ).fetchall()
+        parsed = {text: parse_utc(text) for _, text in sound}
+        fetched_at = {int(p): parsed[t] for p, t in sound if parsed[t] is not None}
+        con.execute(
+            f"create or replace temp table {flat} as "
+            + spec.flatten.replace("$documents", docs).replace(
+                "$vouched", ", ".join(map(str, fetched_at)) or "-1"
+            )
+        )
+        con.execute(f"drop table {docs}")
+        map_texts(
+            con,
+            stamps,
+            " union ".join(f'select distinct "{c}" from {flat}' for c in spec.timestamps),
+            parse_utc,
+        )
+        typed = ", ".join(
+            f't_{c}.ts as "{c}"' if c in spec.timestamps else f'f."{c}"' for c in spec.columns
+        )
+        joins = " ".join(
+            f'left join {stamps} t_{c} on t_{c}.text = f."{c}"' for c in spec.timestamps
+        )
+        reason = " ".join(
+            f"when {cond} then '{why.replace(chr(39), chr(39) * 2)}'" for cond, why in spec.checks
+        )
+        con.execute(
+            f"create or replace temp table {name} as select *, case {reason} end as reason from ("
+            f"select f.payload, f.row_number, {typed}, t_{spec.slate_from}.slate as game_date "
+            f"from {flat} f {joins})"
+        )
+        bad = frame_of(
+            con.sql(
+                f"select payload, row_number, reason from {name} where reason is not null "
+                "order by payload, row_number"
+            )
+        )
+    finally:
+        con.execute(f"drop table if exists {docs}; drop table if exists {flat}")
+        con.execute(f"drop table if exists {stamps}")
+    return fetched_at, name, bad
+
+
+def parse_batch_in_memory(stage: Callable, payloads: Sequence[Payload]) -> BatchParse:
+    """A vendor's `stage` run on its own in-memory database, its rows brought back as pandas."""
+    with duckdb.connect() as con:
+        staged = stage(con, payloads, "_staged")
+        rows = staged.good_rows(con)
+    if not len(rows):
+        rows = pd.DataFrame({"payload": []}, dtype="int64")
+    return BatchParse(dict(staged.fetched_at), rows, staged.rejected)
+
+
+def stage_frames(con: duckdb.DuckDBPyConnection, parsed: BatchParse, name: str) -> Staged:
+    """A batch parsed in pandas (`parse_batch`) staged like `stage_json` stages one."""
+    register_frame(con, name, parsed.rows.assign(row_number=None, reason=None))
+    return Staged(parsed.fetched_at, name, parsed.rejected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+import duckdb
 import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series, slate_date
@@ -12,6 +13,7 @@ from propcast.vendors.base import (
     BatchParse,
     ParsedPayload,
     Payload,
+    Staged,
     UnparseablePayload,
     blank,
     first_failure,
@@ -19,6 +21,7 @@ from propcast.vendors.base import (
     read_csv_batch,
     rejected_rows,
     split_rejected,
+    stage_frames,
 )
 
 FEED = "prop_odds"
@@ -116,3 +119,10 @@ def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
         _good_rows(good).assign(payload=raw["payload"]).reset_index(drop=True),
         rejected_rows(raw, frame, reasons, NUMBER_COLUMNS, FIRST_ROW_NUMBER),
     )
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = "_stage_csvfeed"
+) -> Staged:
+    """`parse_batch` staged in DuckDB temp table `name`."""
+    return stage_frames(con, parse_batch(payloads), name)

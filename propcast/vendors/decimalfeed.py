@@ -13,20 +13,19 @@ import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
 from propcast.vendors.base import (
-    JSON_MACROS,
     BatchParse,
+    JsonFeedSql,
     ParsedPayload,
     Payload,
+    Staged,
     UnparseablePayload,
     blank,
     first_failure,
-    frame_of,
     numeric,
-    parse_distinct,
-    read_in_halves,
-    read_json_docs,
+    parse_batch_in_memory,
     rejected_frame,
     split_rejected,
+    stage_json,
 )
 
 FEED = "prop_odds"
@@ -154,54 +153,38 @@ _FLATTEN = """
                 handicap: json_number(o.handicap),
                 odds: json_number(o.odds),
             }))) as offers
-        from documents
-        where payload in (select payload from sound)
+        from $documents
+        where payload in ($vouched)
     )
     select payload, generate_subscripts(offers, 1) as row_number, unnest(offers, recursive := true)
     from flat
 """
 
 
-def _read(payloads: Sequence[Payload], indexes: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with duckdb.connect() as con:
-        con.execute(JSON_MACROS)
-        con.register(
-            "payload_files",
-            pd.DataFrame(
-                {"filename": [str(payloads[i].path) for i in indexes], "payload": indexes}
-            ),
-        )
-        con.execute(
-            "create temp table documents as select payload, d.* exclude (filename) from "
-            + read_json_docs([payloads[i].path for i in indexes], DOCUMENT)
-            + " d join payload_files using (filename)"
-        )
-        con.execute(
-            "create temp table sound as select payload, "
-            "any_value(json_text(generated_at)) as stamp from documents "
-            f" group by payload having count(*) = 1 and not bool_or({_HOLES})"
-        )
-        return frame_of(con.sql("select * from sound")), frame_of(con.sql(_FLATTEN))
+_SQL_CHECKS = [
+    ("start is null", "fixture start missing or not a timestamp"),
+    ("selection is null or selection not in ('over', 'under')", "selection is not over/under"),
+    *[(f"is_blank({c})", f"{c} missing") for c in ("bookmaker", "market", "participant")],
+    ("odds is null or isnan(odds) or odds <= 1.0", "odds is not a decimal price above 1.0"),
+    ("handicap is null or isnan(handicap) or handicap < 0", "handicap missing or negative"),
+]
+SQL = JsonFeedSql(
+    DOCUMENT, "generated_at", _HOLES, _FLATTEN, ("start",), "start", COLUMNS, _SQL_CHECKS
+)
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = "_stage_decimalfeed"
+) -> Staged:
+    """`parse` over many snapshots at once, in DuckDB: read, flattened and checked in SQL (the
+    same checks as `_checks`), staged in temp table `name`."""
+    fetched_at, table, bad = stage_json(con, payloads, SQL, name)
+    return Staged(fetched_at, table, _rejected(payloads, bad))
 
 
 def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`parse` over many snapshots at once: DuckDB reads and flattens them, the checks run once."""
-    parts, _ = read_in_halves(lambda indexes: _read(payloads, indexes), list(range(len(payloads))))
-    if not parts:
-        return BatchParse(
-            {}, pd.DataFrame({"payload": []}, dtype="int64"), rejected_frame([], [], [], [])
-        )
-    sound = pd.concat([p[0] for p in parts], ignore_index=True)
-    frame = pd.concat([p[1] for p in parts], ignore_index=True)
-    stamps = parse_distinct(sound["stamp"], parse_utc)
-    fetched_at = {int(p): s for p, s in zip(sound["payload"], stamps, strict=True) if pd.notna(s)}
-    frame = frame[frame["payload"].isin(fetched_at)].reset_index(drop=True)
-    frame["start"] = pd.to_datetime(parse_distinct(frame["start"], parse_utc))
-    reasons = first_failure(len(frame), _checks(frame))
-    is_bad = reasons.notna().to_numpy()
-    rows = _good_rows(frame.loc[~is_bad].drop(columns="row_number").reset_index(drop=True))
-    bad = frame.loc[is_bad, ["payload", "row_number"]].assign(reason=reasons[is_bad].to_numpy())
-    return BatchParse(fetched_at, rows, _rejected(payloads, bad))
+    """`stage` on an in-memory database, its good rows as pandas."""
+    return parse_batch_in_memory(stage, payloads)
 
 
 def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:

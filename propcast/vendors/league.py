@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series
@@ -14,6 +15,7 @@ from propcast.vendors.base import (
     BatchParse,
     ParsedPayload,
     Payload,
+    Staged,
     UnparseablePayload,
     blank,
     first_failure,
@@ -21,6 +23,7 @@ from propcast.vendors.base import (
     read_csv_batch,
     rejected_rows,
     split_rejected,
+    stage_frames,
 )
 
 SCHEDULE_COLUMNS = [
@@ -183,3 +186,21 @@ def parse_schedule_batch(payloads: Sequence[Payload]) -> BatchParse:
 def parse_boxscores_batch(payloads: Sequence[Payload]) -> BatchParse:
     """`parse_boxscores` over many files at once: one frame, the checks run once."""
     return _parse_batch(payloads, BOXSCORES)
+
+
+def stage_schedule(
+    con: duckdb.DuckDBPyConnection,
+    payloads: Sequence[Payload],
+    name: str = "_stage_league_schedule",
+) -> Staged:
+    """`parse_schedule_batch` staged in DuckDB temp table `name`."""
+    return stage_frames(con, parse_schedule_batch(payloads), name)
+
+
+def stage_boxscores(
+    con: duckdb.DuckDBPyConnection,
+    payloads: Sequence[Payload],
+    name: str = "_stage_league_boxscores",
+) -> Staged:
+    """`parse_boxscores_batch` staged in DuckDB temp table `name`."""
+    return stage_frames(con, parse_boxscores_batch(payloads), name)
