@@ -24,6 +24,8 @@ from propcast.warehouse import connect
 
 ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
 DEFAULT_RETRAIN_EVERY_DAYS = 7
+#: Training: the models tagged `train` and the run's vars they read (int_run_parameters).
+TRAIN_SELECTION = ["--select", "int_run_parameters", "tag:train"]
 PHASE_TAGS = {
     "phase_staging": "staging",
     "phase_analytics": "analytics",
@@ -122,9 +124,9 @@ def fetch_for_day(home: Home, run_date: date, cutoff: datetime, say: Say) -> dic
     return vendors
 
 
-def node_phases(dbt: Dbt, result: DbtResult, run_vars: dict[str, object]) -> dict[str, str]:
+def node_phases(dbt: Dbt, result: DbtResult) -> dict[str, str]:
     """Per phase: failed if any node of it failed, degraded if any warned, else ok."""
-    manifest = dbt.manifest(run_vars)
+    manifest = dbt.manifest()
     outcome: dict[str, str] = {}
     rank = {"ok": 0, "degraded": 1, "failed": 2}
     for node in result.nodes:
@@ -194,8 +196,7 @@ def run_day(
             recorder.phase("predictions")
             train_end = run_date - timedelta(days=1)
             say(f"{why_train}: training on outcomes through {train_end}")
-            # Same vars as the build (train_end defaults to run_date - 1): one parse per run.
-            train = dbt.invoke(["run", "--select", "tag:train"], run_vars=run_vars)
+            train = dbt.invoke(["run", *TRAIN_SELECTION], run_vars=run_vars)
             if not train.success:
                 raise DayFailed(
                     "predictions", _first_error(train), f"propcast train --date {run_date}"
@@ -210,7 +211,7 @@ def run_day(
             ["build", "--exclude", "tag:train", "--exclude-resource-type", "unit_test"],
             run_vars=run_vars,
         )
-        for phase, state in node_phases(dbt, build, run_vars).items():
+        for phase, state in node_phases(dbt, build).items():
             recorder.phase_done(phase, state)
         if not build.success:
             raise DayFailed(
@@ -282,6 +283,6 @@ def train(home: Home, train_end: date, *, dbt: Dbt | None = None) -> DbtResult:
     run_date = train_end + timedelta(days=1)
     cutoff = default_cutoff(run_date)
     return dbt.invoke(
-        ["run", "--select", "tag:train"],
+        ["run", *TRAIN_SELECTION],
         run_vars=dbt_vars(run_date, cutoff, train_end=train_end.isoformat()),
     )

@@ -67,11 +67,12 @@ def dbt_environment(home: Home, project_dir: Path = PROJECT_DIR) -> Iterator[Non
 
 
 class Dbt:
-    """A dbt project bound to one home. Parses once per set of vars and reuses the manifest.
+    """A dbt project bound to one home. Parses once and reuses the manifest for every call.
 
     `project_dir` runs another copy of the project (e.g. a test's copy with an edited seed).
-    `project_vars` hold for the parse and every call (e.g. a test's severity), so the cached
-    manifest stays valid for calls that add no vars of their own.
+    `project_vars` hold for the parse and every call: the vars a parse renders into configs
+    (e.g. freshness_test_severity) belong there; vars passed to `invoke` only reach nodes as
+    they compile.
     """
 
     def __init__(
@@ -87,12 +88,12 @@ class Dbt:
         self.target = target
         self.quiet = quiet
         self.project_vars = dict(project_vars or {})
-        self._manifests: dict[str, Any] = {}
+        self._manifest: Any = None
 
     def with_home(self, home: Home) -> Dbt:
-        """The same project on another home, sharing the manifests parsed so far."""
+        """The same project on another home, sharing the manifest parsed so far."""
         other = Dbt(home, self.target, self.quiet, self.project_dir, self.project_vars)
-        other._manifests = self._manifests
+        other._manifest = self._manifest
         return other
 
     def _vars_flags(self, run_vars: dict[str, Any] | None = None) -> list[str]:
@@ -104,23 +105,20 @@ class Dbt:
 
         return dbtRunner(manifest=manifest)
 
-    def manifest(self, run_vars: dict[str, Any] | None = None) -> Any:
-        """The project parsed with these vars (on top of the project vars), parsed once.
-
-        Vars are rendered into the manifest at parse time (Python models read theirs from
-        config meta), so a manifest is only reused for calls with the same vars: a run parses
-        once and every invocation of that run reuses it."""
-        key = json.dumps({**self.project_vars, **(run_vars or {})}, sort_keys=True, default=str)
-        if key not in self._manifests:
+    def manifest(self) -> Any:
+        """The project parsed once, with the project vars only. Run vars (run_date, cutoff, ...)
+        are read when nodes compile, not when the project is parsed (Python models read theirs
+        from int_run_parameters), so one manifest serves every invocation, and dbt's partial
+        parsing stays valid from one morning to the next."""
+        if self._manifest is None:
             with dbt_environment(self.home, self.project_dir):
                 res = self._runner().invoke(
-                    ["parse", "--target", self.target, *self._quiet_flags(),
-                     *self._vars_flags(run_vars)]
-                )  # fmt: skip
+                    ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
+                )
             if not res.success:
                 raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
-            self._manifests[key] = res.result
-        return self._manifests[key]
+            self._manifest = res.result
+        return self._manifest
 
     def _quiet_flags(self) -> list[str]:
         return ["--quiet"] if self.quiet else []
@@ -139,7 +137,7 @@ class Dbt:
             *self._quiet_flags(),
             *self._vars_flags(run_vars),
         ]
-        manifest = self.manifest(run_vars) if reuse_manifest else None
+        manifest = self.manifest() if reuse_manifest else None
         with dbt_environment(self.home, self.project_dir):
             res = self._runner(manifest).invoke(args)
         return _result(list(args), res)

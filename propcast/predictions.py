@@ -196,6 +196,14 @@ def to_pandas(relation: Any) -> pd.DataFrame:
     raise TypeError(f"cannot convert {type(relation).__name__} to pandas")
 
 
+def run_parameters(relation: Any) -> dict[str, str]:
+    """The run's vars from int_run_parameters (one row of text; unset vars read 'None')."""
+    frame = to_pandas(relation)
+    if len(frame) != 1:
+        raise RuntimeError(f"int_run_parameters must hold one row, found {len(frame)}")
+    return {str(k): str(v) for k, v in frame.iloc[0].items()}
+
+
 def rows_in_window(relation: Any, window: ScoringWindow) -> pd.DataFrame:
     """A ref's rows dated in the window, as pandas. On DuckDB the engine filters first, so a
     morning's scoring reads one slate, not five seasons of lines."""
@@ -365,6 +373,7 @@ __all__ = [
     "meta_text",
     "pick_model",
     "rows_in_window",
+    "run_parameters",
     "score_window",
     "scoring_window",
     "to_pandas",

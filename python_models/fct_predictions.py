@@ -3,8 +3,7 @@
 History: incremental delete+insert by game_date with full_refresh disabled, so a rerun replaces
 the dates it scores and a refresh never rescores the past with today's model. Fails loudly when
 no model may score the dates, a model does not load, or the output looks like a fallback.
-Vars arrive through config meta (_python_models__models.yml; dbt finds the keys only in literal
-`dbt.config.meta_get("...")` calls); the logic is propcast.predictions.
+The run's vars come from int_run_parameters; the logic is propcast.predictions.
 """
 
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 from propcast.predictions import (
     NoModelRegistered,
     rows_in_window,
+    run_parameters,
     score_window,
     scoring_window,
     to_pandas,
@@ -19,11 +19,12 @@ from propcast.predictions import (
 
 
 def model(dbt, session):
+    params = run_parameters(dbt.ref("int_run_parameters"))
     window = scoring_window(
-        run_date=dbt.config.meta_get("run_date"),
-        score_start=dbt.config.meta_get("score_start"),
-        score_end=dbt.config.meta_get("score_end"),
-        model_version=dbt.config.meta_get("model_version"),
+        run_date=params["run_date"],
+        score_start=params["score_start"],
+        score_end=params["score_end"],
+        model_version=params["model_version"],
     )
     lines = rows_in_window(dbt.ref("fct_prop_line_features"), window)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from propcast.daily import DayOutcome, dbt_vars, run_day
+from propcast.daily import TRAIN_SELECTION, DayOutcome, dbt_vars, run_day
 from propcast.dbt_runner import Dbt
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
@@ -62,7 +62,7 @@ def mornings(tmp_path_factory: pytest.TempPathFactory) -> MorningRuns:
     first = build(home, history_end, dbt=dbt)
     assert first.result.success, first.problems()
     trained = dbt.invoke(
-        ["run", "--select", "tag:train"],
+        ["run", *TRAIN_SELECTION],
         run_vars=dbt_vars(FIRST_MORNING, slate_time_to_utc(FIRST_MORNING, PRICING_CLOCK)),
     )
     assert trained.success, trained.error or [n.message for n in trained.failed]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from propcast.daily import TRAIN_SELECTION
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
@@ -60,7 +61,7 @@ def score_vars(**extra: object) -> dict[str, object]:
 
 
 SCORE = ["build", "--select", "tag:phase_predictions", "--exclude", "tag:train"]
-TRAIN = ["run", "--select", "tag:train"]
+TRAIN = ["run", *TRAIN_SELECTION]
 
 
 def frame(home: Home, sql: str) -> pd.DataFrame:

@@ -73,6 +73,8 @@ offered_quotes as (
     where
         is_pregame
         and fetched_at <= {{ pricing_cutoff_utc('game_date') }}
+        and game_date between (select bounds.first_date from bounds)
+        and (select bounds.last_date from bounds)
 ),
 
 lines_per_date as (

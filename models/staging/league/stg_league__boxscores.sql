@@ -1,3 +1,6 @@
+{#- Tested by game_date slice (macros/incremental): the dedup partition leads with it. -#}
+{{ config(meta={'sliced_by_game_date': true}) }}
+
 with
 
 source as (
@@ -43,7 +46,8 @@ versioned as (
     select
         *,
         row_number() over (
-            partition by game_id, player_id
+            -- game_date leads (a game has one date) so a game_date filter reaches the scan.
+            partition by game_date, game_id, player_id
             order by fetched_at desc, loaded_at desc, payload_sha256 desc
         ) as version_rank
     from renamed

@@ -1,0 +1,18 @@
+{#-
+    The run's vars as one row of text (an unset var reads 'None'), for the Python models: they
+    have no var(), and vars rendered into their config at parse time would force dbt to parse
+    the whole project again on every run. Rebuilt by every build and by `propcast train`
+    (selection propcast.daily.TRAIN_SELECTION).
+-#}
+{{ config(materialized='table', tags=['phase_predictions']) }}
+{%- set markets = var('prop_markets') -%}
+{%- if markets is not string -%}{%- set markets = markets | join(',') -%}{%- endif %}
+
+select
+    {{ dbt.string_literal(var('run_date') | string) }} as run_date,
+    {{ dbt.string_literal(var('score_start') | string) }} as score_start,
+    {{ dbt.string_literal(var('score_end') | string) }} as score_end,
+    {{ dbt.string_literal(var('train_end') | string) }} as train_end,
+    {{ dbt.string_literal(var('model_version') | string) }} as model_version,
+    {{ dbt.string_literal(markets) }} as prop_markets,
+    {{ dbt.string_literal(tojson(var('train_overrides'))) }} as train_overrides
