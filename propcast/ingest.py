@@ -2,11 +2,13 @@
 
 Layout: `inbox/<vendor>/<feed>/<file>`. A payload whose sha256 is in `raw_odds_payloads` is
 skipped, so reruns and overlapping backfills never duplicate rows. New payloads are loaded in
-batches: each feed's files of a batch are parsed together (`parse_batch`: DuckDB reads the JSON
-feeds, pyarrow the CSV ones, the vendor's checks run column-wise over the whole batch), and a
-file the bulk reader cannot vouch for is parsed alone (`parse`), which quarantines it whole or
-loads it. Each batch is written in one transaction with its registry rows, so a crash cannot
-leave rows whose payload is unregistered (which a rerun would load again).
+batches: each feed's files of a batch are staged together in the warehouse connection (`stage`:
+DuckDB reads the JSON feeds, pyarrow the CSV ones, into a temp table whose rows carry the first
+check they fail, if any; timestamp and number texts are converted once per distinct text, in
+Python, exactly as a file parsed alone converts them), good rows go from there straight into the
+raw table, and a file the bulk reader cannot vouch for is parsed alone (`parse`), which
+quarantines it whole or loads it. Each batch is written in one transaction with its registry
+rows, so a crash cannot leave rows whose payload is unregistered (which a rerun would load again).
 """
 
 from __future__ import annotations

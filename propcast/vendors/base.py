@@ -299,14 +299,18 @@ def register_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
 
 
 def map_texts(
-    con: duckdb.DuckDBPyConnection, table: str, texts_sql: str, parse: Callable[[str], object]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    texts_sql: str,
+    parse: Callable[[pd.Series], Sequence],
 ) -> None:
-    """Temp table `table(text, ts, slate)`: each distinct timestamp text of `texts_sql` parsed by
-    `parse` in Python (exactly as a file parsed alone parses it), with its slate date."""
+    """Temp table `table(text, ts, slate)`: each distinct timestamp text of `texts_sql` parsed
+    once in Python by the column-wise `parse` (exactly as a file parsed alone parses it), with
+    its slate date."""
     from propcast.timeutil import slate_date
 
-    texts = [t for (t,) in con.execute(texts_sql).fetchall() if t is not None]
-    stamps = pd.Series([parse(t) for t in texts], dtype="datetime64[us]")
+    texts = pd.Series([t for (t,) in con.execute(texts_sql).fetchall() if t is not None])
+    stamps = pd.Series(list(parse(texts.astype(object))), dtype="datetime64[us]")
     slates = slate_date(stamps)
     register_frame(
         con,
@@ -394,7 +398,7 @@ def stage_json(
             con,
             stamps,
             " union ".join(f'select distinct "{c}" from {flat}' for c in spec.timestamps),
-            parse_utc,
+            lambda texts: [parse_utc(t) for t in texts],
         )
         typed = ", ".join(
             f't_{c}.ts as "{c}"' if c in spec.timestamps else f'f."{c}"' for c in spec.columns
@@ -436,3 +440,122 @@ def stage_frames(con: duckdb.DuckDBPyConnection, parsed: BatchParse, name: str) 
     """A batch parsed in pandas (`parse_batch`) staged like `stage_json` stages one."""
     register_frame(con, name, parsed.rows.assign(row_number=None, reason=None))
     return Staged(parsed.fetched_at, name, parsed.rejected)
+
+
+def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Table, list[int]]:
+    """`read_csv_batch` as Arrow: the text columns, `payload` and `_row` (a row's place in its
+    file, from 0), and the payloads pyarrow refuses."""
+    read_options = pacsv.ReadOptions(use_threads=False)
+    parse_options = pacsv.ParseOptions(newlines_in_values=True)
+    convert_options = pacsv.ConvertOptions(
+        include_columns=columns,
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+    )
+    tables, refused = [], []
+    for index, content in enumerate(contents):
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(content),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+        except (pa.ArrowInvalid, pa.ArrowKeyError):
+            refused.append(index)
+            continue
+        if len(set(table.column_names)) != len(columns):  # a repeated header name
+            refused.append(index)
+            continue
+        tables.append(
+            table.append_column("payload", pa.array(np.full(len(table), index))).append_column(
+                "_row", pa.array(np.arange(len(table), dtype=np.int64))
+            )
+        )
+    schema = pa.schema(
+        [*((c, pa.string()) for c in columns), ("payload", pa.int64()), ("_row", pa.int64())]
+    )
+    return pa.concat_tables(tables or [schema.empty_table()]), refused
+
+
+def map_distinct(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    texts_sql: str,
+    convert: Callable[[pd.Series], Sequence],
+    sql_type: str,
+) -> None:
+    """Temp table `table(text, value)`: each distinct text of `texts_sql` converted once in Python
+    by `convert` (a column-wise function whose result for a value does not depend on the others),
+    so a batch converts exactly as its files converted alone."""
+    texts = pd.Series([t for (t,) in con.execute(texts_sql).fetchall()], dtype=object)
+    values = pd.Series(list(convert(texts)), dtype=object)
+    values = values.where(values.notna(), None)
+    register_frame(con, table, pd.DataFrame({"text": texts, "value": values}))
+    con.execute(
+        f"create or replace temp table {table} as "
+        f"select text::varchar as text, value::{sql_type} as value from {table}"
+    )
+
+
+def checked_table(
+    con: duckdb.DuckDBPyConnection, name: str, rows_sql: str, checks: Sequence[tuple[str, str]]
+) -> None:
+    """Temp table `name`: `rows_sql`'s rows with `reason`, the first check (SQL condition) each
+    fails, in priority order (null when it passes them all)."""
+    reason = " ".join(
+        f"when {cond} then '{why.replace(chr(39), chr(39) * 2)}'" for cond, why in checks
+    )
+    con.execute(
+        f"create or replace temp table {name} as "
+        f"select *, case {reason} end as reason from ({rows_sql})"
+    )
+
+
+def csv_rejected(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    raw: str,
+    typed: Callable[[pd.DataFrame], pd.DataFrame],
+    number_columns: Sequence[str],
+    first_row_number: int,
+) -> pd.DataFrame:
+    """The refused rows of staged table `name` as quarantine records, their text as `rejected_rows`
+    renders them (the typed row as its file parsed alone shows it). Only the refused rows come
+    back from `raw` (text): `pd.to_numeric` types a number column per file, whole numbers (`-40`,
+    not `-40.0`) when every text of the file's column is one, which the column's distinct texts
+    in the file decide."""
+    bad = frame_of(
+        con.sql(
+            f"select r.* exclude (_row), s.row_number as _row_number, s.reason from {name} s "
+            f"join {raw} r "
+            f"on s.payload = r.payload and s.row_number = r._row + {first_row_number} "
+            "where s.reason is not null order by r.payload, r._row"
+        )
+    )
+    if not len(bad):
+        return rejected_frame([], [], [], [])
+    lists = ", ".join(f"list(distinct {c})" for c in number_columns)
+    distinct = {
+        payload: texts
+        for payload, *texts in con.execute(
+            f"select payload, {lists} from {raw} where payload in "
+            f"(select payload from {name} where reason is not null) group by payload"
+        ).fetchall()
+    }
+    payloads = bad["payload"].to_numpy()
+    rows = bad.drop(columns=["payload", "reason", "_row_number"])
+    frame = typed(rows)
+    texts: list[str] = []
+    for payload in pd.unique(payloads):
+        at = np.flatnonzero(payloads == payload)
+        alone = frame.iloc[at].reset_index(drop=True)
+        for column, file_texts in zip(number_columns, distinct[payload], strict=True):
+            values = pd.to_numeric(
+                rows[column].iloc[at].reset_index(drop=True).replace("", None), errors="coerce"
+            )
+            whole = pd.to_numeric(pd.Series(file_texts, dtype=object).replace("", None),
+                                  errors="coerce").dtype.kind in "iu"  # fmt: skip
+            alone[column] = values if whole else values.astype("float64")
+        texts += [alone.iloc[p].to_json() for p in range(len(alone))]
+    return rejected_frame(payloads, bad["_row_number"], texts, bad["reason"])

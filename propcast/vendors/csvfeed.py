@@ -10,18 +10,21 @@ import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series, slate_date
 from propcast.vendors.base import (
+    SQL_MACROS,
     BatchParse,
     ParsedPayload,
     Payload,
     Staged,
     UnparseablePayload,
     blank,
+    checked_table,
+    csv_rejected,
     first_failure,
-    parse_distinct,
-    read_csv_batch,
-    rejected_rows,
+    map_distinct,
+    map_texts,
+    parse_batch_in_memory,
+    read_csv_table,
     split_rejected,
-    stage_frames,
 )
 
 FEED = "prop_odds"
@@ -96,33 +99,71 @@ def parse(payload: bytes) -> ParsedPayload:
     return ParsedPayload(snapshots.pop(), _good_rows(good), rejected)
 
 
-def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`parse` over many snapshots at once: one frame, the checks run once over all its rows."""
-    raw, _ = read_csv_batch([p.content for p in payloads], COLUMNS)
-    snapshots = (
-        pd.DataFrame(
-            {"payload": raw["payload"], "at": parse_distinct(raw["snapshot_time"], parse_utc)}
-        )
-        .dropna()
-        .drop_duplicates()
-    )
-    per_payload = snapshots["payload"].value_counts()
-    single = snapshots[snapshots["payload"].isin(per_payload.index[per_payload == 1])]
-    fetched_at = dict(zip(single["payload"], single["at"], strict=True))
+_SQL_CHECKS = [
+    ("game_start is null", "game_start missing or not a timestamp"),
+    *[(f"is_blank({c})", f"{c} missing") for c in ("home", "away", "book", "player", "stat")],
+    ("line is null or isnan(line) or line < 0", "line missing or negative"),
+    *[
+        check
+        for c in ("over_odds", "under_odds")
+        for check in [
+            (f"{c} is null or isnan({c})", f"{c} missing or not a number"),
+            (f"abs({c}) < 100", f"{c} is not valid American odds (|odds| must be >= 100)"),
+        ]
+    ],
+]
 
-    raw = raw[raw["payload"].isin(fetched_at)].reset_index(drop=True)
-    frame = _typed(raw)
-    reasons = first_failure(len(frame), _checks(frame))
-    good = frame.loc[reasons.isna().to_numpy()]
-    return BatchParse(
-        fetched_at,
-        _good_rows(good).assign(payload=raw["payload"]).reset_index(drop=True),
-        rejected_rows(raw, frame, reasons, NUMBER_COLUMNS, FIRST_ROW_NUMBER),
-    )
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    return pd.to_numeric(texts.replace("", None), errors="coerce")
 
 
 def stage(
     con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = "_stage_csvfeed"
 ) -> Staged:
-    """`parse_batch` staged in DuckDB temp table `name`."""
-    return stage_frames(con, parse_batch(payloads), name)
+    """`parse` over many snapshots at once: pyarrow reads them, DuckDB types and checks the rows
+    (each distinct timestamp or number text converted once, as `parse` converts it)."""
+    con.execute(SQL_MACROS)
+    table, _ = read_csv_table([p.content for p in payloads], COLUMNS)
+    raw, times, numbers = f"{name}_raw", f"{name}_times", f"{name}_numbers"
+    con.register(raw, table)
+    try:
+        stamps: dict[int, set] = {}
+        parsed: dict[str, object] = {}
+        for payload, text in con.execute(
+            f"select distinct payload, snapshot_time from {raw}"
+        ).fetchall():
+            if text not in parsed:
+                parsed[text] = parse_utc(text)
+            if parsed[text] is not None:
+                stamps.setdefault(payload, set()).add(parsed[text])
+        fetched_at = {p: next(iter(s)) for p, s in stamps.items() if len(s) == 1}
+        vouched = ", ".join(map(str, fetched_at)) or "-1"
+        map_texts(con, times, f"select distinct game_start from {raw}", parse_utc_series)
+        union = " union ".join(f"select distinct {c} from {raw}" for c in NUMBER_COLUMNS)
+        map_distinct(con, numbers, union, _numbers, "double")
+        checked_table(
+            con,
+            name,
+            f"""select r.payload, r._row + {FIRST_ROW_NUMBER} as row_number, r.league,
+                t.ts as game_start, r.home, r.away, r.book, r.player, r.stat,
+                l.value as line, o.value as over_odds, u.value as under_odds,
+                t.slate as game_date
+            from {raw} r
+            left join {times} t on t.text = r.game_start
+            left join {numbers} l on l.text = r.line
+            left join {numbers} o on o.text = r.over_odds
+            left join {numbers} u on u.text = r.under_odds
+            where r.payload in ({vouched})""",
+            _SQL_CHECKS,
+        )
+        rejected = csv_rejected(con, name, raw, _typed, NUMBER_COLUMNS, FIRST_ROW_NUMBER)
+    finally:
+        con.unregister(raw)
+        con.execute(f"drop table if exists {times}; drop table if exists {numbers}")
+    return Staged(fetched_at, name, rejected)
+
+
+def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
+    """`stage` on an in-memory database, its good rows as pandas."""
+    return parse_batch_in_memory(stage, payloads)

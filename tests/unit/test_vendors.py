@@ -116,12 +116,18 @@ def test_csvfeed_batch_matches_single_files(tmp_path: Path) -> None:
         "2026-11-20T15:00:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,A,PTS,28.5,-115,-105\n"
         "2026-11-20T16:00:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,A,PTS,28.5,-115,-105\n"
     )
+    a_fraction_elsewhere = CSV_HEADER + (  # a good row's fraction makes the column float
+        "2026-11-20T17:00:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,A,PTS,28.5,105.5,-105\n"
+        "2026-11-20T17:00:00Z,NBA,2026-11-21T00:30:00Z,GS,BOS,DK,B,PTS,20.5,-40,-105\n"
+    )
     bodies = [whole_numbers, with_a_gap, two_snapshots, "a,b\n1,2\n", CSV_HEADER]
+    bodies.append(a_fraction_elsewhere)
     batch = _batch_equals_one_by_one(
         csvfeed, _payloads(tmp_path, [b.encode() for b in bodies], ".csv")
     )
     texts = batch.rejected.sort_values(["payload", "row_number"])["row_text"].tolist()
     assert '"over_odds":-40,' in texts[0] and '"over_odds":-40.0,' in texts[2]
+    assert '"over_odds":-40.0,' in texts[-1]
 
 
 def test_decimalfeed_batch_matches_single_files(tmp_path: Path) -> None:
