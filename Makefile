@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/sqlfluff lint models macros tests/data_tests
 
 test: install lint
-	$(BIN)/pytest -x -q -m "not slow"
+	$(BIN)/pytest -x -q -m "not slow" -n 2 --dist loadfile
 
 test-slow: install
 	$(BIN)/pytest -q -m slow
