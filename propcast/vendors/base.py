@@ -512,6 +512,10 @@ def checked_table(
     )
 
 
+def _numbers(texts: pd.Series) -> pd.Series:
+    return pd.to_numeric(texts.replace("", None), errors="coerce")
+
+
 def csv_rejected(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -546,16 +550,20 @@ def csv_rejected(
     payloads = bad["payload"].to_numpy()
     rows = bad.drop(columns=["payload", "reason", "_row_number"])
     frame = typed(rows)
-    texts: list[str] = []
-    for payload in pd.unique(payloads):
-        at = np.flatnonzero(payloads == payload)
-        alone = frame.iloc[at].reset_index(drop=True)
-        for column, file_texts in zip(number_columns, distinct[payload], strict=True):
-            values = pd.to_numeric(
-                rows[column].iloc[at].reset_index(drop=True).replace("", None), errors="coerce"
-            )
-            whole = pd.to_numeric(pd.Series(file_texts, dtype=object).replace("", None),
-                                  errors="coerce").dtype.kind in "iu"  # fmt: skip
-            alone[column] = values if whole else values.astype("float64")
-        texts += [alone.iloc[p].to_json() for p in range(len(alone))]
+    for index, column in enumerate(number_columns):
+        wholes = {
+            payload: _numbers(pd.Series(texts[index], dtype=object)).dtype.kind in "iu"
+            for payload, texts in distinct.items()
+        }
+        numbers = _numbers(rows[column].astype(object))
+        values = []
+        for payload, text, number in zip(payloads, rows[column], numbers, strict=True):
+            if not wholes[payload]:
+                values.append(float(number))
+            elif abs(number) < 2**53:  # a whole number, exactly held by a float
+                values.append(np.int64(number))
+            else:
+                values.append(_numbers(pd.Series([text], dtype=object)).iloc[0])
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    texts = [frame.iloc[p].to_json() for p in range(len(frame))]
     return rejected_frame(payloads, bad["_row_number"], texts, bad["reason"])
