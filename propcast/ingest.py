@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -414,18 +414,27 @@ def ingest(
                 f"select payload_sha256 from {RAW_SCHEMA}.raw_odds_payloads"
             ).fetchall()
         }
+        loaded = dict(
+            con.execute(
+                f"select source_file, max(loaded_at) from {RAW_SCHEMA}.raw_odds_payloads "
+                "group by source_file"
+            ).fetchall()
+        )
         new: list[_NewPayload] = []
         new_bytes = 0
         for done, (feed, path) in enumerate(files, start=1):
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
-            if digest in known:
+            relative = str(path.relative_to(home.inbox))
+            if _unchanged_since_loaded(path, loaded.get(relative)):
                 report.files_skipped += 1
             else:
-                known.add(digest)
-                relative = str(path.relative_to(home.inbox))
-                new.append(_NewPayload(feed, Payload(path, content), digest, relative))
-                new_bytes += len(content)
+                content = path.read_bytes()
+                digest = hashlib.sha256(content).hexdigest()
+                if digest in known:
+                    report.files_skipped += 1
+                else:
+                    known.add(digest)
+                    new.append(_NewPayload(feed, Payload(path, content), digest, relative))
+                    new_bytes += len(content)
             if new_bytes >= BATCH_BYTES or done == len(files):
                 _load_batch(con, new, stamp, report)
                 new, new_bytes = [], 0
@@ -435,6 +444,19 @@ def ingest(
         con.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unchanged_since_loaded(path: Path, loaded_at: datetime | None) -> bool:
+    """A file registered under this path and not modified since: skipped without being read.
+
+    The inbox keeps every file ever fetched, so hashing all of it each morning would cost more
+    with every season; a file rewritten in place gets a newer mtime and is hashed again.
+    loaded_at is stored to the second, so a file is unchanged when modified before the end of
+    the second its load started."""
+    if loaded_at is None:
+        return False
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    return modified < loaded_at + timedelta(seconds=1)
 
 
 def bulk_read_baseline(paths: Sequence[Path]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -75,6 +76,24 @@ def test_rerun_adds_nothing_and_game_date_is_eastern(home: Home) -> None:
             "select distinct game_date from raw.raw_oddsapi__prop_odds"
         ).fetchone()
     assert game_date == date(2026, 11, 20)
+
+
+def test_a_loaded_file_is_not_read_again_until_it_changes(home: Home) -> None:
+    """The inbox keeps every file: an unchanged, registered file is skipped by its mtime (not
+    read or hashed), one rewritten in place is hashed and loaded again."""
+    snapshot = [_outcome("Over", "A B", 110)]
+    path = write(home, "oddsapi/prop_odds/a__20261120T150000Z.json",
+                 json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", snapshot)))  # fmt: skip
+    assert ingest(home).payloads_loaded == 1
+    loaded_mtime = path.stat().st_mtime
+    path.write_text("{not json")  # same path, content changed but mtime put back: not read
+    os.utime(path, (loaded_mtime, loaded_mtime))
+    unread = ingest(home)
+    assert unread.files_skipped == 1 and unread.payloads_quarantined == 0
+    path.write_text(json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [*snapshot, snapshot[0]])))
+    os.utime(path, (loaded_mtime + 3600, loaded_mtime + 3600))  # rewritten after the load
+    reread = ingest(home)
+    assert reread.payloads_loaded == 1 and count(home, "raw_oddsapi__prop_odds") == 3
 
 
 def test_same_content_under_another_name_is_not_loaded_twice(home: Home) -> None:
