@@ -242,7 +242,7 @@ def nickname_quotes(home: Home, params: dict) -> pd.DataFrame:
     spelled = query(
         home,
         "select vendor, vendor_player_name, count(*) as quotes, min(player_id) as player_id, "
-        "min(player_mapping) as player_mapping "
+        "min(player_mapping) as player_mapping, min(game_date) as first_game_date "
         "from main.fct_prop_odds where vendor in ('csvfeed', 'decimalfeed') "
         "and player_id is null group by vendor, vendor_player_name",
     )
@@ -288,8 +288,9 @@ def copy_project(into: Path) -> Path:
 
 def test_an_override_row_maps_the_name(vendor_world: VendorWorld, tmp_path: Path) -> None:
     """What a user does: add (vendor, name as spelled, player_id) to
-    seeds/player_alias_overrides.csv and rebuild. Done in a copy of the project and of the
-    warehouse, so neither the repo's seed nor the module's warehouse changes."""
+    seeds/player_alias_overrides.csv and rebuild from the first date it maps (`propcast build
+    --from`; older game_date slices are not rebuilt otherwise). Done in a copy of the project
+    and of the warehouse, so neither the repo's seed nor the module's warehouse changes."""
     home = Home(tmp_path / "home").ensure()
     copy_warehouse(vendor_world.home, home.warehouse)
     before = nickname_quotes(home, vendor_world.params)
@@ -308,7 +309,10 @@ def test_an_override_row_maps_the_name(vendor_world: VendorWorld, tmp_path: Path
     result = Dbt(home, project_dir=project).invoke(
         ["build", "--select", "player_alias_overrides",
          "player_alias_overrides+,tag:phase_analytics", "--indirect-selection", "cautious"],
-        run_vars={"run_date": vendor_world.last_day.isoformat()},
+        run_vars={
+            "run_date": vendor_world.last_day.isoformat(),
+            "slice_start": str(min(before.first_game_date)),
+        },
     )  # fmt: skip
     assert result.success, [f"{n.unique_id}: {n.message}" for n in result.failed] or result.error
     assert (PROJECT_DIR / "seeds/player_alias_overrides.csv").read_text() == repo_seed
@@ -316,7 +320,7 @@ def test_an_override_row_maps_the_name(vendor_world: VendorWorld, tmp_path: Path
     mapped = query(
         home,
         "select vendor, vendor_player_name, min(player_id) as player_id, "
-        "count(distinct player_id) as ids, min(player_mapping) as player_mapping, "
+        "count(distinct player_id) as ids, string_agg(distinct player_mapping) as player_mapping, "
         "count(*) as quotes from main.fct_prop_odds "
         "where vendor in ('csvfeed', 'decimalfeed') group by vendor, vendor_player_name",
     )
