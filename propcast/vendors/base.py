@@ -156,31 +156,8 @@ def read_csv_batch(contents: Sequence[bytes], columns: list[str]) -> tuple[pd.Da
     read the way `pd.read_csv(dtype=str, keep_default_na=False)` reads one: empty fields are "",
     blank lines skipped. Second, the payloads pyarrow refuses (a missing column, a ragged row,
     bad UTF-8): parse those one by one so they fail, or load, exactly as a single file does."""
-    read_options = pacsv.ReadOptions(use_threads=False)
-    parse_options = pacsv.ParseOptions(newlines_in_values=True)
-    convert_options = pacsv.ConvertOptions(
-        include_columns=columns,
-        column_types=dict.fromkeys(columns, pa.string()),
-        strings_can_be_null=False,
-    )
-    tables, refused = [], []
-    for index, content in enumerate(contents):
-        try:
-            table = pacsv.read_csv(
-                pa.py_buffer(content),
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=convert_options,
-            )
-        except (pa.ArrowInvalid, pa.ArrowKeyError):
-            refused.append(index)
-            continue
-        if len(set(table.column_names)) != len(columns):  # a repeated header name
-            refused.append(index)
-            continue
-        tables.append(table.append_column("payload", pa.array(np.full(len(table), index))))
-    schema = pa.schema([*((c, pa.string()) for c in columns), ("payload", pa.int64())])
-    return pa.concat_tables(tables or [schema.empty_table()]).to_pandas(), refused
+    table, refused = read_csv_table(contents, columns)
+    return table.drop_columns(["_row"]).to_pandas(), refused
 
 
 def rejected_rows(
@@ -443,8 +420,9 @@ def stage_frames(con: duckdb.DuckDBPyConnection, parsed: BatchParse, name: str) 
 
 
 def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Table, list[int]]:
-    """`read_csv_batch` as Arrow: the text columns, `payload` and `_row` (a row's place in its
-    file, from 0), and the payloads pyarrow refuses."""
+    """CSV payloads as one Arrow table of text in `columns`, `payload` (the index in
+    `contents`) and `_row` (a row's place in its file, from 0), and the payloads pyarrow
+    refuses; read as `read_csv_batch` documents."""
     read_options = pacsv.ReadOptions(use_threads=False)
     parse_options = pacsv.ParseOptions(newlines_in_values=True)
     convert_options = pacsv.ConvertOptions(
