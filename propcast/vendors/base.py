@@ -325,11 +325,15 @@ class JsonFeedSql:
 
 
 def stage_json(
-    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], spec: JsonFeedSql, name: str
-) -> tuple[dict[int, datetime], str, pd.DataFrame]:
-    """Read `payloads` (JSON files) into temp table `name` with `spec`: returns the payloads
-    vouched for with their timestamp, the table, and the refused rows (payload, row_number,
-    reason)."""
+    con: duckdb.DuckDBPyConnection,
+    payloads: Sequence[Payload],
+    spec: JsonFeedSql,
+    name: str,
+    rejected: Callable[[Sequence[Payload], pd.DataFrame], pd.DataFrame],
+) -> Staged:
+    """Read `payloads` (JSON files) into temp table `name` with `spec`. The refused rows
+    (payload, row_number, reason) become quarantine records through the vendor's `rejected`,
+    which renders their text as its single-file `parse` does."""
     from propcast.timeutil import parse_utc
 
     con.execute(SQL_MACROS)
@@ -400,7 +404,7 @@ def stage_json(
     finally:
         con.execute(f"drop table if exists {docs}; drop table if exists {flat}")
         con.execute(f"drop table if exists {stamps}")
-    return fetched_at, name, bad
+    return Staged(fetched_at, name, rejected(payloads, bad))
 
 
 def parse_batch_in_memory(stage: Callable, payloads: Sequence[Payload]) -> BatchParse:

@@ -205,8 +205,7 @@ def stage(
 ) -> Staged:
     """`parse` over many snapshots at once, in DuckDB: read, flattened and checked in SQL (the
     same checks as `_checks`), staged in temp table `name`."""
-    fetched_at, table, bad = stage_json(con, payloads, SQL, name)
-    return Staged(fetched_at, table, _rejected(payloads, bad))
+    return stage_json(con, payloads, SQL, name, _rejected)
 
 
 def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
