@@ -5,7 +5,24 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PROPCAST_HOME ?= $(CURDIR)/.home
 
-.PHONY: install demo test lint test-slow bench clean docs bench-scale
+.PHONY: install demo test lint test-slow test-clock faketime bench clean docs bench-scale
+
+# The clock guard (README "Development"): pytest runs with every process's wall clock moved
+# to a night-time and to an afternoon US/Eastern time by libfaketime; the suite pins the
+# product clock itself, so both must pass. CLOCK_TESTS are the tests that touch dates, times
+# and the CLI's defaults; the night pass runs the whole suite.
+NIGHT      ?= 01:50
+AFTERNOON  ?= 15:00
+CLOCK_TESTS = tests/unit tests/integration/test_freshness.py tests/integration/test_pipeline.py \
+              tests/integration/test_predictions.py
+PYTEST_ARGS = -x -q -m "not slow" -n 2 --dist loadfile
+SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
+# $(call at_clock,HH:MM,pytest arguments)
+at_clock = @echo "== pytest with the wall clock at $(1) US/Eastern (libfaketime) ==" && \
+	export LD_PRELOAD=$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1) \
+	FAKETIME=$$($(BIN)/python -m tests.tools.faketime_offset $(1)) && \
+	$(BIN)/python -m tests.tools.faketime_offset --check $(1) && \
+	$(BIN)/pytest $(2)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +41,19 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/data_tests
 
-test: install lint
-	$(BIN)/pytest -x -q -m "not slow" -n 2 --dist loadfile
+test: install lint faketime
+	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
+	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
+
+test-clock: install faketime
+	$(call at_clock,$(NIGHT),$(PYTEST_ARGS) $(CLOCK_TESTS))
+	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
+
+# Debian's faketime package (libfaketime) for the clock guard, installed when missing.
+faketime:
+	@ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || { \
+		echo "installing Debian's faketime package (libfaketime) for the clock guard"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
 
 test-slow: install
 	$(BIN)/pytest -q -m slow

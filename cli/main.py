@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
@@ -12,7 +13,10 @@ from propcast.cli.output import ExitCode, console, finish, progress_bar
 
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import (
+    NOW_ENV,
     default_cutoff,
+    parse_now,
+    pinned_now,
     slate_time_to_utc,
     today_in_slate_tz,
     utc_now,
@@ -24,7 +28,10 @@ app = typer.Typer(
         "propcast: a dbt warehouse for sports-betting predictions.\n\n"
         "Everything a command writes goes under PROPCAST_HOME (default: .home in the project). "
         "Exit codes: 0 ok, 1 failed, 3 degraded (completed with a vendor down, stale sources "
-        "or rows quarantined); 2 is a usage error."
+        "or rows quarantined); 2 is a usage error.\n\n"
+        "Now is the wall clock unless PROPCAST_NOW (or --now) pins it: every default date, "
+        "cutoff, freshness verdict and timestamp then follows that instant, to replay a "
+        "morning exactly."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -38,12 +45,36 @@ DateOption = Annotated[
 ]
 
 
+@app.callback()
+def _global_options(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Run as if it were this instant (ISO-8601, e.g. 2026-12-06T08:00-05:00; "
+            "without an offset: US/Eastern). Sets PROPCAST_NOW for this command and the dbt "
+            "runs it starts. Default: PROPCAST_NOW, else the wall clock.",
+        ),
+    ] = None,
+) -> None:
+    if now is None:
+        return
+    try:
+        moment = parse_now(now, given_as="--now")
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--now") from None
+    os.environ[NOW_ENV] = f"{moment:%Y-%m-%dT%H:%M:%S}+00:00"
+
+
 def _home() -> Home:
     from propcast.daily import retrain_every_days
     from propcast.ingest import quarantine_share_limit
 
     try:
-        quarantine_share_limit()  # settings are checked before any work starts
+        pinned = pinned_now()  # settings are checked before any work starts
+        if pinned is not None:
+            console.print(f"clock pinned by {NOW_ENV}: now is {pinned:%Y-%m-%d %H:%M:%S} UTC")
+        quarantine_share_limit()
         retrain_every_days()
         return Home.from_env().ensure()
     except SettingsError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from propcast.settings import PROJECT_DIR, Home
+from propcast.timeutil import pinned_now
 
 
 @dataclass
@@ -100,6 +101,14 @@ class Dbt:
         merged = {**self.project_vars, **(run_vars or {})}
         return ["--vars", json.dumps(merged, default=str)] if merged else []
 
+    @staticmethod
+    def _clock_vars() -> dict[str, str]:
+        """The product clock for dbt (var now_utc) when PROPCAST_NOW pins it. Passed per
+        invocation, never to the parse: nodes read it as they compile, so the manifest stays
+        valid whatever the clock says."""
+        pinned = pinned_now()
+        return {"now_utc": f"{pinned:%Y-%m-%d %H:%M:%S}"} if pinned else {}
+
     def _runner(self, manifest: Any = None) -> Any:
         from dbt.cli.main import dbtRunner  # dbt import costs ~2 s: only when dbt runs
 
@@ -135,7 +144,7 @@ class Dbt:
             "--target",
             self.target,
             *self._quiet_flags(),
-            *self._vars_flags(run_vars),
+            *self._vars_flags({**self._clock_vars(), **(run_vars or {})}),
         ]
         manifest = self.manifest() if reuse_manifest else None
         with dbt_environment(self.home, self.project_dir):

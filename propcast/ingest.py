@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -168,12 +168,33 @@ class _NewPayload:
     source_file: str
 
 
+@dataclass(frozen=True)
+class _ExaminedFile:
+    """An inbox file read and hashed: its (size, mtime) as seen before it was read."""
+
+    source_file: str
+    file_bytes: int
+    file_mtime_ns: int
+    payload_sha256: str
+
+
+def _file_signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
 class _Batch:
     """Staged rows and registry entries waiting to be written in one transaction."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, loaded_at: datetime) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        loaded_at: datetime,
+        examined: Sequence[_ExaminedFile] = (),
+    ) -> None:
         self.con = con
         self.loaded_at = loaded_at
+        self.examined = list(examined)
         # Per feed: its staged temp table and the payloads whose rows it loads (Arrow).
         self.staged: list[tuple[Feed, Staged, pa.Table]] = []
         self.rows: dict[str, list[pd.DataFrame]] = {}  # files parsed alone
@@ -326,15 +347,16 @@ class _Batch:
             self.con.execute(f"drop table if exists {staged.table}")
 
     def write(self) -> None:
-        if not self.registry:
+        if not self.registry and not self.examined:
             return
         con = self.con
         tables = {
             table: pd.concat(frames, ignore_index=True) for table, frames in self.rows.items()
         }
-        tables["raw_odds_payloads"] = pd.concat(self.registry, ignore_index=True)
-        quarantine = pd.concat(self.quarantine, ignore_index=True)
-        tables["raw_quarantine"] = quarantine.astype({"row_number": "Int64"})
+        if self.registry:
+            tables["raw_odds_payloads"] = pd.concat(self.registry, ignore_index=True)
+            quarantine = pd.concat(self.quarantine, ignore_index=True)
+            tables["raw_quarantine"] = quarantine.astype({"row_number": "Int64"})
         con.execute("begin transaction")
         try:
             for feed, staged, payloads in self.staged:
@@ -355,10 +377,23 @@ class _Batch:
                         f"insert into {RAW_SCHEMA}.{table} by name select * from _ingest_batch"
                     )
                     con.unregister("_ingest_batch")
+            self._record_examined()
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
+
+    def _record_examined(self) -> None:
+        """In the batch's transaction: a file's signature is recorded only with its rows."""
+        if not self.examined:
+            return
+        frame = pd.DataFrame([vars(f) for f in self.examined]).assign(examined_at=self.loaded_at)
+        self.con.register("_ingest_examined", frame)
+        self.con.execute(
+            f"insert or replace into {RAW_SCHEMA}.raw_inbox_files by name "
+            "select * from _ingest_examined"
+        )
+        self.con.unregister("_ingest_examined")
 
 
 def _scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -375,8 +410,9 @@ def _load_batch(
     new: list[_NewPayload],
     loaded_at: datetime,
     report: IngestReport,
+    examined: Sequence[_ExaminedFile] = (),
 ) -> None:
-    batch = _Batch(con, loaded_at)
+    batch = _Batch(con, loaded_at, examined)
     by_feed: dict[Feed, list[_NewPayload]] = {}
     for item in new:
         by_feed.setdefault(item.feed, []).append(item)
@@ -414,21 +450,26 @@ def ingest(
                 f"select payload_sha256 from {RAW_SCHEMA}.raw_odds_payloads"
             ).fetchall()
         }
-        loaded = dict(
-            con.execute(
-                f"select source_file, max(loaded_at) from {RAW_SCHEMA}.raw_odds_payloads "
-                "group by source_file"
+        signatures = {
+            source_file: (size, mtime_ns)
+            for source_file, size, mtime_ns in con.execute(
+                f"select source_file, file_bytes, file_mtime_ns from {RAW_SCHEMA}.raw_inbox_files"
             ).fetchall()
-        )
+        }
         new: list[_NewPayload] = []
+        examined: list[_ExaminedFile] = []
         new_bytes = 0
         for done, (feed, path) in enumerate(files, start=1):
             relative = str(path.relative_to(home.inbox))
-            if _unchanged_since_loaded(path, loaded.get(relative)):
+            signature = _file_signature(path)
+            if signatures.get(relative) == signature:
+                # Examined before with this size and mtime: skipped unread. The inbox keeps
+                # every file, so hashing all of it each morning would cost more every season.
                 report.files_skipped += 1
             else:
                 content = path.read_bytes()
                 digest = hashlib.sha256(content).hexdigest()
+                examined.append(_ExaminedFile(relative, *signature, digest))
                 if digest in known:
                     report.files_skipped += 1
                 else:
@@ -436,27 +477,14 @@ def ingest(
                     new.append(_NewPayload(feed, Payload(path, content), digest, relative))
                     new_bytes += len(content)
             if new_bytes >= BATCH_BYTES or done == len(files):
-                _load_batch(con, new, stamp, report)
-                new, new_bytes = [], 0
+                _load_batch(con, new, stamp, report, examined)
+                new, examined, new_bytes = [], [], 0
                 if progress:
                     progress(done, len(files))
     finally:
         con.close()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _unchanged_since_loaded(path: Path, loaded_at: datetime | None) -> bool:
-    """A file registered under this path and not modified since: skipped without being read.
-
-    The inbox keeps every file ever fetched, so hashing all of it each morning would cost more
-    with every season; a file rewritten in place gets a newer mtime and is hashed again.
-    loaded_at is stored to the second, so a file is unchanged when modified before the end of
-    the second its load started."""
-    if loaded_at is None:
-        return False
-    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    return modified < loaded_at + timedelta(seconds=1)
 
 
 def bulk_read_baseline(paths: Sequence[Path]) -> float:

@@ -165,11 +165,11 @@ def scoring_window(
     score_start: Any = None,
     score_end: Any = None,
     model_version: Any = None,
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> ScoringWindow:
-    """Resolve the vars as the SQL macros do: run_date defaults to today (US/Eastern),
-    score_start and score_end to run_date."""
-    day = meta_date(run_date, "run_date") or today or today_in_slate_tz()
+    """Resolve the vars as the SQL macros do: run_date defaults to today (US/Eastern) at `now`
+    (the run's clock, naive UTC), score_start and score_end to run_date."""
+    day = meta_date(run_date, "run_date") or today_in_slate_tz(now)
     start = meta_date(score_start, "score_start") or day
     end = meta_date(score_end, "score_end") or day
     if start > end:
@@ -177,12 +177,12 @@ def scoring_window(
     return ScoringWindow(day, start, end, meta_text(model_version))
 
 
-def default_train_end(run_date: Any, train_end: Any, today: date | None = None) -> date:
-    """var train_end, else the day before run_date (itself defaulting to today)."""
+def default_train_end(run_date: Any, train_end: Any, now: datetime | None = None) -> date:
+    """var train_end, else the day before run_date (itself defaulting to today at `now`)."""
     explicit = meta_date(train_end, "train_end")
     if explicit is not None:
         return explicit
-    day = meta_date(run_date, "run_date") or today or today_in_slate_tz()
+    day = meta_date(run_date, "run_date") or today_in_slate_tz(now)
     return day - timedelta(days=1)
 
 
@@ -202,6 +202,18 @@ def run_parameters(relation: Any) -> dict[str, str]:
     if len(frame) != 1:
         raise RuntimeError(f"int_run_parameters must hold one row, found {len(frame)}")
     return {str(k): str(v) for k, v in frame.iloc[0].items()}
+
+
+def run_now(params: Mapping[str, str]) -> datetime:
+    """The run's clock from int_run_parameters.now_utc (naive UTC, to the second): the
+    pinned PROPCAST_NOW of the run, else the engine's now when the table was built."""
+    text = params.get("now_utc", "")
+    stamp = pd.Timestamp(text) if text not in ("", "None", "NaT") else None
+    if stamp is None or pd.isna(stamp):
+        raise RuntimeError(f"int_run_parameters.now_utc is not a time: {text!r}")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.floor("s").to_pydatetime()
 
 
 def rows_in_window(relation: Any, window: ScoringWindow) -> pd.DataFrame:

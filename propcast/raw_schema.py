@@ -106,6 +106,17 @@ TABLES: dict[str, str] = {
         home_score integer,
         away_score integer
     """,
+    # Every inbox file as ingest last examined it: its size and mtime then, and the payload
+    # its content hashed to. A file is skipped unread only while both are unchanged (as make
+    # and rsync judge a file); no clock is compared, so a file delivered with an old preserved
+    # mtime, or stamped by a host whose clock differs, is still read when its content changes.
+    "raw_inbox_files": """
+        source_file varchar primary key,
+        file_bytes bigint not null,
+        file_mtime_ns bigint not null,
+        payload_sha256 varchar not null,
+        examined_at timestamp not null
+    """,
     "raw_quarantine": """
         quarantined_at timestamp not null,
         vendor varchar not null,

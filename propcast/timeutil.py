@@ -1,17 +1,49 @@
-"""Times: stored as naive UTC; slates dated in US/Eastern."""
+"""Times: stored as naive UTC; slates dated in US/Eastern.
+
+`utc_now()` is the product's one clock. Every "now" — a run's default slate date and cutoff,
+the demo world's end, load and run timestamps, run ids, and (through the dbt var `now_utc`)
+freshness and the Python models — comes from it, so setting PROPCAST_NOW replays a morning
+exactly and tests never read the wall clock.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
-from propcast.settings import SLATE_TZ
+from propcast.settings import SLATE_TZ, SettingsError
+
+NOW_ENV = "PROPCAST_NOW"
+
+
+def parse_now(text: str, given_as: str = NOW_ENV) -> datetime:
+    """A PROPCAST_NOW value → naive UTC. ISO-8601 with an offset or Z is that instant; without
+    one it is a wall-clock time in the slate time zone (US/Eastern), as `--cutoff HH:MM` is."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError(
+            f"{given_as}={text!r} is not a time: give ISO-8601 such as 2026-12-06T08:00-05:00 "
+            "(without an offset it is read as US/Eastern), or unset it to use the wall clock"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SLATE_TZ)
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def pinned_now() -> datetime | None:
+    """The instant PROPCAST_NOW pins the clock to (naive UTC), or None for the wall clock."""
+    text = os.environ.get(NOW_ENV, "").strip()
+    return parse_now(text) if text else None
 
 
 def utc_now() -> datetime:
-    """Now as naive UTC, the warehouse's timestamp convention."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    """Now as naive UTC, the warehouse's timestamp convention: PROPCAST_NOW when set (a frozen
+    instant: a replayed morning gives the same dates, cutoffs and verdicts), else the wall
+    clock."""
+    return pinned_now() or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def parse_utc(value: object) -> datetime | None:
@@ -34,7 +66,8 @@ def slate_date(utc_times: pd.Series) -> pd.Series:
 
 
 def today_in_slate_tz(now: datetime | None = None) -> date:
-    moment = now.replace(tzinfo=UTC) if now is not None else datetime.now(UTC)
+    """The slate date (US/Eastern) at `now` (naive UTC; default the product clock)."""
+    moment = (now if now is not None else utc_now()).replace(tzinfo=UTC)
     return moment.astimezone(SLATE_TZ).date()
 
 

@@ -6,11 +6,10 @@ no model may score the dates, a model does not load, or the output looks like a 
 The run's vars come from int_run_parameters; the logic is propcast.predictions.
 """
 
-from datetime import UTC, datetime
-
 from propcast.predictions import (
     NoModelRegistered,
     rows_in_window,
+    run_now,
     run_parameters,
     score_window,
     scoring_window,
@@ -20,11 +19,13 @@ from propcast.predictions import (
 
 def model(dbt, session):
     params = run_parameters(dbt.ref("int_run_parameters"))
+    now = run_now(params)
     window = scoring_window(
         run_date=params["run_date"],
         score_start=params["score_start"],
         score_end=params["score_end"],
         model_version=params["model_version"],
+        now=now,
     )
     lines = rows_in_window(dbt.ref("fct_prop_line_features"), window)
     try:
@@ -34,6 +35,4 @@ def model(dbt, session):
             f"ml_model_registry cannot be read ({type(exc).__name__}): train a model first "
             f"(propcast train --date {window.score_start})"
         ) from exc
-    return score_window(
-        lines, registry, window, scored_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    )
+    return score_window(lines, registry, window, scored_at=now)

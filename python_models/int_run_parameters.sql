@@ -2,7 +2,8 @@
     The run's vars as one row of text (an unset var reads 'None'), for the Python models: they
     have no var(), and vars rendered into their config at parse time would force dbt to parse
     the whole project again on every run. Rebuilt by every build and by `propcast train`
-    (selection propcast.daily.TRAIN_SELECTION).
+    (selection propcast.daily.TRAIN_SELECTION). now_utc is the run's clock (var now_utc when
+    pinned, else the engine's now): the Python models' "now" (scored_at, registered_at, today).
 -#}
 {{ config(materialized='table', tags=['phase_predictions']) }}
 {%- set markets = var('prop_markets') -%}
@@ -15,4 +16,5 @@ select
     {{ dbt.string_literal(var('train_end') | string) }} as train_end,
     {{ dbt.string_literal(var('model_version') | string) }} as model_version,
     {{ dbt.string_literal(markets) }} as prop_markets,
-    {{ dbt.string_literal(tojson(var('train_overrides'))) }} as train_overrides
+    {{ dbt.string_literal(tojson(var('train_overrides'))) }} as train_overrides,
+    cast({{ current_timestamp_utc() }} as {{ dbt.type_string() }}) as now_utc

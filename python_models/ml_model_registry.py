@@ -7,13 +7,12 @@ int_run_parameters, the feature list from config meta (dbt finds the key only in
 `dbt.config.meta_get("...")` call); the logic is propcast.predictions.
 """
 
-from datetime import UTC, datetime
-
 from propcast.predictions import (
     default_train_end,
     meta_date,
     meta_list,
     meta_mapping,
+    run_now,
     run_parameters,
     to_pandas,
     train_registry_rows,
@@ -22,6 +21,7 @@ from propcast.predictions import (
 
 def model(dbt, session):
     params = run_parameters(dbt.ref("int_run_parameters"))
+    now = run_now(params)
     existing = []
     if dbt.is_incremental:
         existing = [
@@ -31,9 +31,9 @@ def model(dbt, session):
         to_pandas(dbt.ref("fct_prop_line_features")),
         markets=meta_list(params["prop_markets"]),
         feature_columns=meta_list(dbt.config.meta_get("feature_columns")),
-        train_end=default_train_end(params["run_date"], params["train_end"]),
+        train_end=default_train_end(params["run_date"], params["train_end"], now=now),
         created_for_run_date=meta_date(params["run_date"], "run_date"),
         overrides=meta_mapping(params["train_overrides"], "train_overrides"),
         existing_versions=existing,
-        registered_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+        registered_at=now,
     )

@@ -1,12 +1,30 @@
-"""Shared fixtures: a temporary PROPCAST_HOME per test."""
+"""Shared fixtures: a temporary PROPCAST_HOME per test, and the suite's clock.
+
+Tests never read the wall clock. The product's one clock (propcast.timeutil.utc_now) is pinned
+for the whole session to SUITE_NOW through PROPCAST_NOW, which every subprocess (the real CLI)
+and every dbt invocation (var now_utc) inherits; a test that needs another instant sets
+PROPCAST_NOW itself. PROPCAST_TEST_NOW runs the suite at another instant.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from propcast.settings import Home
+from propcast.timeutil import NOW_ENV, parse_now
+
+# A Wednesday morning (US/Eastern standard time), far from midnight and from the freshness
+# thresholds, after every fixed-date world of the suite (the latest ends 2026-12-03); the
+# session's own integration world ends the day before.
+SUITE_NOW = "2027-01-13T10:30:00-05:00"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    instant = os.environ.get("PROPCAST_TEST_NOW", "").strip() or SUITE_NOW
+    os.environ[NOW_ENV] = f"{parse_now(instant):%Y-%m-%dT%H:%M:%S}+00:00"
 
 
 @pytest.fixture

@@ -3,10 +3,33 @@
     var('slate_timezone') (US/Eastern). Engines differ, hence adapter.dispatch.
 -#}
 
-{#- Now as a naive UTC timestamp (the warehouse's timestamp convention). -#}
+{#-
+    Now as a naive UTC timestamp (the warehouse's timestamp convention): var now_utc when the
+    run pins the clock (the CLI passes it from PROPCAST_NOW, so a replayed morning is judged as
+    that morning), else the engine's clock.
+-#}
 {% macro current_timestamp_utc() %}
+    {%- set pinned = pinned_now_utc() -%}
+    {%- if pinned is not none -%}
+        {{- return("cast('" ~ pinned ~ "' as timestamp)") -}}
+    {%- endif -%}
     {{- return(adapter.dispatch('current_timestamp_utc', 'propcast')()) -}}
 {% endmacro %}
+
+{#- var now_utc as 'YYYY-MM-DD HH:MM:SS' (naive UTC), or none when unset. -#}
+{% macro pinned_now_utc() -%}
+    {%- set value = var('now_utc', none) -%}
+    {%- set text = (value | string | trim) if value is not none else '' -%}
+    {%- if text in ('', 'None', 'none', 'null') -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if text | length < 19 or text[4] != '-' or text[10] != ' ' or text[13] != ':'
+        or not (text[:4] ~ text[5:7] ~ text[8:10] ~ text[11:13] ~ text[14:16]).isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var now_utc must be 'YYYY-MM-DD HH:MM:SS' (naive UTC), got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {{- return(text[:19]) -}}
+{%- endmacro %}
 
 {% macro default__current_timestamp_utc() -%}
     current_timestamp
@@ -23,6 +46,9 @@
 
 {#- Today's date in the slate time zone. -#}
 {% macro today_in_slate_tz() %}
+    {%- if pinned_now_utc() is not none -%}
+        {{- return(utc_to_slate_date(current_timestamp_utc())) -}}
+    {%- endif -%}
     {{- return(adapter.dispatch('today_in_slate_tz', 'propcast')()) -}}
 {% endmacro %}
 

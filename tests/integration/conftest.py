@@ -32,7 +32,8 @@ class BuiltWorld:
 
 @pytest.fixture(scope="session")
 def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
-    """A 24-day world ending yesterday (US/Eastern), all of it published, ingested and built."""
+    """A 24-day world ending yesterday (US/Eastern, by the suite's pinned clock), all of it
+    published, ingested and built."""
     home = Home(tmp_path_factory.mktemp("session") / "home").ensure()
     last_day = today_in_slate_tz() - timedelta(days=1)
     first_day = last_day - timedelta(days=WORLD_DAYS - 1)

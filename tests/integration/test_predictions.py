@@ -275,13 +275,13 @@ def test_fallback_guard_fails_the_build_on_constant_predictions(
     home = copy_home(scored, tmp_path / "home")
     dbt = Dbt(home)
     before = predictions(home)
+    registered = set(frame(home, "select model_version from ml_model_registry")["model_version"])
     degenerate = {**TRAIN_OVERRIDES, "min_data_in_leaf": 1_000_000}
     checked(dbt.invoke(TRAIN, run_vars=train_vars(train_overrides=degenerate)))
-    versions = frame(
-        home, "select model_version from ml_model_registry order by registered_at desc"
-    )["model_version"]
-    assert len(versions) == 2
-    result = dbt.invoke(SCORE, run_vars=score_vars(model_version=versions[0]))
+    # The new row, found by content (both were registered at the suite's one pinned instant).
+    versions = set(frame(home, "select model_version from ml_model_registry")["model_version"])
+    (learnt_nothing,) = versions - registered
+    result = dbt.invoke(SCORE, run_vars=score_vars(model_version=learnt_nothing))
     assert not result.success
     (failed,) = [n for n in result.failed if n.unique_id == "model.propcast.fct_predictions"]
     assert "fallback guard [constant]" in (failed.message or ""), failed.message

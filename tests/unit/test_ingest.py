@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -79,21 +79,69 @@ def test_rerun_adds_nothing_and_game_date_is_eastern(home: Home) -> None:
 
 
 def test_a_loaded_file_is_not_read_again_until_it_changes(home: Home) -> None:
-    """The inbox keeps every file: an unchanged, registered file is skipped by its mtime (not
-    read or hashed), one rewritten in place is hashed and loaded again."""
+    """The inbox keeps every file: a file examined before with the same size and mtime is
+    skipped unread (not even hashed); one rewritten in place is hashed and loaded again."""
     snapshot = [_outcome("Over", "A B", 110)]
     path = write(home, "oddsapi/prop_odds/a__20261120T150000Z.json",
                  json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", snapshot)))  # fmt: skip
     assert ingest(home).payloads_loaded == 1
-    loaded_mtime = path.stat().st_mtime
-    path.write_text("{not json")  # same path, content changed but mtime put back: not read
-    os.utime(path, (loaded_mtime, loaded_mtime))
+    loaded_mtime_ns = path.stat().st_mtime_ns
+    # Same size, same mtime, other bytes: judged unchanged, as make and rsync judge a file.
+    path.write_bytes(b"{" + b" " * (path.stat().st_size - 2) + b"}")
+    os.utime(path, ns=(loaded_mtime_ns, loaded_mtime_ns))
     unread = ingest(home)
     assert unread.files_skipped == 1 and unread.payloads_quarantined == 0
     path.write_text(json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [*snapshot, snapshot[0]])))
-    os.utime(path, (loaded_mtime + 3600, loaded_mtime + 3600))  # rewritten after the load
     reread = ingest(home)
     assert reread.payloads_loaded == 1 and count(home, "raw_oddsapi__prop_odds") == 3
+
+
+def test_a_corrected_file_with_an_older_preserved_mtime_is_read(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrected snapshot delivered with its original mtime kept (rsync -t, cp -p, an
+    unzipped archive), by a process whose clock runs a day ahead of the filesystem's: its
+    mtime is older than the first load, yet its size changed, so it is read and loaded."""
+    monkeypatch.setenv("PROPCAST_NOW", "2026-11-22T09:00:00-05:00")  # a day past the files
+    original = [_outcome("Over", "A B", 110)]
+    path = write(home, "oddsapi/prop_odds/a__20261120T150000Z.json",
+                 json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", original)))  # fmt: skip
+    vendor_mtime = datetime(2026, 11, 20, 15, 0, tzinfo=UTC).timestamp()
+    os.utime(path, (vendor_mtime, vendor_mtime))
+    assert ingest(home).payloads_loaded == 1
+    corrected = [_outcome("Over", "A B", 120), _outcome("Under", "A B", -140)]
+    path.write_text(json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", corrected)))
+    os.utime(path, (vendor_mtime, vendor_mtime))  # the vendor's mtime, preserved
+    report = ingest(home)
+    assert report.payloads_loaded == 1 and report.files_skipped == 0
+    with connect(home) as con:
+        prices = sorted(
+            p
+            for (p,) in con.execute(
+                "select outcome_price from raw.raw_oddsapi__prop_odds"
+            ).fetchall()
+        )
+        loaded_at = {
+            t for (t,) in con.execute("select loaded_at from raw.raw_odds_payloads").fetchall()
+        }
+    assert prices == [-140.0, 110.0, 120.0]
+    assert loaded_at == {datetime(2026, 11, 22, 14, 0)}  # the product clock, not the wall's
+    assert ingest(home).files_skipped == 1  # and then unchanged again: skipped unread
+
+
+def test_a_touched_file_is_hashed_once_then_skipped_unread(home: Home) -> None:
+    """Same content with a new mtime (touched, re-synced): hashed, found known, recorded, so
+    the next morning skips it unread instead of hashing it again every day."""
+    path = write(home, "oddsapi/prop_odds/a__20261120T150000Z.json",
+                 json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [_outcome("Over", "A B", 110)])))  # fmt: skip
+    ingest(home)
+    later = path.stat().st_mtime_ns + 3_600 * 10**9
+    os.utime(path, ns=(later, later))
+    assert ingest(home).files_skipped == 1
+    with connect(home) as con:
+        (recorded,) = con.execute("select file_mtime_ns from raw.raw_inbox_files").fetchone()
+    assert recorded == later
+    assert count(home, "raw_odds_payloads") == 1
 
 
 def test_same_content_under_another_name_is_not_loaded_twice(home: Home) -> None:

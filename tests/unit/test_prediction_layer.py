@@ -20,10 +20,13 @@ from propcast.predictions import (
     meta_mapping,
     pick_model,
     rows_in_window,
+    run_now,
     scoring_window,
 )
 
 TODAY = date(2026, 1, 20)
+# 01:30 UTC on the 21st is still the 20th in US/Eastern: the run's clock decides "today".
+NOW = datetime(2026, 1, 21, 1, 30)
 
 
 @pytest.mark.parametrize("unset", [None, "", "None", "none", "null", "  "])
@@ -46,10 +49,10 @@ def test_meta_values_parse() -> None:
 
 
 def test_scoring_window_defaults_to_the_run_date_and_today() -> None:
-    assert scoring_window(run_date="2026-01-05", today=TODAY) == ScoringWindow(
+    assert scoring_window(run_date="2026-01-05", now=NOW) == ScoringWindow(
         date(2026, 1, 5), date(2026, 1, 5), date(2026, 1, 5)
     )
-    assert scoring_window(run_date=None, today=TODAY).score_start == TODAY
+    assert scoring_window(run_date=None, now=NOW).score_start == TODAY
     window = scoring_window(
         run_date="2026-01-10", score_start="2026-01-01", score_end="2026-01-10", model_version="m"
     )
@@ -65,7 +68,25 @@ def test_scoring_window_defaults_to_the_run_date_and_today() -> None:
 def test_train_end_defaults_to_the_day_before_the_run() -> None:
     assert default_train_end("2026-01-05", None) == date(2026, 1, 4)
     assert default_train_end("2026-01-05", "2025-12-31") == date(2025, 12, 31)
-    assert default_train_end("None", "None", today=TODAY) == date(2026, 1, 19)
+    assert default_train_end("None", "None", now=NOW) == date(2026, 1, 19)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-21 01:30:00", NOW),
+        ("2026-01-21 01:30:00.654321", NOW),
+        ("2026-01-21 01:30:00.654321+00", NOW),  # BigQuery's timestamp text
+    ],
+)
+def test_run_now_reads_the_runs_clock(text: str, expected: datetime) -> None:
+    assert run_now({"now_utc": text}) == expected
+
+
+@pytest.mark.parametrize("text", ["None", "", "yesterday"])
+def test_run_now_refuses_a_missing_clock(text: str) -> None:
+    with pytest.raises((RuntimeError, ValueError)):
+        run_now({"now_utc": text})
 
 
 REGISTRY = pd.DataFrame(
