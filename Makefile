@@ -17,10 +17,11 @@ CLOCK_TESTS = tests/unit tests/integration/test_freshness.py tests/integration/t
               tests/integration/test_predictions.py
 PYTEST_ARGS = -x -q -m "not slow" -n 2 --dist loadfile
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
-# $(call at_clock,HH:MM,pytest arguments)
+# $(call at_clock,HH:MM,pytest arguments). The offset is taken from the real clock (the helper
+# runs without libfaketime), so the guard holds even when make itself runs under a faked clock.
 at_clock = @echo "== pytest with the wall clock at $(1) US/Eastern (libfaketime) ==" && \
 	export LD_PRELOAD=$$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1) \
-	FAKETIME=$$($(BIN)/python -m tests.tools.faketime_offset $(1)) && \
+	FAKETIME=$$(env -u LD_PRELOAD -u FAKETIME $(BIN)/python -m tests.tools.faketime_offset $(1)) && \
 	$(BIN)/python -m tests.tools.faketime_offset --check $(1) && \
 	$(BIN)/pytest $(2)
 

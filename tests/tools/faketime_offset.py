@@ -1,7 +1,8 @@
 """Print libfaketime's FAKETIME offset that moves the wall clock to a US/Eastern time of day.
 
 `make test-clock` runs the suite under libfaketime (Debian's faketime package) at a night and
-an afternoon instant: `FAKETIME=$(python -m tests.tools.faketime_offset 01:50)`. The offset is
+an afternoon instant: `FAKETIME=$(env -u LD_PRELOAD python -m tests.tools.faketime_offset 01:50)`
+(computed on the real clock, even when the caller's clock is already faked). The offset is
 relative ("+N" seconds), so the faked clock still runs, every process agrees on it, and files
 keep the real clock's mtimes. The target is that time today in US/Eastern, or yesterday's when
 today's lies ahead: the offset is negative then, never a jump into the future.
