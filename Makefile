@@ -25,6 +25,9 @@ at_clock = @echo "== pytest with the wall clock at $(1) US/Eastern (libfaketime)
 	$(BIN)/python -m tests.tools.faketime_offset --check $(1) && \
 	$(BIN)/pytest $(2)
 
+META_BIN   := .venv-meta/bin
+META_STAMP := .venv-meta/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -34,15 +37,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The metadata linters (dbt-score, dbt-bouncer, dbt-coverage: dependency group `metadata`) in
+# their own virtualenv: dbt-bouncer needs duckdb<2, the warehouse pins duckdb 2.
+$(META_STAMP): pyproject.toml
+	$(PYTHON) -m venv .venv-meta
+	$(META_BIN)/pip install --quiet --upgrade pip
+	$(META_BIN)/pip install --quiet --group metadata
+	rm -f .venv-meta/.installed-*
+	touch $(META_STAMP)
+
 demo: install
 	$(BIN)/propcast demo
 
-lint: install
+lint: install $(META_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests/data_tests
+	$(BIN)/sqlfluff lint models macros tests/data_tests python_models
+	$(BIN)/python -m propcast.metadata lint
 
-test: install lint faketime
+test: install lint faketime $(META_STAMP)
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
 	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
 
@@ -67,4 +80,4 @@ bench-scale: install
 	$(BIN)/python bench/scale.py --seasons 1,5 --season-days 165
 
 clean:
-	rm -rf $(VENV) .home
+	rm -rf $(VENV) .venv-meta .home

@@ -1,17 +1,31 @@
-"""The warehouse against its YAML: columns that exist undeclared, or are declared and gone.
+"""The project's metadata held to public dbt conventions.
 
-dbt's catalog (`dbt docs generate`) lists the columns each table, view and source really has;
-the manifest lists the columns the YAML declares. Every warehouse column must be declared with
-a description, and every declared column must exist — otherwise `dbt docs` and the tools that
-read it (dbt-score, dbt-bouncer, dbt-coverage) describe a warehouse that is not there.
+- `column_gaps`: the warehouse against its YAML. dbt's catalog (`dbt docs generate`) lists the
+  columns each table, view and source really has; the manifest lists the columns the YAML
+  declares. Every warehouse column must be declared with a description, and every declared
+  column must exist, or `dbt docs` describes a warehouse that is not there.
+- `lint`: dbt-score (thresholds in pyproject.toml, [tool.dbt-score]) and dbt-bouncer
+  (dbt-bouncer.yml: dbt-project-evaluator's rules) on the parsed manifest. The catalog half of
+  dbt-bouncer runs in the integration suite, on the catalog of its test warehouse.
+
+The tools live in their own virtualenv (dependency group `metadata` in pyproject.toml;
+dbt-bouncer needs duckdb<2, the warehouse pins duckdb 2): PROPCAST_METADATA_TOOLS names its
+bin folder, default `.venv-meta/bin` in the project (`make lint` installs it).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
+
+from propcast.settings import PROJECT_DIR
 
 CHECKED_RESOURCES = ("model", "seed", "snapshot")
 
@@ -67,9 +81,76 @@ def column_gaps(manifest: dict, catalog: dict) -> ColumnGaps:
     return gaps
 
 
+def tools_bin() -> Path:
+    """The bin folder of the metadata tools' virtualenv."""
+    configured = os.environ.get("PROPCAST_METADATA_TOOLS", "").strip()
+    return Path(configured) if configured else PROJECT_DIR / ".venv-meta" / "bin"
+
+
+def _tool(name: str) -> str:
+    path = tools_bin() / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: install the metadata tools with `make lint` (dependency group "
+            "`metadata` of pyproject.toml) or point PROPCAST_METADATA_TOOLS at their bin folder"
+        )
+    return str(path)
+
+
+def run_dbt_score(target: Path) -> subprocess.CompletedProcess:
+    """dbt-score on target/manifest.json; its thresholds come from pyproject.toml."""
+    return subprocess.run(
+        [_tool("dbt-score"), "lint", "--manifest", str(target / "manifest.json")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
+def run_dbt_bouncer(
+    target: Path, only: str, output: Path | None = None
+) -> subprocess.CompletedProcess:
+    """dbt-bouncer's `only` checks (manifest_checks or catalog_checks) of dbt-bouncer.yml on
+    the artifacts in `target`."""
+    config = yaml.safe_load((PROJECT_DIR / "dbt-bouncer.yml").read_text())
+    config["dbt_artifacts_dir"] = str(target)
+    with tempfile.TemporaryDirectory() as scratch:
+        config_file = Path(scratch) / "dbt-bouncer.yml"
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+        command = [_tool("dbt-bouncer"), "run", "--config-file", str(config_file), "--only", only]
+        if output is not None:
+            command += ["--output-file", str(output)]
+        return subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True)
+
+
+def lint() -> int:
+    """Parse the project into a scratch home, then dbt-score and dbt-bouncer's manifest checks."""
+    from propcast.dbt_runner import Dbt
+    from propcast.settings import Home
+
+    with tempfile.TemporaryDirectory(prefix="propcast-metadata-") as scratch:
+        home = Home(Path(scratch) / "home").ensure()
+        Dbt(home).manifest()
+        failed = False
+        for label, proc in (
+            ("dbt-score", run_dbt_score(home.dbt_target)),
+            ("dbt-bouncer (manifest checks)", run_dbt_bouncer(home.dbt_target, "manifest_checks")),
+        ):
+            print(f"== {label} ==")
+            print((proc.stdout + proc.stderr).strip()[-6000:])
+            failed |= proc.returncode != 0
+    print("metadata lint: FAILED" if failed else "metadata lint: OK")
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
-    """`python -m propcast.metadata TARGET_DIR`: exit 1 and list the gaps, if any."""
-    target = Path(argv[0] if argv else "target")
+    """`python -m propcast.metadata lint` or `python -m propcast.metadata columns TARGET_DIR`."""
+    if argv[:1] == ["lint"]:
+        return lint()
+    if argv[:1] != ["columns"] or len(argv) != 2:
+        print("usage: python -m propcast.metadata lint | columns TARGET_DIR", file=sys.stderr)
+        return 2
+    target = Path(argv[1])
     gaps = column_gaps(
         json.loads((target / "manifest.json").read_text()),
         json.loads((target / "catalog.json").read_text()),

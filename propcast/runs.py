@@ -90,7 +90,9 @@ def read_runs(home: Home) -> list[RunState]:
 
 
 def load_run_registry(home: Home, con: duckdb.DuckDBPyConnection) -> int:
-    """Replace `raw.raw_run_registry` with the run state files (they are the source of truth)."""
+    """Replace `raw.raw_run_registry` with the run state files (they are the source of truth).
+    Every column is cast: a column all null in the files (no model recorded yet) would
+    otherwise be typed NULL, not text."""
     states = read_runs(home)
     frame = pd.DataFrame(
         [
@@ -108,10 +110,14 @@ def load_run_registry(home: Home, con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(
         f"create or replace table {RAW_SCHEMA}.raw_run_registry as "
-        "select run_id, command, cast(run_date as date) as run_date, "
-        "cast(cutoff_utc as timestamp) as cutoff_utc, cast(started_at as timestamp) as started_at, "
-        "cast(finished_at as timestamp) as finished_at, status, phase, phases, vendors, "
-        "model_version, message, counts, cast(pid as integer) as pid from _runs"
+        "select cast(run_id as varchar) as run_id, cast(command as varchar) as command, "
+        "cast(run_date as date) as run_date, cast(cutoff_utc as timestamp) as cutoff_utc, "
+        "cast(started_at as timestamp) as started_at, "
+        "cast(finished_at as timestamp) as finished_at, cast(status as varchar) as status, "
+        "cast(phase as varchar) as phase, cast(phases as varchar) as phases, "
+        "cast(vendors as varchar) as vendors, cast(model_version as varchar) as model_version, "
+        "cast(message as varchar) as message, cast(counts as varchar) as counts, "
+        "cast(pid as integer) as pid from _runs"
     )
     con.unregister("_runs")
     return len(states)

@@ -52,6 +52,22 @@ class _Dbt:
     def type_float() -> str:
         return "float"
 
+    @staticmethod
+    def type_boolean() -> str:
+        return "boolean"
+
+    @staticmethod
+    def type_timestamp() -> str:
+        return "timestamp"
+
+    @staticmethod
+    def type_bigint() -> str:
+        return "bigint"
+
+    @staticmethod
+    def string_literal(value: Any) -> str:
+        return "'" + str(value).replace("'", "''") + "'"
+
 
 class _Exceptions:
     @staticmethod

@@ -26,6 +26,7 @@ from propcast.daily import TRAIN_SELECTION
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
+from propcast.metadata import column_gaps, run_dbt_bouncer
 from propcast.settings import Home
 from propcast.warehouse import connect, copy_warehouse
 from propcast.world import generate
@@ -353,3 +354,61 @@ def test_run_day_rerun_adds_no_rows_and_a_vendor_outage_degrades(
     run_report = reports[1].read_text()
     assert "failed: FORCE_VENDOR_FAILURE" in run_report and "degraded" in run_report
     assert "## Recommended bets" in reports[0].read_text()
+
+
+# ----------------------------------------------------------------------------- metadata
+# The scored world is the suite's one warehouse with every model built (the Python models'
+# tables included): its catalog is what the YAML must describe.
+
+
+def test_every_warehouse_column_is_declared_and_every_declared_column_exists(
+    scored: ScoredWorld, tmp_path: Path
+) -> None:
+    """dbt's catalog against the YAML (propcast.metadata.column_gaps), then dbt-bouncer's
+    catalog checks (dbt-project-evaluator's column documentation rules) on the same catalog."""
+    home = copy_home(scored, tmp_path / "home")
+    result = Dbt(home).invoke(["docs", "generate"], run_vars=score_vars())
+    target = home.dbt_target
+    assert (target / "catalog.json").exists(), result.error
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    built = set(catalog["nodes"]) | set(catalog["sources"])
+    for node in ("model.propcast.fct_predictions", "model.propcast.ml_model_registry"):
+        assert node in built  # the Python models' tables are compared too
+    gaps = column_gaps(manifest, catalog)
+    assert gaps.ok, "\n".join(gaps.lines())
+
+    bouncer = run_dbt_bouncer(target, "catalog_checks")
+    assert bouncer.returncode == 0, (bouncer.stdout + bouncer.stderr)[-4000:]
+
+
+def test_the_column_check_names_an_undeclared_and_a_vanished_column() -> None:
+    manifest = {
+        "nodes": {
+            "model.p.m": {
+                "resource_type": "model",
+                "columns": {"a": {"description": "A."}, "gone": {"description": "Gone."}},
+            }
+        },
+        "sources": {},
+    }
+    catalog = {"nodes": {"model.p.m": {"columns": {"A": {}, "new": {}}}}, "sources": {}}
+    gaps = column_gaps(manifest, catalog)
+    assert gaps.undeclared == {"model.p.m": ["new"]} and gaps.stale == {"model.p.m": ["gone"]}
+    assert not gaps.ok
+
+
+def test_python_models_are_held_to_their_declared_columns_and_types(
+    scored: ScoredWorld, tmp_path: Path
+) -> None:
+    """dbt enforces no contract on Python models: columns_match_declared_types does. A column
+    the YAML does not declare, or a type that differs from the declared one, fails it."""
+    selection = ["test", "--select", "test_name:columns_match_declared_types"]
+    assert checked(scored.dbt.invoke(selection, run_vars=score_vars())).nodes
+    home = copy_home(scored, tmp_path / "home")
+    with connect(home) as con:
+        con.execute("alter table main.fct_predictions add column stray integer")
+        con.execute("alter table main.ml_model_registry alter trained_rows type double")
+    result = Dbt(home).invoke(selection, run_vars=score_vars())
+    assert not result.success
+    assert sorted(n.status for n in result.nodes) == ["fail", "fail"]

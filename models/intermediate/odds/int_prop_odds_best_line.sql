@@ -14,10 +14,6 @@ quotes as (
     where {{ in_build_slice('game_date') }}
 ),
 
-sportsbooks as (
-    select * from {{ ref('sportsbooks') }}
-),
-
 bettable_quotes as (
     select
         quotes.game_date,
@@ -33,10 +29,8 @@ bettable_quotes as (
         quotes.price_decimal,
         quotes.implied_prob
     from quotes
-    inner join sportsbooks
-        on quotes.book_id = sportsbooks.book_id
     where
-        sportsbooks.bettable
+        quotes.is_bettable_book
         and quotes.game_id is not null
         and quotes.player_id is not null
         and quotes.fetched_at < quotes.game_start_utc

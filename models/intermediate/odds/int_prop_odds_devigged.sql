@@ -34,6 +34,7 @@ paired as (
         game_date,
         commence_time,
         game_start_utc,
+        is_bettable_book,
         max(case when side = 'over' then price_american end) as over_price_american,
         max(case when side = 'under' then price_american end) as under_price_american,
         max(case when side = 'over' then price_decimal end) as over_price_decimal,
@@ -59,7 +60,8 @@ paired as (
         away_team_id,
         game_date,
         commence_time,
-        game_start_utc
+        game_start_utc,
+        is_bettable_book
 ),
 
 {{ devig_power_exponent_ctes('paired', 'over_implied_prob', 'under_implied_prob', newton_steps) }},
@@ -112,5 +114,6 @@ select
     '{{ devig_method }}' as devig_method,
     fair_prob_over_{{ devig_method }} as fair_prob_over,
     fair_prob_under_{{ devig_method }} as fair_prob_under,
-    loaded_at
+    loaded_at,
+    is_bettable_book
 from devigged

@@ -17,6 +17,10 @@ name_map as (
 
 overrides as (
     select * from {{ ref('player_alias_overrides') }}
+),
+
+sportsbooks as (
+    select * from {{ ref('sportsbooks') }}
 )
 
 select
@@ -47,7 +51,8 @@ select
     coalesce(games.start_time_utc, quotes.commence_time) as game_start_utc,
     quotes.fetched_at,
     quotes.loaded_at,
-    quotes.payload_sha256
+    quotes.payload_sha256,
+    coalesce(sportsbooks.bettable, false) as is_bettable_book
 from quotes
 left join games
     on
@@ -55,6 +60,8 @@ left join games
         and quotes.game_date = games.game_date
         and quotes.home_team_id = games.home_team_id
         and quotes.away_team_id = games.away_team_id
+left join sportsbooks
+    on quotes.book_id = sportsbooks.book_id
 left join overrides
     on
         quotes.vendor = overrides.vendor

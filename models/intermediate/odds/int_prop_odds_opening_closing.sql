@@ -20,8 +20,10 @@ quotes as (
         and fetched_at < game_start_utc
 ),
 
+-- One row per game not postponed (its home side); a postponed game's closing is never final.
 games as (
-    select * from {{ ref('stg_league__schedule') }}
+    select * from {{ ref('int_team_games') }}
+    where is_home
 ),
 
 snapshot_bounds as (

@@ -2,7 +2,9 @@
     As-of player form for every row of the player x game spine: rolling means over the
     player's last 5 and 10 games, games played, days of rest and back-to-back — computed only
     from games strictly before the game's date. `features_through_date` is the latest
-    game_date that fed the row (null for a player's first game).
+    game_date that fed the row (null for a player's first game). The played games come from
+    the spine's boxscore columns; the game's own minutes and points (null until played) ride
+    along as the target and never feed the features.
 -#}
 with
 
@@ -10,8 +12,9 @@ spine as (
     select * from {{ ref('int_player_game_spine') }}
 ),
 
-boxscores as (
-    select * from {{ ref('stg_league__boxscores') }}
+played_games as (
+    select * from spine
+    where has_boxscore
 ),
 
 -- Form through each played game, that game included.
@@ -28,7 +31,7 @@ played_through as (
         avg(assists) over last_10 as assists_avg_10,
         avg(minutes) over last_5 as minutes_avg_5,
         avg(minutes) over last_10 as minutes_avg_10
-    from boxscores
+    from played_games
     window
         last_5 as (
             partition by player_id order by game_date
@@ -100,7 +103,9 @@ select
     played_through.assists_avg_5,
     played_through.assists_avg_10,
     played_through.minutes_avg_5,
-    played_through.minutes_avg_10
+    played_through.minutes_avg_10,
+    spine.minutes,
+    spine.points
 from spine
 inner join as_of
     on

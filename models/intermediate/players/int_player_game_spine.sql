@@ -1,7 +1,9 @@
 {#-
     Player x game: every game a player played (has a boxscore), plus every scheduled game of
     the team he belongs to as of that date (the team of his latest boxscore before it), so the
-    slate gets rows before it has boxscores.
+    slate gets rows before it has boxscores. Played rows carry the boxscore (name, stats,
+    loaded_at) for the models downstream, which read the boxscores only through the spine;
+    scheduled rows have nulls there.
 -#}
 with
 
@@ -23,7 +25,17 @@ played as (
         coalesce(boxscores.opponent_team_id, team_games.opponent_team_id) as opponent_team_id,
         team_games.is_home,
         coalesce(team_games.status, 'final') as game_status,
-        true as has_boxscore
+        true as has_boxscore,
+        team_games.season,
+        boxscores.opponent_team_id as boxscore_opponent_team_id,
+        boxscores.player_name,
+        boxscores.player_name_key,
+        boxscores.is_starter,
+        boxscores.minutes,
+        boxscores.points,
+        boxscores.rebounds,
+        boxscores.assists,
+        boxscores.loaded_at
     from boxscores
     left join team_games
         on
@@ -51,7 +63,17 @@ upcoming as (
         team_games.opponent_team_id,
         team_games.is_home,
         team_games.status as game_status,
-        false as has_boxscore
+        false as has_boxscore,
+        team_games.season,
+        cast(null as {{ dbt.type_string() }}) as boxscore_opponent_team_id,
+        cast(null as {{ dbt.type_string() }}) as player_name,
+        cast(null as {{ dbt.type_string() }}) as player_name_key,
+        cast(null as {{ dbt.type_boolean() }}) as is_starter,
+        cast(null as {{ type_double() }}) as minutes,
+        cast(null as {{ dbt.type_int() }}) as points,
+        cast(null as {{ dbt.type_int() }}) as rebounds,
+        cast(null as {{ dbt.type_int() }}) as assists,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
     from team_games
     inner join team_stints
         on

@@ -1,7 +1,9 @@
 with
 
+-- The played rows of the spine: one per boxscore.
 boxscores as (
-    select * from {{ ref('stg_league__boxscores') }}
+    select * from {{ ref('int_player_game_spine') }}
+    where has_boxscore
 ),
 
 latest as (

@@ -1,31 +1,25 @@
 with
 
+-- The played rows of the spine: each boxscore with its team's game (season, home or away).
 boxscores as (
-    select * from {{ ref('stg_league__boxscores') }}
-),
-
-team_games as (
-    select * from {{ ref('int_team_games') }}
+    select * from {{ ref('int_player_game_spine') }}
+    where has_boxscore
 )
 
 select
-    boxscores.game_id,
-    boxscores.player_id,
-    boxscores.league,
-    team_games.season,
-    boxscores.game_date,
-    boxscores.team_id,
-    boxscores.opponent_team_id,
-    team_games.is_home,
-    boxscores.is_starter,
-    boxscores.minutes,
-    boxscores.points,
-    boxscores.rebounds,
-    boxscores.assists,
-    boxscores.points + boxscores.rebounds + boxscores.assists as points_rebounds_assists,
-    boxscores.loaded_at
+    game_id,
+    player_id,
+    league,
+    season,
+    game_date,
+    team_id,
+    boxscore_opponent_team_id as opponent_team_id,
+    is_home,
+    is_starter,
+    minutes,
+    points,
+    rebounds,
+    assists,
+    points + rebounds + assists as points_rebounds_assists,
+    loaded_at
 from boxscores
-left join team_games
-    on
-        boxscores.game_id = team_games.game_id
-        and boxscores.team_id = team_games.team_id

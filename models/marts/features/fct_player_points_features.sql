@@ -11,10 +11,6 @@ player_features as (
 
 opponent_defense as (
     select * from {{ ref('int_team_game_defense_asof') }}
-),
-
-stats as (
-    select * from {{ ref('fct_player_game_stats') }}
 )
 
 select
@@ -43,14 +39,10 @@ select
     opponent_defense.prior_final_games as opponent_prior_games,
     opponent_defense.points_allowed_avg_5 as opponent_points_allowed_avg_5,
     opponent_defense.points_allowed_avg_10 as opponent_points_allowed_avg_10,
-    stats.minutes,
-    stats.points
+    player_features.minutes,
+    player_features.points
 from player_features
 left join opponent_defense
     on
         player_features.opponent_team_id = opponent_defense.team_id
         and player_features.game_id = opponent_defense.game_id
-left join stats
-    on
-        player_features.game_id = stats.game_id
-        and player_features.player_id = stats.player_id

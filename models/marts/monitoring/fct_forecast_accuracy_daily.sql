@@ -81,7 +81,7 @@ per_date as (
         ln(2.0) as log_loss_constant_0_5,
         avg((prob_over - went_over) * (prob_over - went_over)) as brier_model,
         avg((market_prob_over - went_over) * (market_prob_over - went_over)) as brier_market,
-        0.25 as brier_constant_0_5
+        cast(0.25 as {{ type_double() }}) as brier_constant_0_5
     from settled
     group by game_date
 ),

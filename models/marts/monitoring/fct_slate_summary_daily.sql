@@ -5,7 +5,8 @@
     pricing_cutoff_utc), pre-game, in var('prop_markets'). Incremental by game_date: each run
     replaces the dates it scored and its build slices (D-1 on: a name mapped once its player
     has played changes yesterday's counts) and keeps the rest; a first build or a full
-    refresh covers every date in fct_predictions.
+    refresh covers every date in fct_predictions (read through fct_bet_recommendations, one row
+    per prediction).
 -#}
 {{ config(tags=['phase_predictions'], **game_date_slices()) }}
 {%- set markets = var('prop_markets') -%}
@@ -22,10 +23,7 @@ quotes as (
     where market in ('{{ markets | map("trim") | join("', '") }}')
 ),
 
-predictions as (
-    select * from {{ ref('fct_predictions') }}
-),
-
+-- One row per prediction (fct_bet_recommendations keeps fct_predictions' grain).
 recommendations as (
     select * from {{ ref('fct_bet_recommendations') }}
 ),
@@ -38,7 +36,7 @@ bounds as (
             least(
                 {{ pricing_score_start() }},
                 coalesce(
-                    (select min(game_date) as first_scored from predictions),
+                    (select min(game_date) as first_scored from recommendations),
                     {{ pricing_score_start() }}
                 )
             )
@@ -96,7 +94,7 @@ scored_per_date as (
         game_date,
         count(*) as lines_scored,
         string_agg(distinct model_version, ', ' order by model_version) as model_versions
-    from predictions
+    from recommendations
     group by game_date
 ),
 

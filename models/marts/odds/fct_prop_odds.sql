@@ -15,10 +15,6 @@ opening_closing as (
 best_lines as (
     select * from {{ ref('int_prop_odds_best_line') }}
     where {{ in_build_slice('game_date') }}
-),
-
-sportsbooks as (
-    select * from {{ ref('sportsbooks') }}
 )
 
 select
@@ -38,7 +34,7 @@ select
     quotes.loaded_at,
     quotes.game_start_utc,
     quotes.fetched_at < quotes.game_start_utc as is_pregame,
-    coalesce(sportsbooks.bettable, false) as is_bettable_book,
+    quotes.is_bettable_book,
     quotes.is_two_sided,
     quotes.over_price_american,
     quotes.under_price_american,
@@ -59,8 +55,6 @@ select
     best_under.best_price_decimal as best_under_price_decimal,
     best_under.best_book_id as best_under_book_id
 from quotes
-left join sportsbooks
-    on quotes.book_id = sportsbooks.book_id
 left join opening_closing
     on
         quotes.game_id = opening_closing.game_id

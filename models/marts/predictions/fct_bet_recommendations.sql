@@ -140,7 +140,7 @@ select
     round(kelly_fractional, 6) as kelly_fraction,
     {{ round_stake_down('stake_fraction', 6) }} as stake_fraction,
     {{ round_stake_down(bankroll ~ ' * ' ~ round_stake_down('stake_fraction', 6), 2) }} as stake,
-    {{ bankroll }} as bankroll,
+    cast({{ bankroll }} as {{ type_double() }}) as bankroll,
     is_recommended,
     reason_code,
     is_recommended and kelly_fractional > {{ max_bet_fraction }} as is_capped_by_bet,

@@ -1,0 +1,140 @@
+{#-
+    The market for each line offered at its date's pricing cutoff (one row per game x player x
+    market x line on at least one book's board, int_prop_line_quotes_at_cutoff): when it was
+    last quoted, how many books quote it, the consensus de-vigged P(over) (each book's fair
+    probability on its board, vendors quoting the same book averaged, then averaged over the
+    books) and the best over and under prices on the bettable books' boards.
+-#}
+{{ config(**game_date_slices()) }}
+
+with
+
+board_quotes as (
+    select * from {{ ref('int_prop_line_quotes_at_cutoff') }}
+    where
+        {{ in_build_slice('game_date') }}
+        and is_on_board
+),
+
+-- One fair probability per book and line (vendors quoting the same book are averaged).
+book_lines as (
+    select
+        game_id,
+        player_id,
+        market,
+        line,
+        book_id,
+        avg(case when is_two_sided then fair_prob_over end) as book_fair_prob_over
+    from board_quotes
+    group by game_id, player_id, market, line, book_id
+),
+
+priced_lines as (
+    select
+        board_quotes.game_id,
+        board_quotes.player_id,
+        board_quotes.market,
+        board_quotes.line,
+        any_value(board_quotes.league) as league,
+        any_value(board_quotes.game_date) as game_date,
+        any_value(board_quotes.game_start_utc) as game_start_utc,
+        any_value(board_quotes.pricing_cutoff_utc) as pricing_cutoff_utc,
+        max(board_quotes.fetched_at) as priced_fetched_at,
+        count(distinct board_quotes.book_id) as books_quoting,
+        count(distinct case when board_quotes.is_bettable_book then board_quotes.book_id end)
+            as bettable_books_quoting
+    from board_quotes
+    group by
+        board_quotes.game_id,
+        board_quotes.player_id,
+        board_quotes.market,
+        board_quotes.line
+),
+
+consensus as (
+    select
+        game_id,
+        player_id,
+        market,
+        line,
+        avg(book_fair_prob_over) as market_prob_over,
+        count(book_fair_prob_over) as books_with_fair_prob
+    from book_lines
+    group by game_id, player_id, market, line
+),
+
+best_over as (
+    select
+        game_id,
+        player_id,
+        market,
+        line,
+        over_price_decimal as best_over_price_decimal,
+        over_price_american as best_over_price_american,
+        book_id as best_over_book_id,
+        row_number() over (
+            partition by game_id, player_id, market, line
+            order by over_price_decimal desc, fetched_at desc, book_id asc, vendor asc
+        ) as price_rank
+    from board_quotes
+    where is_bettable_book and over_price_decimal is not null
+),
+
+best_under as (
+    select
+        game_id,
+        player_id,
+        market,
+        line,
+        under_price_decimal as best_under_price_decimal,
+        under_price_american as best_under_price_american,
+        book_id as best_under_book_id,
+        row_number() over (
+            partition by game_id, player_id, market, line
+            order by under_price_decimal desc, fetched_at desc, book_id asc, vendor asc
+        ) as price_rank
+    from board_quotes
+    where is_bettable_book and under_price_decimal is not null
+)
+
+select
+    priced_lines.game_id,
+    priced_lines.player_id,
+    priced_lines.market,
+    priced_lines.line,
+    priced_lines.league,
+    priced_lines.game_date,
+    priced_lines.game_start_utc,
+    priced_lines.pricing_cutoff_utc,
+    priced_lines.priced_fetched_at,
+    consensus.market_prob_over,
+    priced_lines.books_quoting,
+    consensus.books_with_fair_prob,
+    priced_lines.bettable_books_quoting,
+    best_over.best_over_price_decimal,
+    best_over.best_over_price_american,
+    best_over.best_over_book_id,
+    best_under.best_under_price_decimal,
+    best_under.best_under_price_american,
+    best_under.best_under_book_id
+from priced_lines
+inner join consensus
+    on
+        priced_lines.game_id = consensus.game_id
+        and priced_lines.player_id = consensus.player_id
+        and priced_lines.market = consensus.market
+        and priced_lines.line = consensus.line
+left join best_over
+    on
+        priced_lines.game_id = best_over.game_id
+        and priced_lines.player_id = best_over.player_id
+        and priced_lines.market = best_over.market
+        and priced_lines.line = best_over.line
+        and best_over.price_rank = 1
+left join best_under
+    on
+        priced_lines.game_id = best_under.game_id
+        and priced_lines.player_id = best_under.player_id
+        and priced_lines.market = best_under.market
+        and priced_lines.line = best_under.line
+        and best_under.price_rank = 1
