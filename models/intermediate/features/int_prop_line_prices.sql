@@ -63,39 +63,25 @@ consensus as (
     group by game_id, player_id, market, line
 ),
 
-best_over as (
-    select
-        game_id,
-        player_id,
-        market,
-        line,
-        over_price_decimal as best_over_price_decimal,
-        over_price_american as best_over_price_american,
-        book_id as best_over_book_id,
-        row_number() over (
-            partition by game_id, player_id, market, line
-            order by over_price_decimal desc, fetched_at desc, book_id asc, vendor asc
-        ) as price_rank
-    from board_quotes
-    where is_bettable_book and over_price_decimal is not null
-),
+{%- for side in ['over', 'under'] %}
 
-best_under as (
-    select
-        game_id,
-        player_id,
-        market,
-        line,
-        under_price_decimal as best_under_price_decimal,
-        under_price_american as best_under_price_american,
-        book_id as best_under_book_id,
-        row_number() over (
-            partition by game_id, player_id, market, line
-            order by under_price_decimal desc, fetched_at desc, book_id asc, vendor asc
-        ) as price_rank
-    from board_quotes
-    where is_bettable_book and under_price_decimal is not null
-)
+    best_{{ side }} as (
+        select
+            game_id,
+            player_id,
+            market,
+            line,
+            {{ side }}_price_decimal as best_{{ side }}_price_decimal,
+            {{ side }}_price_american as best_{{ side }}_price_american,
+            book_id as best_{{ side }}_book_id,
+            row_number() over (
+                partition by game_id, player_id, market, line
+                order by {{ side }}_price_decimal desc, fetched_at desc, book_id asc, vendor asc
+            ) as price_rank
+        from board_quotes
+        where is_bettable_book and {{ side }}_price_decimal is not null
+    ){{ ',' if not loop.last }}
+{%- endfor %}
 
 select
     priced_lines.game_id,
@@ -124,17 +110,12 @@ inner join consensus
         and priced_lines.player_id = consensus.player_id
         and priced_lines.market = consensus.market
         and priced_lines.line = consensus.line
-left join best_over
-    on
-        priced_lines.game_id = best_over.game_id
-        and priced_lines.player_id = best_over.player_id
-        and priced_lines.market = best_over.market
-        and priced_lines.line = best_over.line
-        and best_over.price_rank = 1
-left join best_under
-    on
-        priced_lines.game_id = best_under.game_id
-        and priced_lines.player_id = best_under.player_id
-        and priced_lines.market = best_under.market
-        and priced_lines.line = best_under.line
-        and best_under.price_rank = 1
+{%- for side in ['over', 'under'] %}
+    left join best_{{ side }}
+        on
+            priced_lines.game_id = best_{{ side }}.game_id
+            and priced_lines.player_id = best_{{ side }}.player_id
+            and priced_lines.market = best_{{ side }}.market
+            and priced_lines.line = best_{{ side }}.line
+            and best_{{ side }}.price_rank = 1
+{%- endfor %}
