@@ -55,7 +55,7 @@ lint: install $(META_STAMP)
 	$(BIN)/sqlfluff lint models macros tests/data_tests python_models
 	$(BIN)/python -m propcast.metadata lint
 
-test: install lint faketime $(META_STAMP)
+test: install lint faketime
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
 	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
 
