@@ -1,0 +1,74 @@
+"""What every command shares: the home (settings checked first), date and cutoff options."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated
+
+import typer
+from propcast.cli.output import ExitCode, console
+
+from propcast.settings import Home, SettingsError
+from propcast.timeutil import (
+    NOW_ENV,
+    default_cutoff,
+    pinned_now,
+    slate_time_to_utc,
+    today_in_slate_tz,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
+DateOption = Annotated[
+    str | None,
+    typer.Option("--date", help="Slate date (YYYY-MM-DD, US/Eastern); default today."),
+]
+
+
+def open_home() -> Home:
+    """PROPCAST_HOME, after every setting is checked: a bad one stops here with exit 1."""
+    from propcast.daily import retrain_every_days
+    from propcast.ingest import quarantine_share_limit
+
+    try:
+        pinned = pinned_now()
+        if pinned is not None:
+            console.print(f"clock pinned by {NOW_ENV}: now is {pinned:%Y-%m-%d %H:%M:%S} UTC")
+        quarantine_share_limit()
+        retrain_every_days()
+        return Home.from_env().ensure()
+    except SettingsError as exc:
+        console.print(f"[red]Setting error:[/] {exc}")
+        raise typer.Exit(int(ExitCode.FAILED)) from None
+
+
+def parse_date(value: str | None, option: str = "--date") -> date:
+    if value is None:
+        return today_in_slate_tz()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+def parse_cutoff(value: str | None, day: date) -> datetime:
+    """HH:MM (US/Eastern, on the slate date) or an ISO instant with offset, as naive UTC."""
+    if value is None:
+        return default_cutoff(day)
+    try:
+        if len(value) <= 5:
+            return slate_time_to_utc(day, time.fromisoformat(value))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a cutoff; use HH:MM (US/Eastern) or an ISO time with offset"
+        ) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} has no time zone; add Z or an offset like -05:00")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def verdict_of(status: str) -> ExitCode:
+    """A run's status (ok / degraded / anything else) as the command's exit code."""
+    return {"ok": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(status, ExitCode.FAILED)

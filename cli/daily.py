@@ -1,0 +1,310 @@
+"""The daily run: ingest, build, train, run-day, backfill and the demo season."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from time import perf_counter
+from typing import Annotated
+
+import typer
+from propcast.cli.app import app
+from propcast.cli.common import (
+    DateOption,
+    JsonFlag,
+    open_home,
+    parse_cutoff,
+    parse_date,
+    verdict_of,
+)
+from propcast.cli.output import ExitCode, console, finish, progress_bar
+
+from propcast.timeutil import today_in_slate_tz, utc_now
+
+
+@app.command()
+def ingest(
+    vendor: Annotated[
+        list[str] | None,
+        typer.Option("--vendor", help="Only these vendors' inbox folders (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load new files from PROPCAST_HOME/inbox/<vendor>/<feed>/ into the raw tables.
+
+    A file whose content hash is already loaded is skipped, so running this twice adds nothing.
+    An unparseable file is quarantined whole (raw_quarantine, with its reason); a bad row is
+    quarantined alone while the good rows of its file load.
+    """
+    from propcast.ingest import ingest as run_ingest
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home = open_home()
+    try:
+        with writer_lock(home, "ingest"), progress_bar("ingesting inbox") as advance:
+            report = run_ingest(home, vendors=set(vendor) if vendor else None, progress=advance)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast ingest", as_json=as_json)
+    for problem in report.problems:
+        console.print(f"  [yellow]quarantined[/] {problem}")
+    for name in report.ignored_files[:5]:
+        console.print(f"  [yellow]ignored[/] {name} (not under inbox/<vendor>/<feed>/)")
+    payload = {
+        "files_seen": report.files_seen,
+        "payloads_loaded": report.payloads_loaded,
+        "files_skipped": report.files_skipped,
+        "rows_loaded": dict(report.rows_loaded),
+        "rows_quarantined": dict(report.rows_quarantined),
+        "payloads_quarantined": report.payloads_quarantined,
+    }
+    problem = report.quarantine_problem()
+    if problem:
+        console.print(f"  [yellow]degraded[/] {problem}")
+    verdict = ExitCode.DEGRADED if problem else ExitCode.OK
+    finish(
+        verdict,
+        f"ingest into {home.warehouse}: {report.summary()}",
+        recover="inspect raw_quarantine, fix or drop the files, then `propcast ingest`",
+        payload=payload,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def build(
+    run_date: DateOption = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", "-s", help="dbt selection (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every game_date slice of the incremental models from scratch "
+            "(history tables ml_model_registry and fct_predictions are kept).",
+        ),
+    ] = False,
+    slice_start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Rebuild the incremental models' slices from this game_date on (YYYY-MM-DD), "
+            "e.g. after a backfill of old files. Default: the day before --date.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run `dbt build` (seeds, models, data tests) for a slate date; training is excluded.
+
+    Big models are incremental by game_date: a build for D rebuilds the D-1 and later slices
+    (or those from --from on); --full-refresh rebuilds them all and gives the same tables.
+    """
+    from propcast.locking import WarehouseBusy, writer_lock
+    from propcast.pipeline import build as run_build
+
+    home, day = open_home(), parse_date(run_date)
+    first = parse_date(slice_start) if slice_start else None
+    if first and first > day:
+        raise typer.BadParameter(f"--from {first} is after --date {day}")
+    scope = "every slice" if full_refresh else f"slices from {first or day - timedelta(days=1)}"
+    console.print(
+        f"propcast build for slate date [bold]{day}[/] ({scope}; warehouse {home.warehouse})"
+    )
+    started = perf_counter()
+    try:
+        with writer_lock(home, f"build {day}"):
+            summary = run_build(
+                home, day, select=select, full_refresh=full_refresh, slice_start=first
+            )
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast build --date {day}", as_json=as_json)
+    _finish_build(summary, perf_counter() - started, as_json)
+
+
+def _finish_build(summary, seconds: float, as_json: bool) -> None:
+    for line in summary.problems():
+        console.print(f"  {line}")
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
+    day = summary.run_date
+    payload = {"run_date": str(day), "nodes": summary.counts, "tables": summary.tables}
+    if not summary.result.success:
+        finish(
+            ExitCode.FAILED,
+            f"dbt build for {day} failed ({counts}) in {seconds:.0f}s",
+            recover=f"fix the failing node above, then `propcast build --date {day}`",
+            payload=payload,
+            as_json=as_json,
+        )
+    verdict = ExitCode.DEGRADED if summary.result.warned else ExitCode.OK
+    finish(
+        verdict,
+        f"dbt build for {day}: {counts} in {seconds:.0f}s",
+        recover=f"read the warnings above, then `propcast build --date {day}`",
+        payload=payload,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def train(
+    run_date: DateOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train and register the predictors for a slate date, on outcomes through the day before.
+
+    Appends to ml_model_registry (history: never rewritten). Daily builds do not retrain; they
+    score with the newest model trained before the slate (or the pinned one).
+    """
+    from propcast.daily import train as run_train
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home, day = open_home(), parse_date(run_date)
+    train_end = day - timedelta(days=1)
+    console.print(f"training for slate {day} on outcomes through {train_end}")
+    started = perf_counter()
+    try:
+        with writer_lock(home, f"train {day}"):
+            result = run_train(home, train_end)
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast train --date {day}", as_json=as_json)
+    if not result.success:
+        problems = [f"{n.unique_id}: {(n.message or '').strip()}" for n in result.failed]
+        for line in problems or [result.error or "dbt failed"]:
+            console.print(f"  {line}")
+        finish(
+            ExitCode.FAILED,
+            f"training through {train_end} failed",
+            recover=f"propcast build --date {day} && propcast train --date {day}",
+            as_json=as_json,
+        )
+    finish(
+        ExitCode.OK,
+        f"trained on outcomes through {train_end} in {perf_counter() - started:.0f}s",
+        payload={"train_end": str(train_end)},
+        as_json=as_json,
+    )
+
+
+@app.command()
+def demo(
+    days: Annotated[
+        int,
+        typer.Option(
+            min=3, help="Length of the demo season in days (it ends on the latest priced slate)."
+        ),
+    ] = 165,
+    seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
+    books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """A season of the demo world, run as a team would: history, training, walk-forward
+    scoring in one batch, then the morning job (run-day) for the last slate.
+
+    The season ends on the latest slate already priced (today after 14:00 US/Eastern, else
+    yesterday). Its ground truth goes to PROPCAST_HOME/world/truth, which nothing downstream
+    reads. Prints the slate report at the end.
+    """
+    from propcast.demo import DemoFailed, run_demo
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home = open_home()
+    started = perf_counter()
+    try:
+        with writer_lock(home, "demo"), progress_bar("days generated") as advance:
+            outcome = run_demo(
+                home, days=days, seed=seed, books=books, say=console.print, progress=advance
+            )
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    except DemoFailed as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    day = outcome.day
+    if day.reports:
+        console.print("")
+        console.print(Path(day.reports[-1]).read_text())
+    for report in day.reports:
+        console.print(f"report: {report}")
+    console.print(f"warehouse: {home.warehouse}  (dbt docs: `propcast docs`)")
+    console.print(f"ground truth (models never read it): {home.world / 'truth'}")
+    verdict = verdict_of(day.status)
+    finish(
+        verdict,
+        f"demo: {outcome.world.games:,} games, trained through {outcome.train_end}, "
+        f"walk-forward {outcome.scored[0]} → {outcome.scored[1]}, run-day {day.run_date}: "
+        f"{day.message} in {perf_counter() - started:.0f}s",
+        recover=f"propcast recover --date {day.run_date}",
+        payload={"run_id": day.run_id, "reports": day.reports},
+        as_json=as_json,
+    )
+
+
+@app.command("run-day")
+def run_day(
+    run_date: DateOption = None,
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            help="Latest vendor snapshot time to use: HH:MM (US/Eastern, on the slate date) or "
+            "an ISO time with offset. Default: now for today's slate, 14:00 ET for past ones."
+        ),
+    ] = None,
+    retrain_every: Annotated[
+        int | None,
+        typer.Option(
+            "--retrain-every",
+            min=0,
+            help="Retrain first when the newest model's outcomes end this many days or more "
+            "before the slate's eve; 0: only when no model exists. Default: "
+            "PROPCAST_RETRAIN_EVERY_DAYS or 7. Scoring itself never trains.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The morning job for one slate: fetch and ingest the slate's odds up to the cutoff and the
+    previous day's results, build the warehouse, score and price the slate, write the reports.
+
+    Without --date the slate is today in US/Eastern. Exit 0 ok, 3 degraded (a vendor down,
+    quarantined rows or warnings), 1 failed (with the command that recovers).
+    """
+    from propcast.daily import run_day as run
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    home = open_home()
+    today = today_in_slate_tz()
+    day = parse_date(run_date)
+    moment = parse_cutoff(cutoff, day)
+    if moment > utc_now() + timedelta(minutes=1):
+        raise typer.BadParameter(f"cutoff {moment:%Y-%m-%d %H:%M} UTC is in the future")
+    note = "today in US/Eastern" if day == today else f"NOT today: today is {today} in US/Eastern"
+    console.print(f"run-day for slate [bold]{day}[/] ({note}); cutoff {moment:%Y-%m-%d %H:%M} UTC")
+    if day != today:
+        console.print(f"  [yellow]warning[/] processing a slate other than today's ({today})")
+    try:
+        with writer_lock(home, f"run-day {day}"):
+            outcome = run(
+                home,
+                day,
+                moment,
+                say=lambda line: console.print(f"  {line}"),
+                retrain_every=retrain_every,
+            )
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"propcast run-day --date {day}", as_json=as_json)
+    for report in outcome.reports:
+        console.print(f"  report: {report}")
+    verdict = verdict_of(outcome.status)
+    finish(
+        verdict,
+        f"run-day {day}: {outcome.message} (run {outcome.run_id})",
+        recover=f"propcast recover --date {day}"
+        if verdict == ExitCode.FAILED
+        else f"propcast run-day --date {day} once the vendor is back",
+        payload={
+            "run_id": outcome.run_id,
+            "run_date": str(day),
+            "cutoff_utc": str(moment),
+            "vendors": outcome.vendors,
+            "reports": outcome.reports,
+        },
+        as_json=as_json,
+    )
