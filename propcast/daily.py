@@ -17,6 +17,7 @@ from propcast import reports
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
+from propcast.model_pins import pinned_version
 from propcast.runs import RunRecorder, load_run_registry
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import default_cutoff
@@ -189,7 +190,10 @@ def run_day(
         with connect(home) as con:
             load_run_registry(home, con)
 
-        run_vars = dbt_vars(run_date, cutoff)
+        pin = pinned_version(home)
+        if pin:
+            say(f"model pinned: {pin} scores this slate (propcast model unpin to release)")
+        run_vars = dbt_vars(run_date, cutoff, **({"model_version": pin} if pin else {}))
         trained = None
         why_train = training_due(home, run_date, retrain_every)
         if why_train:
