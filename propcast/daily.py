@@ -281,12 +281,20 @@ def _first_error(result: DbtResult) -> str:
     return (result.error or "dbt failed").strip().splitlines()[0]
 
 
-def train(home: Home, train_end: date, *, dbt: Dbt | None = None) -> DbtResult:
-    """Train and register the predictors on outcomes through `train_end` (tag `train`)."""
+def train(
+    home: Home,
+    train_end: date,
+    *,
+    dbt: Dbt | None = None,
+    overrides: dict[str, object] | None = None,
+) -> DbtResult:
+    """Train and register the predictors on outcomes through `train_end` (tag `train`).
+    `overrides` go to the var `train_overrides` (e.g. shorter validation and calibration
+    windows for a season too short for the defaults)."""
     dbt = dbt or Dbt(home)
     run_date = train_end + timedelta(days=1)
     cutoff = default_cutoff(run_date)
-    return dbt.invoke(
-        ["run", *TRAIN_SELECTION],
-        run_vars=dbt_vars(run_date, cutoff, train_end=train_end.isoformat()),
-    )
+    extra: dict[str, object] = {"train_end": train_end.isoformat()}
+    if overrides:
+        extra["train_overrides"] = overrides
+    return dbt.invoke(["run", *TRAIN_SELECTION], run_vars=dbt_vars(run_date, cutoff, **extra))

@@ -50,7 +50,11 @@ def run_demo(
     books: int,
     say: Say = print,
     progress: Progress | None = None,
+    train_overrides: dict[str, object] | None = None,
+    retrain_every: int | None = None,
 ) -> DemoOutcome:
+    """`train_overrides` and `retrain_every` reach training and the closing run-day unchanged
+    (a short season needs shorter validation windows and no retraining by run-day)."""
     slate = latest_priced_slate()
     start = slate - timedelta(days=days - 1)
     train_end = start + timedelta(days=max(int(days * TRAIN_SHARE), 1))
@@ -82,7 +86,7 @@ def run_demo(
 
     clock.lap()
     say(f"[4/6] training on outcomes through {train_end} (LightGBM + calibration)")
-    trained = train(home, train_end, dbt=dbt)
+    trained = train(home, train_end, dbt=dbt, overrides=train_overrides)
     if not trained.success:
         raise DemoFailed("training", trained)
 
@@ -101,7 +105,14 @@ def run_demo(
     cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
     clock.lap()
     say(f"[6/6] the morning job: run-day for slate {slate}, cutoff {PRICING_CLOCK:%H:%M} ET")
-    day = run_day(home, slate, cutoff, dbt=dbt, say=lambda line: say(f"      {line}"))
+    day = run_day(
+        home,
+        slate,
+        cutoff,
+        dbt=dbt,
+        say=lambda line: say(f"      {line}"),
+        retrain_every=retrain_every,
+    )
     clock.lap()
     return DemoOutcome(world, report, train_end, (first, last), day)
 

@@ -1,4 +1,9 @@
-"""One small demo warehouse per test session, copied per test (a dbt build costs seconds)."""
+"""Small demo warehouses built once per test session (per xdist worker), copied per test.
+
+`built_world`: a 24-day world ingested and built, no model. `demo_world`: the `propcast demo`
+path on a 20-day season (trained model, walk-forward predictions and recommendations, the
+morning run-day of the last slate with its run state file and reports).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from propcast.dbt_runner import Dbt
+from propcast.demo import DemoOutcome, run_demo
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.pipeline import BuildSummary, build
@@ -55,4 +61,55 @@ def world_home(built_world: BuiltWorld, tmp_path: Path, monkeypatch: pytest.Monk
     for folder in ("world", "inbox"):
         shutil.copytree(src / folder, root / folder)
     monkeypatch.setenv("PROPCAST_HOME", str(root))
+    return Home(root).ensure()
+
+
+DEMO_DAYS = 24
+#: 13 training dates (24 x 0.55) cannot hold the default 14 + 14 validation and calibration
+#: dates; the morning run-day then scores with that model instead of retraining.
+DEMO_TRAIN = {"validation_days": 5, "calibration_days": 5}
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    home: Home
+    outcome: DemoOutcome
+
+    @property
+    def slate(self) -> date:
+        """The slate the demo's morning run-day priced (the suite clock's yesterday)."""
+        return self.outcome.day.run_date
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
+    """The `propcast demo` path on a 24-day season: trained, scored walk-forward, run-day."""
+    home = Home(tmp_path_factory.mktemp("demo") / "home").ensure()
+    outcome = run_demo(
+        home,
+        days=DEMO_DAYS,
+        seed=5,
+        books=5,
+        say=lambda _line: None,
+        train_overrides=DEMO_TRAIN,
+        retrain_every=0,
+    )
+    assert outcome.day.status in ("ok", "degraded"), outcome.day.message
+    return DemoWorld(home, outcome)
+
+
+@pytest.fixture
+def demo_home(demo_world: DemoWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """A private copy of the demo home (warehouse, world, inbox, runs, outputs, pins)."""
+    root = tmp_path / "home"
+    src = demo_world.home.root
+    root.mkdir()
+    copy_warehouse(demo_world.home, root / "warehouse.duckdb")
+    for entry in src.iterdir():
+        if entry.is_dir() and entry.name not in ("target", "logs"):
+            shutil.copytree(entry, root / entry.name)
+        elif entry.is_file() and entry.suffix == ".json":
+            shutil.copy2(entry, root / entry.name)
+    monkeypatch.setenv("PROPCAST_HOME", str(root))
+    monkeypatch.setenv("PROPCAST_RETRAIN_EVERY_DAYS", "0")  # the model is never due again
     return Home(root).ensure()
