@@ -26,8 +26,8 @@ DateOption = Annotated[
 
 def open_home() -> Home:
     """PROPCAST_HOME, after every setting is checked: a bad one stops here with exit 1."""
-    from propcast.daily import retrain_every_days
     from propcast.ingest import quarantine_share_limit
+    from propcast.training import retrain_every_days
 
     try:
         pinned = pinned_now()

@@ -190,7 +190,9 @@ def demo(
     days: Annotated[
         int,
         typer.Option(
-            min=3, help="Length of the demo season in days (it ends on the latest priced slate)."
+            min=10,
+            help="Length of the demo season in days (it ends on the latest priced slate). "
+            "Seasons under 51 days train with shorter validation and calibration windows.",
         ),
     ] = 165,
     seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
@@ -258,14 +260,38 @@ def run_day(
             "PROPCAST_RETRAIN_EVERY_DAYS or 7. Scoring itself never trains.",
         ),
     ] = None,
+    run_odds_ingestion: Annotated[
+        bool,
+        typer.Option(
+            help="Fetch and ingest the slate's odds from the vendors. Off: price with the odds "
+            "already loaded (results are still fetched)."
+        ),
+    ] = True,
+    run_ev: Annotated[
+        bool,
+        typer.Option(
+            help="Price the slate (EV, Kelly stakes, recommendations: fct_bet_recommendations "
+            "and what reads it). Off: score only."
+        ),
+    ] = True,
+    run_diagnostics: Annotated[
+        bool,
+        typer.Option(
+            help="Build the monitoring marts (models/marts/monitoring) and write the slate "
+            "report. Off: the run report only."
+        ),
+    ] = True,
     as_json: JsonFlag = False,
 ) -> None:
     """The morning job for one slate: fetch and ingest the slate's odds up to the cutoff and the
     previous day's results, build the warehouse, score and price the slate, write the reports.
 
-    Without --date the slate is today in US/Eastern. Exit 0 ok, 3 degraded (a vendor down,
-    quarantined rows or warnings), 1 failed (with the command that recovers).
+    Without --date the slate is today in US/Eastern; another date is processed with a warning,
+    and so is a slate whose odds are missing while another date's are there. Exit 0 ok, 3
+    degraded (a vendor down, quarantined rows, the wrong slate's odds or warnings), 1 failed
+    (with the command that recovers).
     """
+    from propcast.daily import DayPlan
     from propcast.daily import run_day as run
     from propcast.locking import WarehouseBusy, writer_lock
 
@@ -287,6 +313,7 @@ def run_day(
                 moment,
                 say=lambda line: console.print(f"  {line}"),
                 retrain_every=retrain_every,
+                plan=DayPlan(run_odds_ingestion, run_ev, run_diagnostics),
             )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast run-day --date {day}", as_json=as_json)
@@ -307,4 +334,5 @@ def run_day(
             "reports": outcome.reports,
         },
         as_json=as_json,
+        alert=True,
     )

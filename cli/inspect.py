@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from propcast.cli.app import app
-from propcast.cli.common import JsonFlag, open_home
+from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date
 from propcast.cli.output import ExitCode, console, finish
 
 from propcast.timeutil import today_in_slate_tz
@@ -70,25 +70,76 @@ def docs(as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def status(as_json: JsonFlag = False) -> None:
-    """The latest runs from their state files (works while a run holds the warehouse)."""
+def status(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
+    """Where a slate stands: each phase's completion as n/m dbt models built (the missing ones
+    named), the runs for the date, and the model_version that scored it.
+
+    Reads only the run state files under PROPCAST_HOME/runs, so it works while another run
+    holds the warehouse. Exit 0 when every phase is complete, 3 when complete but degraded or
+    still running, 1 when a phase is incomplete (with the command that completes it).
+    """
+    from propcast.phase_ledger import run_is_alive, slate_ledger
     from propcast.runs import read_runs
 
     home = open_home()
-    runs = read_runs(home)[-10:]
-    if not runs:
-        finish(ExitCode.OK, "no runs recorded yet", as_json=as_json, payload={"runs": []})
-    for r in runs:
-        where = f"phase {r.phase}" if r.status == "running" else r.message or ""
-        console.print(f"{r.run_id:<28} {r.command:<10} slate {r.run_date}  {r.status:<9} {where}")
-    last = runs[-1]
-    verdict = {"ok": ExitCode.OK, "running": ExitCode.OK, "degraded": ExitCode.DEGRADED}.get(
-        last.status, ExitCode.FAILED
-    )
+    day = parse_date(run_date)
+    ledger = slate_ledger(home, day)
+    if not ledger.runs:
+        latest = read_runs(home)[-1:] or [None]
+        elsewhere = (
+            f"; latest run: {latest[0].run_id} for slate {latest[0].run_date} ({latest[0].status})"
+            if latest[0]
+            else ""
+        )
+        finish(
+            ExitCode.FAILED,
+            f"no run recorded for slate {day}{elsewhere}",
+            recover=f"propcast run-day --date {day}",
+            payload={"run_date": str(day), "phases": {}, "runs": []},
+            as_json=as_json,
+        )
+    console.print(f"slate [bold]{day}[/]: phases (latest record of each, n/m dbt models built)")
+    for record in ledger.phases.values():
+        missing = f"  missing: {', '.join(record.missing)}" if record.missing else ""
+        console.print(
+            f"  {record.phase:<12} {record.outcome:<9} {record.fraction:>7}  "
+            f"run {record.run_id or '-'}{missing}"
+        )
+    console.print(f"scored by model_version: {ledger.model_version or '-'}")
+    console.print(f"runs for {day}:")
+    for run in ledger.runs:
+        state = run.status
+        if state == "running":
+            state = f"running ({run.phase})" if run_is_alive(run) else "interrupted"
+        console.print(f"  {run.run_id:<28} {run.command:<9} {state:<22} {run.message or ''}")
+    _finish_status(day, ledger, as_json, run_is_alive(ledger.latest))
+
+
+def _finish_status(day, ledger, as_json: bool, running: bool) -> None:
+    first = ledger.first_incomplete
+    degraded = any(r.outcome == "degraded" for r in ledger.phases.values())
+    payload = {
+        "run_date": str(day),
+        "phases": {p: vars(r) | {"complete": r.complete} for p, r in ledger.phases.items()},
+        "first_incomplete": first,
+        "model_version": ledger.model_version,
+        "runs": [vars(r) for r in ledger.runs],
+    }
+    if running:
+        verdict, line = ExitCode.DEGRADED, f"slate {day}: a run is in progress"
+    elif first:
+        verdict, line = ExitCode.FAILED, f"slate {day}: incomplete from phase {first}"
+    else:
+        verdict = ExitCode.DEGRADED if degraded else ExitCode.OK
+        line = f"slate {day}: every phase complete" + (" (degraded)" if degraded else "")
     finish(
         verdict,
-        f"latest run {last.run_id} for slate {last.run_date}: {last.status}",
-        recover=f"propcast recover --date {last.run_date}",
-        payload={"runs": [vars(r) for r in runs]},
+        line,
+        recover=f"propcast recover --date {day}"
+        if first
+        else f"propcast status --date {day} once it ends"
+        if running
+        else f"propcast run-day --date {day} once the cause is fixed",
+        payload=payload,
         as_json=as_json,
     )

@@ -28,18 +28,30 @@ def finish(
     recover: str | None = None,
     payload: dict[str, Any] | None = None,
     as_json: bool = False,
+    alert: bool = False,
 ) -> None:
-    """Print the verdict (and the recovery command when not ok), then exit with its code."""
+    """Print the verdict (and the recovery command when not ok), then exit with its code.
+    `alert`: the command is a run; when not ok, PROPCAST_ALERT_CMD gets the summary."""
     label = {ExitCode.OK: "OK", ExitCode.DEGRADED: "DEGRADED", ExitCode.FAILED: "FAILED"}[verdict]
     style = {ExitCode.OK: "green", ExitCode.DEGRADED: "yellow", ExitCode.FAILED: "red"}[verdict]
     console.print(f"[bold {style}]{label}[/] {line}")
     if recover and verdict != ExitCode.OK:
         console.print(f"  recover with: [bold]{recover}[/]")
+    if alert and verdict != ExitCode.OK:
+        _alert(f"{label} {line}\nrecover with: {recover or '-'}\n")
     if as_json:
         body = {"verdict": label.lower(), "exit_code": int(verdict), "message": line,
                 "recover": recover, **(payload or {})}  # fmt: skip
         print(json.dumps(body, default=str))
     raise typer.Exit(int(verdict))
+
+
+def _alert(summary: str) -> None:
+    from propcast.alerts import send_alert
+
+    result = send_alert(summary)
+    if result is not None and not result.sent:
+        console.print(f"  [yellow]alert not sent:[/] {result.problem}")
 
 
 @contextmanager

@@ -1,33 +1,53 @@
-"""Recovery runbooks: rerun a failed or half-built slate."""
+"""Recovery runbooks: complete a failed or half-built slate from its first incomplete phase."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+import typer
 from propcast.cli.app import app
 from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date, verdict_of
 from propcast.cli.output import ExitCode, console, finish
 
+from propcast.phases import PHASES
 from propcast.timeutil import default_cutoff
 
 
 @app.command()
 def recover(
     run_date: DateOption = None,
+    from_phase: Annotated[
+        str | None,
+        typer.Option(
+            "--from-phase",
+            help=f"Rerun from this phase on ({', '.join(PHASES)}). Default: the first "
+            "incomplete phase of the slate (see `propcast status --date D`).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Rerun a slate's day after a failure, with the cutoff of its last run.
+    """Complete a slate after a failure: rerun from its first incomplete (or the named) phase
+    onward, in dependency order, for that date only, with the cutoff of its last run.
 
     Every step is idempotent (hash-deduplicated ingest, incremental models keyed by game_date,
     predictions keyed by line), so rerunning repairs a half-processed day without duplicating.
+    Nothing to do (every phase complete, no --from-phase) exits 0.
     """
+    from propcast.daily import DayPlan
     from propcast.daily import run_day as run
     from propcast.locking import WarehouseBusy, writer_lock
-    from propcast.runs import latest_run
+    from propcast.phase_ledger import slate_ledger
 
+    if from_phase is not None and from_phase not in PHASES:
+        raise typer.BadParameter(
+            f"{from_phase!r} is not a phase; phases in order: {', '.join(PHASES)}",
+            param_hint="--from-phase",
+        )
     home = open_home()
     day = parse_date(run_date)
-    last = latest_run(home, day)
+    ledger = slate_ledger(home, day)
+    last = ledger.latest
     if last is None:
         finish(
             ExitCode.FAILED,
@@ -35,24 +55,37 @@ def recover(
             recover=f"propcast run-day --date {day}",
             as_json=as_json,
         )
-    incomplete = [p for p, s in last.phases.items() if s == "failed"] or [last.phase or "?"]
-    console.print(
-        f"last run {last.run_id} for {day}: {last.status}; first incomplete phase: "
-        f"{incomplete[0]}; rerunning the day with cutoff {last.cutoff_utc} UTC"
-    )
+    start = from_phase or ledger.first_incomplete
+    if start is None:
+        finish(
+            ExitCode.OK,
+            f"slate {day}: every phase complete, nothing to recover",
+            payload={"run_date": str(day), "from_phase": None},
+            as_json=as_json,
+        )
     cutoff = datetime.fromisoformat(last.cutoff_utc) if last.cutoff_utc else default_cutoff(day)
+    console.print(
+        f"slate [bold]{day}[/]: rerunning from phase {start} "
+        f"({'as asked' if from_phase else 'its first incomplete phase'}) with the cutoff of run "
+        f"{last.run_id}: {cutoff:%Y-%m-%d %H:%M} UTC"
+    )
     try:
         with writer_lock(home, f"recover {day}"):
             outcome = run(
-                home, day, cutoff, say=lambda line: console.print(f"  {line}"), command="recover"
+                home,
+                day,
+                cutoff,
+                say=lambda line: console.print(f"  {line}"),
+                command="recover",
+                plan=DayPlan(from_phase=start),
             )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast recover --date {day}", as_json=as_json)
-    verdict = verdict_of(outcome.status)
     finish(
-        verdict,
-        f"recover {day}: {outcome.message} (run {outcome.run_id})",
-        recover=f"propcast recover --date {day}",
+        verdict_of(outcome.status),
+        f"recover {day} from {start}: {outcome.message} (run {outcome.run_id})",
+        recover=f"propcast status --date {day}, fix the cause, then propcast recover --date {day}",
         as_json=as_json,
-        payload={"run_id": outcome.run_id, "run_date": str(day)},
+        payload={"run_id": outcome.run_id, "run_date": str(day), "from_phase": start},
+        alert=True,
     )

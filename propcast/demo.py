@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from time import perf_counter
 
-from propcast.daily import DayOutcome, dbt_vars, run_day, train
+from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
 from propcast.settings import Home
 from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
+from propcast.training import dbt_vars, train
 from propcast.world import WorldSummary, generate
 
 TRAIN_SHARE = 0.55  # of the season's days used to train before walk-forward scoring starts
+#: Training's default windows (14 validation + 14 calibration dates and one to train on).
+DEFAULT_TRAIN_DATES = 29
 
 Say = Callable[[str], None]
 Progress = Callable[[int, int], None]
@@ -53,8 +56,11 @@ def run_demo(
     train_overrides: dict[str, object] | None = None,
     retrain_every: int | None = None,
 ) -> DemoOutcome:
-    """`train_overrides` and `retrain_every` reach training and the closing run-day unchanged
-    (a short season needs shorter validation windows and no retraining by run-day)."""
+    """`train_overrides` and `retrain_every` reach training and the closing run-day; by default
+    a season too short for training's windows gets shorter ones (`short_season`)."""
+    if train_overrides is None:
+        train_overrides, short_retrain = short_season(days)
+        retrain_every = short_retrain if retrain_every is None else retrain_every
     slate = latest_priced_slate()
     start = slate - timedelta(days=days - 1)
     train_end = start + timedelta(days=max(int(days * TRAIN_SHARE), 1))
@@ -115,6 +121,19 @@ def run_demo(
     )
     clock.lap()
     return DemoOutcome(world, report, train_end, (first, last), day)
+
+
+def short_season(days: int) -> tuple[dict[str, object] | None, int | None]:
+    """Training windows and the run-day retrain policy for a season of `days` days.
+
+    A season whose training share holds fewer dates than training's default windows gets
+    validation and calibration windows of a third of them each, and its closing run-day scores
+    with the demo's model (retraining there would need the defaults' 29 dates again)."""
+    train_dates = max(int(days * TRAIN_SHARE), 1) + 1
+    if train_dates >= DEFAULT_TRAIN_DATES:
+        return None, None
+    window = max((train_dates - 1) // 3, 2)
+    return {"validation_days": window, "calibration_days": window}, 0
 
 
 class _StepClock:

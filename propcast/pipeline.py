@@ -46,7 +46,7 @@ def build(
     """`dbt build` (seeds, models, tests) for a run date, training excluded. Without a model
     trained before the date the predictions phase is left out too (scoring would fail: nothing
     may score the slate), and the summary says so."""
-    from propcast.daily import registered_models
+    from propcast.training import registered_models
 
     dbt = dbt or Dbt(home)
     command = ["build", "--exclude", "tag:train"]

@@ -16,11 +16,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from propcast.phases import PHASES
 from propcast.raw_schema import RAW_SCHEMA
 from propcast.settings import Home
 from propcast.timeutil import utc_now
 
-PHASES = ("ingest", "staging", "analytics", "features", "predictions")
+#: Nested fields, stored in the run registry as JSON text (phase_models stays in the files).
+JSON_FIELDS = ("phases", "vendors", "counts", "phase_models")
 
 
 @dataclass
@@ -33,12 +35,16 @@ class RunState:
     status: str = "running"  # running | ok | degraded | failed
     phase: str | None = None
     phases: dict[str, str] = field(default_factory=dict)  # phase -> ok | degraded | failed
+    # phase -> {outcome, built, selected, missing}: n/m models of the phase from dbt's results
+    phase_models: dict[str, dict[str, Any]] = field(default_factory=dict)
     vendors: dict[str, str] = field(default_factory=dict)  # vendor -> ok | failed: reason
     model_version: str | None = None
     finished_at: str | None = None
     message: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
     pid: int = field(default_factory=os.getpid)
+    # Order among runs started at the same instant (a pinned clock): files already there + 1.
+    sequence: int = 0
 
 
 class RunRecorder:
@@ -55,6 +61,7 @@ class RunRecorder:
             run_date=run_date.isoformat(),
             cutoff_utc=str(cutoff) if cutoff else None,
             started_at=str(stamp),
+            sequence=len(list(home.runs.glob("*.json"))) + 1,
         )
         self.save()
 
@@ -86,7 +93,7 @@ def read_runs(home: Home) -> list[RunState]:
             states.append(RunState(**json.loads(path.read_text())))
         except (ValueError, TypeError):
             continue  # a half-written file from a killed process: the next write replaces it
-    return sorted(states, key=lambda s: s.started_at)
+    return sorted(states, key=lambda s: (s.started_at, s.sequence))
 
 
 def load_run_registry(home: Home, con: duckdb.DuckDBPyConnection) -> int:
@@ -97,7 +104,11 @@ def load_run_registry(home: Home, con: duckdb.DuckDBPyConnection) -> int:
     frame = pd.DataFrame(
         [
             {
-                **{k: v for k, v in asdict(s).items() if k not in ("phases", "vendors", "counts")},
+                **{
+                    k: v
+                    for k, v in asdict(s).items()
+                    if k not in ("phases", "vendors", "counts", "phase_models")
+                },
                 "phases": json.dumps(s.phases),
                 "vendors": json.dumps(s.vendors),
                 "counts": json.dumps(s.counts, default=str),

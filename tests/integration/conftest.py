@@ -64,10 +64,9 @@ def world_home(built_world: BuiltWorld, tmp_path: Path, monkeypatch: pytest.Monk
     return Home(root).ensure()
 
 
+#: A season this short trains with shorter windows and its run-day does not retrain
+#: (propcast.demo.short_season), as `propcast demo --days 24` does.
 DEMO_DAYS = 24
-#: 13 training dates (24 x 0.55) cannot hold the default 14 + 14 validation and calibration
-#: dates; the morning run-day then scores with that model instead of retraining.
-DEMO_TRAIN = {"validation_days": 5, "calibration_days": 5}
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,6 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
         seed=5,
         books=5,
         say=lambda _line: None,
-        train_overrides=DEMO_TRAIN,
-        retrain_every=0,
     )
     assert outcome.day.status in ("ok", "degraded"), outcome.day.message
     return DemoWorld(home, outcome)

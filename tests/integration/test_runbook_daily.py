@@ -1,0 +1,126 @@
+"""The morning job's runbooks through the real CLI: status n/m, recover, run-day's switches,
+the wrong-slate warning and alerts (DESIGN §7 incidents 3, 4, 6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from propcast.phases import PHASES
+from propcast.settings import Home
+from propcast.warehouse import connect
+
+from .conftest import DemoWorld
+
+runner = CliRunner()
+
+
+def cli(*args: str):
+    from propcast.cli.main import app
+
+    return runner.invoke(app, list(args))
+
+
+def last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def scalar(home: Home, sql: str, params: list | None = None):
+    with connect(home) as con:
+        return con.execute(sql, params or []).fetchone()[0]
+
+
+def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
+    demo_world: DemoWorld, demo_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = str(demo_world.slate)
+    rows_before = scalar(demo_home, "select count(*) from fct_predictions where game_date = ?", [day])
+    boosters = scalar(demo_home, "select count(*) from ml_model_registry")
+    with connect(demo_home) as con:  # the registered model stops loading: scoring fails
+        con.execute("create table saved_registry as select * from ml_model_registry")
+        con.execute("update ml_model_registry set booster_over = 'not a model'")
+    alert_file = tmp_path / "alert.txt"
+    monkeypatch.setenv("PROPCAST_ALERT_CMD", f"tee {alert_file}")
+
+    failed = cli("run-day", "--date", day, "--json")
+    assert failed.exit_code == 1, failed.output
+    assert f"recover with: propcast recover --date {day}" in failed.output
+    alert = alert_file.read_text()
+    assert alert.startswith("FAILED run-day") and f"propcast recover --date {day}" in alert
+
+    status = cli("status", "--date", day, "--json")
+    assert status.exit_code == 1, status.output
+    ledger = last_json(status.output)
+    assert ledger["first_incomplete"] == "predictions"
+    predictions = ledger["phases"]["predictions"]
+    assert 0 < predictions["selected"] and predictions["built"] < predictions["selected"]
+    assert any(m.startswith("fct_predictions ") for m in predictions["missing"])
+    for phase in PHASES[:-1]:
+        done = ledger["phases"][phase]
+        assert done["complete"] and done["built"] == done["selected"] > 0, (phase, done)
+    assert f"{predictions['built']}/{predictions['selected']}" in status.output
+
+    with connect(demo_home) as con:  # the model is fixed
+        con.execute("delete from ml_model_registry")
+        con.execute("insert into ml_model_registry select * from saved_registry")
+        con.execute("drop table saved_registry")
+    alert_file.unlink()
+    recovered = cli("recover", "--date", day)
+    assert recovered.exit_code in (0, 3), recovered.output
+    assert "rerunning from phase predictions (its first incomplete phase)" in recovered.output
+    assert not alert_file.exists() or recovered.exit_code == 3
+
+    after = last_json(cli("status", "--date", day, "--json").output)
+    assert after["first_incomplete"] is None
+    assert all(after["phases"][p]["complete"] for p in PHASES)
+    assert after["model_version"]
+    assert scalar(demo_home, "select count(*) from ml_model_registry") == boosters
+    rows_after = scalar(demo_home, "select count(*) from fct_predictions where game_date = ?", [day])
+    assert rows_after == rows_before > 0
+    assert cli("recover", "--date", day).exit_code == 0  # complete: nothing to do
+
+
+def test_run_day_switches_skip_what_they_name(demo_world: DemoWorld, demo_home: Home) -> None:
+    day = str(demo_world.slate)
+    payloads = scalar(demo_home, "select count(*) from raw.raw_odds_payloads")
+    done = cli(
+        "run-day", "--date", day, "--no-run-odds-ingestion", "--no-run-ev",
+        "--no-run-diagnostics", "--json",
+    )  # fmt: skip
+    assert done.exit_code in (0, 3), done.output
+    assert "skipping odds ingestion, EV pricing, diagnostics (as asked)" in done.output
+    assert scalar(demo_home, "select count(*) from raw.raw_odds_payloads") == payloads
+    results = json.loads((demo_home.dbt_target / "run_results.json").read_text())["results"]
+    built = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
+    assert "fct_predictions" in built and "fct_prop_odds" in built
+    assert "fct_bet_recommendations" not in built
+    assert not any(name.endswith("_daily") or name == "fct_run_registry" for name in built)
+    reports = last_json(done.output)["reports"]
+    assert [Path(r).name for r in reports] == [f"daily_run_{day}.md"]
+
+
+def test_run_day_warns_when_the_odds_found_are_another_slates(
+    demo_world: DemoWorld, demo_home: Home
+) -> None:
+    today = demo_world.slate + timedelta(days=1)  # the suite's today: the world has no odds
+    done = cli("run-day", "--no-run-ev", "--no-run-diagnostics", "--json")
+    assert f"run-day for slate {today} (today in US/Eastern)" in done.output
+    assert f"no odds for slate {today} by the cutoff; the odds found are for: " in done.output
+    assert str(demo_world.slate) in done.output.split("the odds found are for:")[1]
+    assert done.exit_code == 3, done.output
+    status = cli("status", "--json")
+    assert last_json(status.output)["run_date"] == str(today)
+
+
+def test_recover_names_a_bad_phase_and_a_date_without_runs(demo_home: Home) -> None:
+    bad = cli("recover", "--date", "2027-01-12", "--from-phase", "pricing")
+    assert bad.exit_code == 2 and "not a phase" in bad.output
+    none = cli("recover", "--date", "2026-01-01")
+    assert none.exit_code == 1
+    assert "recover with: propcast run-day --date 2026-01-01" in none.output
+    nothing = cli("status", "--date", "2026-01-01")
+    assert nothing.exit_code == 1 and "no run recorded for slate 2026-01-01" in nothing.output
