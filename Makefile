@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PROPCAST_HOME ?= $(CURDIR)/.home
 
-.PHONY: install demo test lint test-slow test-clock faketime bench clean docs bench-scale
+.PHONY: install demo test lint test-slow test-clock faketime chromium bench clean docs bench-scale
 
 # The clock guard (README "Development"): pytest runs with every process's wall clock moved
 # to a night-time and to an afternoon US/Eastern time by libfaketime; the suite pins the
@@ -55,7 +55,7 @@ lint: install $(META_STAMP)
 	$(BIN)/sqlfluff lint models macros tests/data_tests python_models
 	$(BIN)/python -m propcast.metadata lint
 
-test: install lint faketime
+test: install lint faketime chromium
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
 	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
 
@@ -68,6 +68,12 @@ faketime:
 	@ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || { \
 		echo "installing Debian's faketime package (libfaketime) for the clock guard"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq faketime; }
+
+# Debian's chromium for the HTML report's screenshot test, installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the report screenshot test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 test-slow: install
 	$(BIN)/pytest -q -m slow
