@@ -6,7 +6,7 @@ its commands on `propcast.cli.app.app` when imported.
 
 from __future__ import annotations
 
-from propcast.cli import daily, inspect, recover  # noqa: F401  (registers the commands)
+from propcast.cli import backfill, daily, inspect, recover, report  # noqa: F401  (registers the commands)
 from propcast.cli.app import app
 
 __all__ = ["app", "main"]

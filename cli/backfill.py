@@ -1,0 +1,202 @@
+"""`propcast backfill`: load a range of past slate dates from the vendors, within caps."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from propcast.cli.app import app
+from propcast.cli.common import JsonFlag, open_home, parse_date, verdict_of
+from propcast.cli.output import ExitCode, console, finish, progress_bar
+
+from propcast.timeutil import today_in_slate_tz
+
+
+@app.command()
+def backfill(
+    start_date: Annotated[
+        str,
+        typer.Option(
+            "--start-date",
+            help="First slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive.",
+            show_default=False,
+        ),
+    ],
+    end_date: Annotated[
+        str,
+        typer.Option(
+            "--end-date",
+            help="Last slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive; "
+            "not after today.",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the plan (per date: files available, already loaded, to fetch) and "
+            "change nothing: no fetch, no load, no build, no run recorded.",
+        ),
+    ] = False,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests",
+            min=0,
+            help="Fetch at most this many files from the vendors (one file is one request); "
+            "then stop cleanly, keep what was loaded and exit 3 with the command that resumes. "
+            "Default: no limit.",
+        ),
+    ] = None,
+    max_elapsed_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--max-elapsed-seconds",
+            min=0,
+            help="Start no new fetch after this many seconds of the run (a duration, measured "
+            "on the monotonic clock); then stop as --max-requests does. The rebuild of what "
+            "was loaded still runs. Default: no limit.",
+        ),
+    ] = None,
+    vendor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vendor",
+            help="Only this vendor (repeatable): oddsapi, csvfeed, decimalfeed, league. "
+            "Default: all of them.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load past slate dates from the vendors: their odds snapshots and the league's results.
+
+    Plans per date which vendor files are available, which are already loaded (content hash
+    in raw_odds_payloads) and which must be fetched; then fetches and ingests date by date
+    under a progress bar, and rebuilds the warehouse once, from the first date that loaded
+    something new (no need for `propcast build --from`). Reruns and overlapping ranges skip
+    what is loaded, so rows are never duplicated. Holds the writer lock; recorded in the run
+    registry as command "backfill" with the end date as run date.
+
+    Exit 0 ok; 3 degraded (a cap stopped the run, a vendor was down, rows quarantined or data
+    tests warned), with the command that resumes; 1 failed (the rebuild failed or another run
+    holds the warehouse); 2 usage error (bad dates or vendor).
+    """
+    from propcast.backfill import BackfillError, Caps, backfill_command, check_vendors
+
+    home = open_home()
+    start, end = parse_date(start_date, "--start-date"), parse_date(end_date, "--end-date")
+    if start > end:
+        raise typer.BadParameter(f"--start-date {start} is after --end-date {end}")
+    today = today_in_slate_tz()
+    if end > today:
+        raise typer.BadParameter(
+            f"--end-date {end} is after today ({today}, US/Eastern): a backfill loads the past",
+            param_hint="--end-date",
+        )
+    try:
+        vendors = check_vendors(_split(vendor)) if vendor else None
+    except BackfillError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--vendor") from None
+    caps = Caps(max_requests, max_elapsed_seconds)
+    again = backfill_command(start, end, vendors=vendors, caps=caps)
+    console.print(f"propcast backfill of slate dates [bold]{start}[/] → [bold]{end}[/]")
+    if dry_run:
+        _dry_run(home, start, end, vendors, caps, again, as_json)
+    _run(home, start, end, vendors, caps, again, as_json)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v for value in values for v in value.split(",")]
+
+
+def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: bool) -> None:
+    from propcast.backfill import BackfillError, plan_backfill
+
+    try:
+        plan = plan_backfill(home, start, end, vendors=vendors)
+    except BackfillError as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    console.print(f"  {'date':<10}  {'available':>9}  {'loaded':>6}  {'to fetch':>8}  in inbox")
+    for day in plan.dates:
+        row = day.as_dict()
+        console.print(
+            f"  {row['date']:<10}  {row['available']:>9}  {row['loaded']:>6}  "
+            f"{row['to_fetch']:>8}  {row['in_inbox']:>8}"
+        )
+    totals = plan.totals()
+    line = (
+        f"backfill plan {start} → {end} (dry run, nothing changed): {totals['available']} files "
+        f"available, {totals['loaded']} already loaded, {totals['to_fetch']} to fetch, "
+        f"{totals['in_inbox']} in the inbox awaiting ingest"
+    )
+    stop = plan.cap_stop(caps.max_requests)
+    if stop:
+        line += f"; --max-requests {caps.max_requests} would stop at {stop}"
+    for name, why in plan.unavailable.items():
+        console.print(f"  [yellow]vendor {name} down[/] ({why}): its files are not listed")
+    finish(
+        ExitCode.DEGRADED if plan.unavailable else ExitCode.OK,
+        line,
+        recover=f"{again} --dry-run once {', '.join(plan.unavailable)} is back",
+        payload={"dry_run": True, "plan": plan.as_dict()},
+        as_json=as_json,
+    )
+
+
+def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool) -> None:
+    from propcast.backfill import BackfillError, run_backfill, summary
+    from propcast.locking import WarehouseBusy, writer_lock
+
+    try:
+        with (
+            writer_lock(home, f"backfill {start} → {end}"),
+            progress_bar("dates backfilled") as advance,
+        ):
+            outcome = run_backfill(
+                home,
+                start,
+                end,
+                vendors=vendors,
+                caps=caps,
+                progress=advance,
+                say=lambda line: console.print(f"  {line}"),
+            )
+    except WarehouseBusy as exc:
+        finish(ExitCode.FAILED, str(exc), recover=again, as_json=as_json)
+    except BackfillError as exc:
+        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    for day in outcome.dates:
+        if day.fetched or day.payloads_loaded:
+            console.print(
+                f"  {day.day}: {day.fetched} files fetched, {day.payloads_loaded} new payloads, "
+                f"{day.rows_loaded:,} rows{'' if day.completed else ' (incomplete)'}"
+            )
+    if outcome.build is not None:
+        for problem in outcome.build.problems():
+            console.print(f"  {problem}")
+    recover = outcome.resume_command(vendors, caps) or again
+    if outcome.status == "failed":
+        recover = f"propcast build --date {outcome.build_date} --from {outcome.first_loaded}"
+    payload = {
+        "dry_run": False,
+        "run_id": outcome.run_id,
+        "plan": outcome.plan.as_dict(),
+        **outcome.counts(),
+        "rows_loaded": dict(outcome.ingest.rows_loaded),
+        "resume_from": outcome.resume_from,
+        "stop_reason": outcome.stop_reason,
+        "failed_vendors": dict(outcome.plan.unavailable),
+        "rebuild": None
+        if outcome.build is None
+        else {
+            "run_date": outcome.build_date,
+            "slice_start": outcome.first_loaded,
+            "nodes": outcome.build.counts,
+        },
+    }
+    finish(
+        verdict_of(outcome.status), summary(outcome), recover=recover, payload=payload,
+        as_json=as_json,
+    )  # fmt: skip
