@@ -6,7 +6,15 @@ its commands on `propcast.cli.app.app` when imported.
 
 from __future__ import annotations
 
-from propcast.cli import backfill, daily, inspect, recover, report  # noqa: F401  (registers the commands)
+from propcast.cli import (  # noqa: F401  (registers the commands)
+    backfill,
+    checks,
+    daily,
+    inspect,
+    model,
+    recover,
+    report,
+)
 from propcast.cli.app import app
 
 __all__ = ["app", "main"]
