@@ -9,6 +9,8 @@ exactly and tests never read the wall clock.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -44,6 +46,21 @@ def utc_now() -> datetime:
     instant: a replayed morning gives the same dates, cutoffs and verdicts), else the wall
     clock."""
     return pinned_now() or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Pin the product clock (naive UTC) for a block, e.g. to judge freshness as a past run's
+    cutoff saw it; the previous setting comes back afterwards."""
+    before = os.environ.get(NOW_ENV)
+    os.environ[NOW_ENV] = f"{moment:%Y-%m-%dT%H:%M:%S}+00:00"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NOW_ENV, None)
+        else:
+            os.environ[NOW_ENV] = before
 
 
 def parse_utc(value: object) -> datetime | None:

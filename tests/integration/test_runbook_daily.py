@@ -38,7 +38,9 @@ def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
     demo_world: DemoWorld, demo_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     day = str(demo_world.slate)
-    rows_before = scalar(demo_home, "select count(*) from fct_predictions where game_date = ?", [day])
+    rows_before = scalar(
+        demo_home, "select count(*) from fct_predictions where game_date = ?", [day]
+    )
     boosters = scalar(demo_home, "select count(*) from ml_model_registry")
     with connect(demo_home) as con:  # the registered model stops loading: scoring fails
         con.execute("create table saved_registry as select * from ml_model_registry")
@@ -57,7 +59,7 @@ def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
     ledger = last_json(status.output)
     assert ledger["first_incomplete"] == "predictions"
     predictions = ledger["phases"]["predictions"]
-    assert 0 < predictions["selected"] and predictions["built"] < predictions["selected"]
+    assert predictions["selected"] > 0 and predictions["built"] < predictions["selected"]
     assert any(m.startswith("fct_predictions ") for m in predictions["missing"])
     for phase in PHASES[:-1]:
         done = ledger["phases"][phase]
@@ -79,7 +81,9 @@ def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
     assert all(after["phases"][p]["complete"] for p in PHASES)
     assert after["model_version"]
     assert scalar(demo_home, "select count(*) from ml_model_registry") == boosters
-    rows_after = scalar(demo_home, "select count(*) from fct_predictions where game_date = ?", [day])
+    rows_after = scalar(
+        demo_home, "select count(*) from fct_predictions where game_date = ?", [day]
+    )
     assert rows_after == rows_before > 0
     assert cli("recover", "--date", day).exit_code == 0  # complete: nothing to do
 
@@ -124,3 +128,24 @@ def test_recover_names_a_bad_phase_and_a_date_without_runs(demo_home: Home) -> N
     assert "recover with: propcast run-day --date 2026-01-01" in none.output
     nothing = cli("status", "--date", "2026-01-01")
     assert nothing.exit_code == 1 and "no run recorded for slate 2026-01-01" in nothing.output
+
+
+def test_validate_golden_holds_on_the_demo_and_names_a_broken_invariant(
+    demo_world: DemoWorld, demo_home: Home
+) -> None:
+    held = cli("validate-golden", "--existing", "--json")
+    assert held.exit_code == 0, held.output
+    checks = {c["name"]: c for c in last_json(held.output)["checks"]}
+    assert checks["grain fct_predictions"]["passed"]
+    assert checks["grain fct_bet_recommendations"]["passed"]
+    freshness = [c for name, c in checks.items() if name.startswith("freshness at")]
+    assert freshness and freshness[0]["passed"] and checks["recommendations"]["passed"]
+    assert checks[f"predictions vary on {demo_world.slate}"]["passed"]
+
+    with connect(demo_home) as con:  # a rerun that doubled a prediction (DESIGN §7.9)
+        con.execute("insert into fct_predictions select * from fct_predictions limit 1")
+    broken = cli("validate-golden", "--existing", "--json")
+    assert broken.exit_code == 1
+    failing = [c["name"] for c in last_json(broken.output)["checks"] if not c["passed"]]
+    assert failing == ["grain fct_predictions"], failing
+    assert "1 duplicated (game_id, player_id, market, line) keys" in broken.output
