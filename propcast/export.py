@@ -22,7 +22,8 @@ import pandas as pd
 
 from propcast.reporting import ReportError
 from propcast.reporting.data import table_exists
-from propcast.reports import NO_BET_REASONS, _table
+from propcast.reporting.rolling import md_table
+from propcast.reports import NO_BET_REASONS
 from propcast.settings import Home
 from propcast.timeutil import utc_now
 from propcast.warehouse import connect
@@ -230,12 +231,12 @@ def _audit_markdown(data: ExportData, reason: str | None) -> str:
     counts = a.groupby(["decision", "reason_code"]).size().reset_index(name="lines")
     ev = a.ev.dropna()
     lines += [
-        "## Decisions", "", _table(counts),
+        "## Decisions", "", md_table(counts),
         "## EV of the side taken",
         f"min {ev.min():+.3f}, median {ev.median():+.3f}, max {ev.max():+.3f} "
         f"({len(ev)} lines with a bettable price).",
         "", "## Highest EV lines", "",
-        _table(a.nlargest(10, "ev")[
+        md_table(a.nlargest(10, "ev")[
             ["player_name", "market", "line", "side", "prob_over", "market_prob_over",
              "price_american", "ev", "stake", "decision", "reason_code"]
         ].rename(columns={"price_american": "price"})),

@@ -116,26 +116,49 @@ def accuracy(con: duckdb.DuckDBPyConnection, day: date) -> Section:
     )  # fmt: skip
 
 
-EV_SUMMARY_SQL = """
-    select game_date, sum(lines_priced) as lines_priced,
-           sum(recommendations) as recommendations, sum(total_stake) as total_stake,
-           sum(expected_profit) as expected_profit, sum(settled_bets) as settled_bets,
-           sum(bets_won) as bets_won, sum(bets_lost) as bets_lost,
-           sum(bets_pushed) as bets_pushed, sum(profit) as profit,
-           -- the mart gives ROI per market: its stake is profit / roi (else the day's stake)
-           sum(case when roi is not null and roi != 0 then profit / roi
-                    when settled_bets > 0 then total_stake end) as settled_stake,
-           sum(mean_clv * recommendations)
-               / nullif(sum(case when mean_clv is not null then recommendations end), 0)
-               as mean_clv
-    from main.fct_ev_summary_daily where game_date <= ?
-    group by game_date order by game_date
-"""
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'main' and table_name = ?",
+        [table],
+    ).fetchall()
+    return {name for (name,) in rows}
 
-# Without fct_ev_summary_daily: each recommended bet settled as above, and its closing line
-# value once its game is settled (the close is known only then): the closing consensus fair
-# probability of its side (the books' de-vigged closing quotes of the same line) times the
-# price taken, minus one.
+
+def ev_summary_sql(columns: set[str]) -> str:
+    """fct_ev_summary_daily summed over markets per date. Its contract names ROI per market;
+    the settled stake and the count of bets with a CLV are used when the mart has them, else
+    derived (stake = profit / roi, CLV weighted by the recommendations)."""
+    settled_stake = (
+        "sum(settled_stake)"
+        if "settled_stake" in columns
+        else "sum(case when roi is not null and roi != 0 then profit / roi"
+        " when settled_bets > 0 then total_stake end)"
+    )
+    clv_bets = "bets_with_clv" if "bets_with_clv" in columns else "recommendations"
+    counts = ", ".join(
+        f"cast(sum({c}) as bigint) as {c}"
+        for c in ("lines_priced", "recommendations", "settled_bets", "bets_won", "bets_lost",
+                  "bets_pushed")
+    )  # fmt: skip
+    return f"""
+        select game_date, {counts}, sum(total_stake) as total_stake,
+               sum(expected_profit) as expected_profit, sum(profit) as profit,
+               {settled_stake} as settled_stake,
+               cast(sum(case when mean_clv is not null then {clv_bets} end) as bigint)
+                   as clv_bets,
+               sum(mean_clv * {clv_bets})
+                   / nullif(sum(case when mean_clv is not null then {clv_bets} end), 0)
+                   as mean_clv
+        from main.fct_ev_summary_daily where game_date <= ?
+        group by game_date order by game_date
+    """
+
+
+# Without fct_ev_summary_daily, as the mart defines them: each recommended bet settled as
+# above, and its closing line value once its game is settled (the close is known only then):
+# the closing consensus de-vigged probability of its side (the books' closing quotes of the
+# same line) minus the probability implied by the price taken (1 / decimal price).
 EV_FALLBACK_SQL = f"""
     with {OUTCOMES},
     closing as (
@@ -148,7 +171,7 @@ EV_FALLBACK_SQL = f"""
         select r.game_date, r.market, r.side, r.stake, r.ev, r.price_decimal, o.result,
                case when o.result in ('over', 'under', 'push') then
                    case when r.side = 'over' then c.closing_prob_over
-                        else 1.0 - c.closing_prob_over end * r.price_decimal - 1.0
+                        else 1.0 - c.closing_prob_over end - 1.0 / r.price_decimal
                end as clv
         from main.fct_bet_recommendations as r
         inner join outcomes as o
@@ -169,7 +192,7 @@ EV_FALLBACK_SQL = f"""
            sum(case when result = side then stake * (price_decimal - 1.0)
                     when result in ('over', 'under') then -stake else 0.0 end) as profit,
            sum(case when result in ('over', 'under', 'push') then stake end) as settled_stake,
-           avg(clv) as mean_clv
+           count(clv) as clv_bets, avg(clv) as mean_clv
     from bets group by game_date order by game_date
 """
 
@@ -177,8 +200,9 @@ EV_FALLBACK_SQL = f"""
 def ev_summary(con: duckdb.DuckDBPyConnection, day: date) -> Section:
     """Per date up to D: bets, stake, settled results, profit, ROI and mean CLV."""
     if table_exists(con, "fct_ev_summary_daily"):
+        sql = ev_summary_sql(_columns(con, "fct_ev_summary_daily"))
         section = _section(
-            con, "ROI and CLV", ("fct_ev_summary_daily",), EV_SUMMARY_SQL, [day],
+            con, "ROI and CLV", ("fct_ev_summary_daily",), sql, [day],
             f"fct_ev_summary_daily has no date up to {day}",
         )  # fmt: skip
     else:
@@ -198,7 +222,7 @@ COVERAGE_SQL = """
     select game_date, vendor, count(distinct book_id) as books,
            max(games_scheduled) as games_scheduled, max(games_offered) as games_offered,
            max(players_expected) as players_expected, max(players_offered) as players_offered,
-           sum(lines_offered) as lines_offered,
+           cast(sum(lines_offered) as bigint) as lines_offered,
            avg(game_coverage) as game_coverage, avg(player_coverage) as player_coverage
     from main.fct_odds_coverage_daily where game_date <= ?
     group by game_date, vendor order by game_date, vendor

@@ -8,6 +8,7 @@ an empty chart).
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,7 @@ def _png(fig: Figure) -> bytes:
 
 def _date_axis(ax, dates: pd.Series) -> None:
     ax.set_xticks(dates)
-    step = max(1, len(dates) // 12)
+    step = max(1, math.ceil(len(dates) / 12))
     ax.set_xticklabels(
         [d.strftime("%m-%d") if i % step == 0 else "" for i, d in enumerate(dates)], fontsize=8
     )
@@ -122,21 +123,22 @@ def clv(frame: pd.DataFrame, missing: str | None) -> Plot:
         plot.missing = missing or "no recommended bet has a closing line yet"
         return plot
     dates = pd.to_datetime(known.game_date)
-    weights = known.recommendations
+    weights = known.clv_bets
     running = (known.mean_clv * weights).cumsum() / weights.cumsum()
     fig, ax = _figure()
     colors = np.where(known.mean_clv >= 0, "C2", "C3")
     ax.bar(dates, 100 * known.mean_clv, color=colors, width=0.7, label="mean CLV of the day")
     ax.plot(dates, 100 * running, "o-", color="C0", label="running mean CLV")
     ax.axhline(0, color="0.3", linewidth=0.8)
-    ax.set(ylabel="CLV (% of stake)")
+    ax.set(ylabel="CLV (probability points, %)")
     _date_axis(ax, dates)
     ax.legend(loc="best", fontsize=8)
     plot.png = _png(fig)
     plot.caption = (
-        f"Closing line value of {int(weights.sum()):,} recommended bets on {len(known)} days: "
-        "the closing consensus fair probability of the side taken times the price taken, "
-        f"minus one. Mean {100 * running.iloc[-1]:+.2f}%; positive means the bets beat the close."
+        f"Closing line value of {int(weights.sum()):,} recommended bets on {len(known)} days "
+        "with a final game: the closing consensus de-vigged probability of the side taken "
+        "minus the probability implied by the price taken (1 / decimal price). Mean "
+        f"{100 * running.iloc[-1]:+.2f} points; positive means the bets beat the close."
     )
     return plot
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from propcast.reporting.data import ReportData, Section
-from propcast.reports import _table
+from propcast.reports import _table as _md_table
+
+
+def md_table(frame: pd.DataFrame) -> str:
+    """A Markdown table; missing values (None, NaN, NA) are empty cells."""
+    return _md_table(frame.astype(object).where(frame.notna(), None))
 
 
 def _source(section: Section) -> list[str]:
@@ -31,7 +36,7 @@ def _accuracy(section: Section) -> list[str]:
         f"Over {len(f)} settled days ({int(n):,} lines): model {model:.4f}, market "
         f"{market:.4f}, gap {model - market:+.4f} (negative: the model beat the market).",
         "",
-        _table(f.drop(columns=["model_versions"])),
+        md_table(f.drop(columns=["model_versions"])),
     ]
     return lines
 
@@ -44,16 +49,17 @@ def _ev(section: Section) -> list[str]:
     stake = f.settled_stake.sum()
     roi = f"{100 * f.profit.sum() / stake:+.2f}%" if stake > 0 else "- (nothing settled)"
     clv = f.mean_clv.dropna()
-    weights = f.recommendations[f.mean_clv.notna()]
-    mean_clv = f"{100 * (clv * weights).sum() / weights.sum():+.2f}%" if len(clv) else "-"
+    weights = f.clv_bets[f.mean_clv.notna()]
+    mean_clv = f"{100 * (clv * weights).sum() / weights.sum():+.2f} points" if len(clv) else "-"
     lines += [
         f"{int(f.recommendations.sum()):,} bets recommended on {len(f)} days, "
         f"{int(f.settled_bets.sum()):,} settled ({int(f.bets_won.sum())} won, "
         f"{int(f.bets_lost.sum())} lost, {int(f.bets_pushed.sum())} pushed): profit "
         f"{f.profit.sum():+.2f} on {stake:.2f} settled stake, ROI {roi}; expected profit "
-        f"{f.expected_profit.sum():+.2f}; mean CLV {mean_clv}.",
+        f"{f.expected_profit.sum():+.2f}; mean CLV {mean_clv} (closing probability of the "
+        "side minus the probability implied by the price).",
         "",
-        _table(f),
+        md_table(f),
     ]
     return lines
 
@@ -64,7 +70,7 @@ def _coverage(section: Section) -> list[str]:
         return lines
     f = section.frame
     means = f.groupby("vendor")[["game_coverage", "player_coverage"]].mean().reset_index()
-    lines += ["Mean coverage per vendor over the period:", "", _table(means), _table(f)]
+    lines += ["Mean coverage per vendor over the period:", "", md_table(means), md_table(f)]
     return lines
 
 
@@ -75,7 +81,7 @@ def _mapping(section: Section) -> list[str]:
     f = section.frame
     totals = f.groupby("vendor")[["quotes", "quotes_player_unmapped"]].sum().reset_index()
     totals["mapped_share"] = 1.0 - totals.quotes_player_unmapped / totals.quotes
-    lines += ["Totals per vendor over the period:", "", _table(totals), _table(f)]
+    lines += ["Totals per vendor over the period:", "", md_table(totals), md_table(f)]
     return lines
 
 
