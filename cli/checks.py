@@ -8,6 +8,7 @@ import typer
 from propcast.cli.app import app
 from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date
 from propcast.cli.output import ExitCode, console, finish
+from rich.markup import escape
 
 
 @app.command()
@@ -44,7 +45,7 @@ def health(
     console.print(f"propcast health ({kind}) for slate date [bold]{report.day}[/] (US/Eastern)")
     for check in report.checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-        console.print(f"  {mark} {check.name}: {check.detail}")
+        console.print(f"  {mark} {check.name}: {escape(check.detail)}")
     payload = {
         "run_date": str(report.day),
         "deep": deep,
@@ -81,9 +82,9 @@ def verify(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     console.print(f"propcast verify for slate date [bold]{day}[/] (warehouse {home.warehouse})")
     result = verify_day(home, day)
     for fact in result.facts:
-        console.print(f"  [green]ok[/]   {fact}")
+        console.print(f"  [green]ok[/]   {escape(fact)}")
     for problem in result.problems:
-        console.print(f"  [red]FAIL[/] {problem}")
+        console.print(f"  [red]FAIL[/] {escape(problem)}")
     payload = {"run_date": str(day), "problems": result.problems, **result.payload}
     if result.ok:
         finish(
@@ -124,7 +125,7 @@ def positive_control(
     console.print(f"propcast positive-control for slate date [bold]{day}[/]")
     try:
         outcome = run_positive_control(
-            home, day, say=lambda line: console.print(f"  {line}"), keep=keep
+            home, day, say=lambda line: console.print(f"  {escape(line)}"), keep=keep
         )
     except ControlError as exc:
         finish(
@@ -134,7 +135,7 @@ def positive_control(
             as_json=as_json,
         )
     for line in outcome.lines:
-        console.print(f"  {line.describe()}")
+        console.print(f"  {escape(line.describe())}")
     if outcome.copy_path:
         console.print(f"  copy kept at {outcome.copy_path}")
     value = next(line for line in outcome.lines if line.label == "value")

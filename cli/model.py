@@ -8,6 +8,7 @@ import typer
 from propcast.cli.app import app
 from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date
 from propcast.cli.output import ExitCode, console, finish
+from rich.markup import escape
 
 model_app = typer.Typer(
     help=(
@@ -59,7 +60,7 @@ def list_models(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
             f"{scored}{now}"
         )
     for family, problem in problems.items():
-        console.print(f"  [red]{family}[/]: {problem}")
+        console.print(f"  [red]{family}[/]: {escape(problem)}")
     payload = {
         "run_date": str(day),
         "pinned": pin,

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console(stderr=False, highlight=False)
@@ -34,9 +35,9 @@ def finish(
     `alert`: the command is a run; when not ok, PROPCAST_ALERT_CMD gets the summary."""
     label = {ExitCode.OK: "OK", ExitCode.DEGRADED: "DEGRADED", ExitCode.FAILED: "FAILED"}[verdict]
     style = {ExitCode.OK: "green", ExitCode.DEGRADED: "yellow", ExitCode.FAILED: "red"}[verdict]
-    console.print(f"[bold {style}]{label}[/] {line}")
+    console.print(f"[bold {style}]{label}[/] {escape(line)}")  # text, not markup: "[rule]"
     if recover and verdict != ExitCode.OK:
-        console.print(f"  recover with: [bold]{recover}[/]")
+        console.print(f"  recover with: [bold]{escape(recover)}[/]")
     if alert and verdict != ExitCode.OK:
         _alert(f"{label} {line}\nrecover with: {recover or '-'}\n")
     if as_json:
