@@ -43,12 +43,17 @@ def _refuse_when_locked(home, what: str, as_json: bool) -> None:
 def list_models(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     """Registered versions (family, train_end, registered_at, dates scored) and which one
     scores the slate date, and why: pinned, or the newest trained before it."""
+    from propcast.model_pins import PinError, pinned_version
     from propcast.model_pins import list_models as models_of
-    from propcast.model_pins import pinned_version
 
     home, day = open_home(), parse_date(run_date)
     _refuse_when_locked(home, "list", as_json)
-    models, problems = models_of(home, day)
+    try:
+        models, problems = models_of(home, day)
+    except PinError as exc:
+        finish(
+            ExitCode.FAILED, str(exc), recover="propcast demo, or propcast train", as_json=as_json
+        )
     pin = pinned_version(home)
     console.print(f"models for slate date [bold]{day}[/] (pin: {pin or 'none'})")
     console.print(f"  {'model_version':<38} {'train_end':<10}  {'registered_at':<19}  scored")

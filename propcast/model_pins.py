@@ -107,6 +107,16 @@ def _record(home: Home, action: str, version: str | None, why: str | None) -> Pi
     return event
 
 
+def _connect(home: Home) -> duckdb.DuckDBPyConnection:
+    """The warehouse, which must exist (duckdb.connect would create an empty one)."""
+    if not home.warehouse.exists():
+        raise PinError(
+            f"no warehouse at {home.warehouse}: build and train first (propcast demo, or "
+            "propcast ingest && propcast build && propcast train)"
+        )
+    return connect(home)
+
+
 def read_registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """ml_model_registry whole (empty frame when the table does not exist yet)."""
     try:
@@ -163,7 +173,7 @@ def list_models(home: Home, day: date) -> tuple[list[ModelInfo], dict[str, str]]
     the pin unknown, nothing trained before `day`)."""
     from propcast.predictions import NoModelRegistered
 
-    with connect(home) as con:
+    with _connect(home) as con:
         registry = read_registry(con)
         scored = scoring_history(con).set_index("model_version")
     pin = pinned_version(home)
@@ -196,7 +206,7 @@ def list_models(home: Home, day: date) -> tuple[list[ModelInfo], dict[str, str]]
 
 def pin(home: Home, version: str, why: str | None = None) -> tuple[PinEvent, ModelInfo]:
     """Pin `version` (it must be registered); run-day and recover then score with it."""
-    with connect(home) as con:
+    with _connect(home) as con:
         registry = read_registry(con)
     found = registry[registry["model_version"] == version]
     if found.empty:
@@ -227,7 +237,7 @@ def rollback_target(home: Home, day: date) -> tuple[str, str]:
     fct_predictions). Raises PinError when there is none."""
     from propcast.predictions import NoModelRegistered
 
-    with connect(home) as con:
+    with _connect(home) as con:
         registry = read_registry(con)
         scored = scoring_history(con)
     if registry.empty:

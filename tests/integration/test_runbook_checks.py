@@ -32,13 +32,13 @@ from .conftest import DemoWorld
 runner = CliRunner()
 
 
-def cli(home: Home, *args: str) -> tuple[int, str, dict]:
+def cli(home: Home, *args: str, **env: str) -> tuple[int, str, dict]:
     """Run `propcast <args> --json` on `home`: exit code, output (whitespace collapsed, so
     rich's line wrapping does not split what is asserted) and the final JSON object."""
     result = runner.invoke(
         app,
         [*args, "--json"],
-        env={"PROPCAST_HOME": str(home.root), "PROPCAST_RETRAIN_EVERY_DAYS": "0"},
+        env={"PROPCAST_HOME": str(home.root), "PROPCAST_RETRAIN_EVERY_DAYS": "0", **env},
     )
     lines = result.output.strip().splitlines()
     body = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
@@ -113,6 +113,18 @@ def test_health_says_locked_by_a_run(checked_home: Home) -> None:
     assert code == 1, out
     assert "locked by a run" in body["message"] and "run-day 2027-01-12" in body["message"]
     assert "propcast status" in body["recover"]
+
+
+def test_health_fails_on_a_bad_setting_and_on_a_missing_warehouse(home: Home) -> None:
+    code, out, body = cli(home, "health", PROPCAST_RETRAIN_EVERY_DAYS="weekly")
+    assert code == 1, out
+    assert "settings: PROPCAST_RETRAIN_EVERY_DAYS='weekly'" in body["message"]
+    code, out, body = cli(home, "health")
+    assert code == 1, out
+    assert "warehouse: no warehouse file at" in body["message"]
+    code, out, body = cli(home, "model", "list")
+    assert code == 1 and "no warehouse at" in body["message"], out
+    assert not home.warehouse.exists()  # no check creates an empty warehouse
 
 
 def constant_model_row(home: Home) -> dict:
