@@ -83,7 +83,7 @@ def backfill(
     tests warned), with the command that resumes; 1 failed (the rebuild failed or another run
     holds the warehouse); 2 usage error (bad dates or vendor).
     """
-    from propcast.backfill import BackfillError, Caps, backfill_command, check_vendors
+    from propcast.backfill import BackfillError, Caps, check_vendors
 
     home = open_home()
     start, end = parse_date(start_date, "--start-date"), parse_date(end_date, "--end-date")
@@ -100,7 +100,7 @@ def backfill(
     except BackfillError as exc:
         raise typer.BadParameter(str(exc), param_hint="--vendor") from None
     caps = Caps(max_requests, max_elapsed_seconds)
-    again = backfill_command(start, end, vendors=vendors, caps=caps)
+    again = backfill_command(start, end, vendors, caps)
     console.print(f"propcast backfill of slate dates [bold]{start}[/] → [bold]{end}[/]")
     if dry_run:
         _dry_run(home, start, end, vendors, caps, again, as_json)
@@ -111,13 +111,24 @@ def _split(values: list[str]) -> list[str]:
     return [v for value in values for v in value.split(",")]
 
 
+def backfill_command(start: date, end: date, vendors=None, caps=None) -> str:
+    """The command line that runs (or resumes) a backfill with these options."""
+    parts = ["propcast backfill", f"--start-date {start}", f"--end-date {end}"]
+    parts += [f"--vendor {v}" for v in vendors or ()]
+    if caps and caps.max_requests is not None:
+        parts.append(f"--max-requests {caps.max_requests}")
+    if caps and caps.max_elapsed_s is not None:
+        parts.append(f"--max-elapsed-seconds {caps.max_elapsed_s:g}")
+    return " ".join(parts)
+
+
 def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: bool) -> None:
     from propcast.backfill import BackfillError, plan_backfill
 
     try:
         plan = plan_backfill(home, start, end, vendors=vendors)
     except BackfillError as exc:
-        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+        finish(ExitCode.FAILED, str(exc), recover=exc.recover or again, as_json=as_json)
     console.print(f"  {'date':<10}  {'available':>9}  {'loaded':>6}  {'to fetch':>8}  in inbox")
     for day in plan.dates:
         row = day.as_dict()
@@ -125,12 +136,7 @@ def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: b
             f"  {row['date']:<10}  {row['available']:>9}  {row['loaded']:>6}  "
             f"{row['to_fetch']:>8}  {row['in_inbox']:>8}"
         )
-    totals = plan.totals()
-    line = (
-        f"backfill plan {start} → {end} (dry run, nothing changed): {totals['available']} files "
-        f"available, {totals['loaded']} already loaded, {totals['to_fetch']} to fetch, "
-        f"{totals['in_inbox']} in the inbox awaiting ingest"
-    )
+    line = f"backfill {plan.line()} (dry run, nothing changed)"
     stop = plan.cap_stop(caps.max_requests)
     if stop:
         line += f"; --max-requests {caps.max_requests} would stop at {stop}"
@@ -166,7 +172,7 @@ def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=again, as_json=as_json)
     except BackfillError as exc:
-        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+        finish(ExitCode.FAILED, str(exc), recover=exc.recover or again, as_json=as_json)
     for day in outcome.dates:
         if day.fetched or day.payloads_loaded:
             console.print(
@@ -176,9 +182,6 @@ def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool)
     if outcome.build is not None:
         for problem in outcome.build.problems():
             console.print(f"  {problem}")
-    recover = outcome.resume_command(vendors, caps) or again
-    if outcome.status == "failed":
-        recover = f"propcast build --date {outcome.build_date} --from {outcome.first_loaded}"
     payload = {
         "dry_run": False,
         "run_id": outcome.run_id,
@@ -196,7 +199,22 @@ def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool)
             "nodes": outcome.build.counts,
         },
     }
+    recover = _recover(outcome, vendors, caps)
     finish(
         verdict_of(outcome.status), summary(outcome), recover=recover, payload=payload,
-        as_json=as_json,
+        as_json=as_json, alert=True,
     )  # fmt: skip
+
+
+def _recover(outcome, vendors, caps) -> str:
+    """The command that finishes the job: the rebuild when it failed, the resumed backfill
+    when a cap or a vendor left dates undone, else what the problems above ask for."""
+    rebuild = f"propcast build --date {outcome.build_date} --from {outcome.first_loaded}"
+    if outcome.status == "failed":
+        return rebuild
+    if outcome.resume_from is not None:
+        resume_vendors = outcome.resume_vendors(vendors)
+        return backfill_command(outcome.resume_from, outcome.plan.end, resume_vendors, caps)
+    if outcome.build is not None and outcome.build.result.warned:
+        return f"read the warnings above, then `{rebuild}`"
+    return "inspect raw_quarantine, fix or drop the files, then `propcast ingest`"

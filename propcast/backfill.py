@@ -48,15 +48,16 @@ Say = Callable[[str], None]
 
 
 class BackfillError(RuntimeError):
-    """The backfill cannot start (no vendor feeds, unknown vendor, bad date range)."""
+    """The backfill cannot start; `recover`, when known, is the command that fixes it."""
+
+    def __init__(self, message: str, recover: str | None = None) -> None:
+        super().__init__(message)
+        self.recover = recover
 
 
 @dataclass(frozen=True)
 class PlannedFile:
     vendor: str
-    feed: str
-    game_date: date
-    published_at: datetime  # naive UTC, from the vendor's file name
     source: Path  # the vendor's file
     relative: str  # its path under the inbox (inbox/<vendor>/<feed>/<file>)
     state: str  # loaded | in_inbox (identical copy awaiting ingest) | to_fetch
@@ -76,13 +77,8 @@ class DatePlan:
         return any(f.state != LOADED for f in self.files)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "date": self.day.isoformat(),
-            "available": len(self.files),
-            "loaded": self.count(LOADED),
-            "to_fetch": self.count(TO_FETCH),
-            "in_inbox": self.count(IN_INBOX),
-        }
+        states = {state: self.count(state) for state in (LOADED, TO_FETCH, IN_INBOX)}
+        return {"date": self.day.isoformat(), "available": len(self.files), **states}
 
 
 @dataclass
@@ -112,15 +108,18 @@ class BackfillPlan:
         return None
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "start_date": self.start.isoformat(),
-            "end_date": self.end.isoformat(),
-            "cutoff_utc": str(self.cutoff),
-            "vendors": list(self.vendors),
-            "unavailable": dict(self.unavailable),
-            "totals": self.totals(),
-            "dates": [d.as_dict() for d in self.dates],
-        }
+        dates, cutoff = [d.as_dict() for d in self.dates], str(self.cutoff)
+        return {"start_date": self.start, "end_date": self.end, "cutoff_utc": cutoff,
+                "vendors": list(self.vendors), "unavailable": dict(self.unavailable),
+                "totals": self.totals(), "dates": dates}  # fmt: skip
+
+    def line(self) -> str:
+        totals = self.totals()
+        return (
+            f"plan {self.start} → {self.end}: {totals['available']} files available, "
+            f"{totals['loaded']} already loaded, {totals['to_fetch']} to fetch, "
+            f"{totals['in_inbox']} in the inbox awaiting ingest"
+        )
 
 
 def check_vendors(vendors: Iterable[str] | None) -> tuple[str, ...]:
@@ -138,11 +137,8 @@ def check_vendors(vendors: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _loaded_state(home: Home) -> tuple[set[str], dict[str, tuple[int, int]]]:
@@ -150,25 +146,21 @@ def _loaded_state(home: Home) -> tuple[set[str], dict[str, tuple[int, int]]]:
     Reads only: a missing warehouse is not created."""
     if not home.warehouse.exists():
         return set(), {}
-    con = connect(home)
     try:
-        known = {
-            h
-            for (h,) in con.execute(
-                f"select payload_sha256 from {RAW_SCHEMA}.raw_odds_payloads"
-            ).fetchall()
-        }
-        signatures = {
-            name: (size, mtime_ns)
-            for name, size, mtime_ns in con.execute(
+        con = connect(home)
+    except duckdb.IOException as exc:  # another process is writing it
+        message = f"the warehouse cannot be read now: {exc}"
+        raise BackfillError(message, recover="propcast status, then run this again") from None
+    with con:
+        try:
+            hashes = con.execute(f"select payload_sha256 from {RAW_SCHEMA}.raw_odds_payloads")
+            known = {h for (h,) in hashes.fetchall()}
+            files = con.execute(
                 f"select source_file, file_bytes, file_mtime_ns from {RAW_SCHEMA}.raw_inbox_files"
-            ).fetchall()
-        }
-    except duckdb.CatalogException:  # nothing ingested yet
-        return set(), {}
-    finally:
-        con.close()
-    return known, signatures
+            )
+            return known, {name: tuple(sig) for name, *sig in files.fetchall()}
+        except duckdb.CatalogException:  # nothing ingested yet
+            return set(), {}
 
 
 def _file_state(home: Home, source: Path, relative: str, known: set[str], signatures: dict) -> str:
@@ -206,18 +198,15 @@ def plan_backfill(
         raise BackfillError(f"start date {start} is after end date {end}")
     feeds = home.world / "feeds"
     if not feeds.is_dir():
-        raise BackfillError(f"no vendor feeds configured ({feeds} is missing): nothing to fetch")
+        raise BackfillError(
+            f"no vendor feeds configured ({feeds} is missing): nothing to fetch",
+            recover="propcast demo (the demo world publishes the vendors' feeds)",
+        )
     chosen = check_vendors(vendors)
     cutoff = cutoff or utc_now()
-    forced = forced_failures()
-    plan = BackfillPlan(
-        start,
-        end,
-        cutoff,
-        chosen,
-        [DatePlan(start + timedelta(days=i)) for i in range((end - start).days + 1)],
-        {v: "FORCE_VENDOR_FAILURE is set for it" for v in chosen if v in forced},
-    )
+    days = [DatePlan(start + timedelta(days=i)) for i in range((end - start).days + 1)]
+    down = {v: "FORCE_VENDOR_FAILURE is set for it" for v in chosen if v in forced_failures()}
+    plan = BackfillPlan(start, end, cutoff, chosen, days, down)
     by_day = {d.day: d for d in plan.dates}
     known, signatures = _loaded_state(home)
     for vendor, feed in FEEDS:
@@ -230,9 +219,7 @@ def plan_backfill(
                 continue
             relative = str(source.relative_to(feeds))
             state = _file_state(home, source, relative, known, signatures)
-            by_day[listed[0]].files.append(
-                PlannedFile(vendor, feed, listed[0], listed[1], source, relative, state)
-            )
+            by_day[listed[0]].files.append(PlannedFile(vendor, source, relative, state))
     return plan
 
 
@@ -246,18 +233,12 @@ class Caps:
 
     def time_reason(self, elapsed: float) -> str | None:
         if self.max_elapsed_s is not None and elapsed >= self.max_elapsed_s:
-            return (
-                f"time cap reached ({elapsed:.1f}s elapsed, "
-                f"--max-elapsed-seconds {self.max_elapsed_s:g})"
-            )
+            return f"time cap reached ({elapsed:.1f} of {self.max_elapsed_s:g} seconds)"
         return None
 
     def request_reason(self, requests: int, elapsed: float) -> str | None:
         if self.max_requests is not None and requests >= self.max_requests:
-            return (
-                f"request cap reached ({requests} files fetched, "
-                f"--max-requests {self.max_requests})"
-            )
+            return f"request cap reached ({requests} of {self.max_requests} files fetched)"
         return self.time_reason(elapsed)
 
 
@@ -294,16 +275,12 @@ class BackfillOutcome:
         dates are done), else the first date a cap left incomplete."""
         return self.plan.start if self.plan.unavailable else self.stopped_at
 
-    def resume_command(
-        self, vendors: Iterable[str] | None = None, caps: Caps | None = None
-    ) -> str | None:
-        """The exact command that finishes this backfill (None: nothing left to do). Only the
-        vendors that were down need the whole range again, unless a cap also stopped the run."""
-        if self.resume_from is None:
-            return None
+    def resume_vendors(self, vendors: Iterable[str] | None) -> list[str] | None:
+        """The vendors the rerun needs: only those that were down, unless a cap also stopped
+        the run (then the vendors asked for, None meaning all)."""
         if self.plan.unavailable and self.stopped_at is None:
-            vendors = list(self.plan.unavailable)
-        return backfill_command(self.resume_from, self.plan.end, vendors=vendors, caps=caps)
+            return list(self.plan.unavailable)
+        return list(vendors) if vendors else None
 
     def problems(self) -> list[str]:
         """Why the run is degraded (empty: it is not)."""
@@ -326,16 +303,12 @@ class BackfillOutcome:
         return "degraded" if self.problems() else "ok"
 
     def counts(self) -> dict[str, object]:
-        return {
-            "dates": len(self.plan.dates),
-            "dates_completed": sum(d.completed for d in self.dates),
-            "requests": self.requests,
-            "payloads_loaded": self.ingest.payloads_loaded,
-            "rows": self.ingest.total_rows,
-            "quarantined": sum(self.ingest.rows_quarantined.values()),
-            "payloads_quarantined": self.ingest.payloads_quarantined,
-            "elapsed_s": round(self.elapsed_s, 3),
-        }
+        report, done = self.ingest, sum(d.completed for d in self.dates)
+        return {"dates": len(self.plan.dates), "dates_completed": done,
+                "requests": self.requests, "payloads_loaded": report.payloads_loaded,
+                "rows": report.total_rows, "quarantined": sum(report.rows_quarantined.values()),
+                "payloads_quarantined": report.payloads_quarantined,
+                "elapsed_s": round(self.elapsed_s, 3)}  # fmt: skip
 
 
 def fetch_file(home: Home, planned: PlannedFile) -> Path:
@@ -421,29 +394,17 @@ def execute_backfill(
     return outcome
 
 
-def latest_slate(home: Home) -> date | None:
-    """The newest slate date with odds in the warehouse, not after today."""
-    today = today_in_slate_tz()
-    newest = None
-    with connect(home) as con:
-        for vendor in ODDS_VENDORS:
-            try:
-                (day,) = con.execute(
-                    f"select max(game_date) from {RAW_SCHEMA}.raw_{vendor}__prop_odds "
-                    "where game_date <= ?",
-                    [today],
-                ).fetchone()
-            except duckdb.CatalogException:
-                continue
-            if day is not None and (newest is None or day > newest):
-                newest = day
-    return newest
-
-
 def rebuild_date(home: Home, end: date) -> date:
-    """The run date of the rebuild: the range's end, or the warehouse's newest slate when that
-    is later (a backfill of old dates must not rebuild the warehouse as of an old day)."""
-    newest = latest_slate(home)
+    """The run date of the rebuild: the range's end, or the newest slate with odds in the
+    warehouse (not after today) when that is later: a backfill of old dates must not rebuild
+    the warehouse as of an old day. Called after a load, so the raw tables exist."""
+    union = " union all ".join(
+        f"select max(game_date) as day from {RAW_SCHEMA}.raw_{v}__prop_odds where game_date <= ?"
+        for v in ODDS_VENDORS
+    )
+    with connect(home) as con:
+        today = [today_in_slate_tz()] * len(ODDS_VENDORS)
+        (newest,) = con.execute(f"select max(day) from ({union})", today).fetchone()
     return max(end, newest) if newest else end
 
 
@@ -469,7 +430,7 @@ def run_backfill(
             v: f"failed: {plan.unavailable[v]}" if v in plan.unavailable else "ok"
             for v in plan.vendors
         }
-        say(plan_line(plan))
+        say(plan.line())
         outcome = execute_backfill(home, plan, caps=caps, progress=progress)
         outcome.run_id = recorder.state.run_id
         recorder.state.counts["backfill"] = outcome.counts()
@@ -512,15 +473,6 @@ def _rebuild(
     recorder.save()
 
 
-def plan_line(plan: BackfillPlan) -> str:
-    totals = plan.totals()
-    return (
-        f"plan {plan.start} → {plan.end}: {totals['available']} files available, "
-        f"{totals['loaded']} already loaded, {totals['to_fetch']} to fetch, "
-        f"{totals['in_inbox']} in the inbox awaiting ingest"
-    )
-
-
 def summary(outcome: BackfillOutcome) -> str:
     """One line: what the run fetched, loaded and rebuilt."""
     plan, report = outcome.plan, outcome.ingest
@@ -538,20 +490,3 @@ def summary(outcome: BackfillOutcome) -> str:
         line += "; nothing new, no rebuild"
     problems = outcome.problems()
     return line + (f" ({'; '.join(problems)})" if problems else "")
-
-
-def backfill_command(
-    start: date,
-    end: date,
-    *,
-    vendors: Iterable[str] | None = None,
-    caps: Caps | None = None,
-) -> str:
-    """The command line that runs (or resumes) this backfill."""
-    parts = ["propcast backfill", f"--start-date {start}", f"--end-date {end}"]
-    parts += [f"--vendor {v}" for v in vendors or ()]
-    if caps and caps.max_requests is not None:
-        parts.append(f"--max-requests {caps.max_requests}")
-    if caps and caps.max_elapsed_s is not None:
-        parts.append(f"--max-elapsed-seconds {caps.max_elapsed_s:g}")
-    return " ".join(parts)

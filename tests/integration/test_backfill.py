@@ -220,3 +220,46 @@ def test_backfill_usage_errors(home: Home, args: list[str], message: str) -> Non
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert not any(home.runs.glob("*.json"))
+
+
+def test_executor_stops_between_files_on_elapsed_time(home: Home) -> None:
+    """The package API without the CLI or dbt: a fresh home, nothing ingested, a clock that
+    ticks one second per reading. A file already in the inbox is ingested without a request;
+    the time cap stops mid-date with what was fetched loaded; progress is reported per date."""
+    from propcast.backfill import IN_INBOX, TO_FETCH, Caps, execute_backfill, plan_backfill
+    from propcast.world import generate
+
+    first, last = date(2027, 1, 4), date(2027, 1, 6)
+    generate(home.world, seed=3, start=first, days=3, books=2)
+    waiting = next((home.world / "feeds" / "league" / "boxscores").glob("2027-01-04__*"))
+    (home.inbox / "league" / "boxscores").mkdir(parents=True)
+    (home.inbox / "league" / "boxscores" / waiting.name).write_bytes(waiting.read_bytes())
+
+    plan = plan_backfill(home, first, last)
+    day1, day2 = plan.dates[0], plan.dates[1]
+    assert day1.count(IN_INBOX) == 1 and day1.count(TO_FETCH) == len(day1.files) - 1
+    assert day2.count(TO_FETCH) > 3
+    ticks = iter(range(10_000))
+    seen: list[tuple[int, int]] = []
+    # The clock is read once per date with work and once before each request: day 1 reads
+    # 1 + n1 ticks, day 2 one for the date, then its fourth request would read tick n1 + 6.
+    budget = day1.count(TO_FETCH) + 6
+    outcome = execute_backfill(
+        home,
+        plan,
+        caps=Caps(max_elapsed_s=budget),
+        progress=lambda done, total: seen.append((done, total)),
+        clock=lambda: float(next(ticks)),
+    )
+    assert seen == [(1, 3)]
+    assert outcome.dates[0].completed and not outcome.dates[1].completed
+    assert outcome.stopped_at == day2.day and "time cap" in (outcome.stop_reason or "")
+    assert outcome.dates[1].fetched == 3
+    assert outcome.requests == day1.count(TO_FETCH) + 3
+    assert outcome.ingest.payloads_loaded == len(day1.files) + 3
+    with connect(home) as con:
+        (loaded,) = con.execute("select count(*) from raw.raw_odds_payloads").fetchone()
+    assert loaded == outcome.ingest.payloads_loaded
+    assert not (home.root / ".partial").exists()
+    again = plan_backfill(home, first, last)
+    assert [d.count(TO_FETCH) for d in again.dates[:2]] == [0, day2.count(TO_FETCH) - 3]
