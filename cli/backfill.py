@@ -122,6 +122,29 @@ def backfill_command(start: date, end: date, vendors=None, caps=None) -> str:
     return " ".join(parts)
 
 
+def plan_json(plan) -> dict[str, object]:
+    """The plan as --json prints it: the range, the vendors, per-date counts and totals."""
+    return {
+        "start_date": plan.start,
+        "end_date": plan.end,
+        "cutoff_utc": plan.cutoff,
+        "vendors": list(plan.vendors),
+        "unavailable": dict(plan.unavailable),
+        "totals": plan.totals(),
+        "dates": [d.as_dict() for d in plan.dates],
+    }
+
+
+def cap_stop(plan, max_requests: int | None) -> date | None:
+    """The first date a request cap would leave incomplete (None: the cap is enough)."""
+    used = 0
+    for day in plan.dates if max_requests is not None else ():
+        used += day.count("to_fetch")
+        if used > max_requests:
+            return day.day
+    return None
+
+
 def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: bool) -> None:
     from propcast.backfill import BackfillError, plan_backfill
 
@@ -137,7 +160,7 @@ def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: b
             f"{row['to_fetch']:>8}  {row['in_inbox']:>8}"
         )
     line = f"backfill {plan.line()} (dry run, nothing changed)"
-    stop = plan.cap_stop(caps.max_requests)
+    stop = cap_stop(plan, caps.max_requests)
     if stop:
         line += f"; --max-requests {caps.max_requests} would stop at {stop}"
     for name, why in plan.unavailable.items():
@@ -145,8 +168,10 @@ def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: b
     finish(
         ExitCode.DEGRADED if plan.unavailable else ExitCode.OK,
         line,
-        recover=f"{again} --dry-run once {', '.join(plan.unavailable)} is back",
-        payload={"dry_run": True, "plan": plan.as_dict()},
+        recover=f"{again} --dry-run once {', '.join(plan.unavailable)} is back"
+        if plan.unavailable
+        else None,
+        payload={"dry_run": True, "plan": plan_json(plan)},
         as_json=as_json,
     )
 
@@ -185,7 +210,7 @@ def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool)
     payload = {
         "dry_run": False,
         "run_id": outcome.run_id,
-        "plan": outcome.plan.as_dict(),
+        "plan": plan_json(outcome.plan),
         **outcome.counts(),
         "rows_loaded": dict(outcome.ingest.rows_loaded),
         "resume_from": outcome.resume_from,

@@ -96,23 +96,6 @@ class BackfillPlan:
             for key in ("available", "loaded", "to_fetch", "in_inbox")
         }
 
-    def cap_stop(self, max_requests: int | None) -> date | None:
-        """The first date a request cap would leave incomplete (None: the cap is enough)."""
-        if max_requests is None:
-            return None
-        used = 0
-        for day in self.dates:
-            used += day.count(TO_FETCH)
-            if used > max_requests:
-                return day.day
-        return None
-
-    def as_dict(self) -> dict[str, object]:
-        dates, cutoff = [d.as_dict() for d in self.dates], str(self.cutoff)
-        return {"start_date": self.start, "end_date": self.end, "cutoff_utc": cutoff,
-                "vendors": list(self.vendors), "unavailable": dict(self.unavailable),
-                "totals": self.totals(), "dates": dates}  # fmt: skip
-
     def line(self) -> str:
         totals = self.totals()
         return (
