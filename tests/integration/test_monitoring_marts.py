@@ -74,6 +74,12 @@ def test_coverage_counts_scheduled_games_and_expected_players(demo_world) -> Non
     home, slate = demo_world.home, demo_world.slate
     coverage = rows(home, "select * from main.fct_odds_coverage_daily where game_date = ?", [slate])
     assert {r["vendor"] for r in coverage} == {"oddsapi", "csvfeed", "decimalfeed"}
+    outside = scalar(
+        home,
+        "select count(*) from main.fct_odds_coverage_daily where games_offered > games_scheduled "
+        "or players_offered > players_expected or not game_coverage between 0 and 1",
+    )
+    assert outside == 0
     games = scalar(
         home, "select count(*) from main.dim_game where game_date = ? and not is_postponed", [slate]
     )
@@ -291,6 +297,13 @@ def test_ev_summary_settles_like_a_recomputation(demo_world) -> None:
         [day, "player_points"],
     )
     mine = settle(home, day)
+    unbalanced = scalar(
+        home,
+        "select count(*) from main.fct_ev_summary_daily where recommendations > lines_priced "
+        "or settled_bets != bets_won + bets_lost + bets_pushed "
+        "or settled_bets + bets_void + bets_pending != recommendations",
+    )
+    assert unbalanced == 0
     assert mine["settled_bets"] >= 20 and mine["bets_won"] > 0 and mine["bets_lost"] > 0
     for column in ("recommendations", "settled_bets", "bets_won", "bets_lost", "bets_pushed"):
         assert summary[column] == mine[column], column
