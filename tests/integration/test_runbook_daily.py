@@ -88,34 +88,33 @@ def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
     assert cli("recover", "--date", day).exit_code == 0  # complete: nothing to do
 
 
-def test_run_day_switches_skip_what_they_name(demo_world: DemoWorld, demo_home: Home) -> None:
-    day = str(demo_world.slate)
-    payloads = scalar(demo_home, "select count(*) from raw.raw_odds_payloads")
+def test_run_day_switches_skip_what_they_name_and_a_missing_slate_is_named(
+    demo_world: DemoWorld, demo_home: Home
+) -> None:
+    """One morning with every switch off, on the suite's today: the world has no odds for it,
+    only for the day before (the scheduler-processed-old-dates incident)."""
+    today = demo_world.slate + timedelta(days=1)
+    odds_payloads = (
+        "select count(*) from raw.raw_odds_payloads where vendor in ('oddsapi', 'csvfeed', "
+        "'decimalfeed')"
+    )
+    payloads = scalar(demo_home, odds_payloads)
     done = cli(
-        "run-day", "--date", day, "--no-run-odds-ingestion", "--no-run-ev",
-        "--no-run-diagnostics", "--json",
+        "run-day", "--no-run-odds-ingestion", "--no-run-ev", "--no-run-diagnostics", "--json"
     )  # fmt: skip
-    assert done.exit_code in (0, 3), done.output
+    assert done.exit_code == 3, done.output
+    assert f"run-day for slate {today} (today in US/Eastern)" in done.output
     assert "skipping odds ingestion, EV pricing, diagnostics (as asked)" in done.output
-    assert scalar(demo_home, "select count(*) from raw.raw_odds_payloads") == payloads
+    assert f"no odds for slate {today} by the cutoff; the odds found are for: " in done.output
+    assert str(demo_world.slate) in done.output.split("the odds found are for:")[1]
+    assert scalar(demo_home, odds_payloads) == payloads  # the league's results still load
     results = json.loads((demo_home.dbt_target / "run_results.json").read_text())["results"]
     built = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
     assert "fct_predictions" in built and "fct_prop_odds" in built
     assert "fct_bet_recommendations" not in built
     assert not any(name.endswith("_daily") or name == "fct_run_registry" for name in built)
     reports = last_json(done.output)["reports"]
-    assert [Path(r).name for r in reports] == [f"daily_run_{day}.md"]
-
-
-def test_run_day_warns_when_the_odds_found_are_another_slates(
-    demo_world: DemoWorld, demo_home: Home
-) -> None:
-    today = demo_world.slate + timedelta(days=1)  # the suite's today: the world has no odds
-    done = cli("run-day", "--no-run-ev", "--no-run-diagnostics", "--json")
-    assert f"run-day for slate {today} (today in US/Eastern)" in done.output
-    assert f"no odds for slate {today} by the cutoff; the odds found are for: " in done.output
-    assert str(demo_world.slate) in done.output.split("the odds found are for:")[1]
-    assert done.exit_code == 3, done.output
+    assert [Path(r).name for r in reports] == [f"daily_run_{today}.md"]
     status = cli("status", "--json")
     assert last_json(status.output)["run_date"] == str(today)
 
@@ -149,3 +148,25 @@ def test_validate_golden_holds_on_the_demo_and_names_a_broken_invariant(
     failing = [c["name"] for c in last_json(broken.output)["checks"] if not c["passed"]]
     assert failing == ["grain fct_predictions"], failing
     assert "1 duplicated (game_id, player_id, market, line) keys" in broken.output
+
+
+def test_odds_ingestion_off_fetches_no_odds_and_still_fetches_results(
+    demo_world: DemoWorld, demo_home: Home
+) -> None:
+    from propcast.daily import fetch_for_day
+    from propcast.timeutil import default_cutoff
+
+    day = demo_world.slate
+    odds_files = list(demo_home.inbox.glob(f"*/prop_odds/{day}__*"))
+    league_files = list(demo_home.inbox.glob("league/*/*"))
+    assert odds_files and league_files
+    for path in odds_files + league_files:
+        path.unlink()
+    cutoff = default_cutoff(day)
+    vendors = fetch_for_day(demo_home, day, cutoff, say=lambda _line: None, odds=False)
+    assert vendors == {"league": "ok"}
+    assert not list(demo_home.inbox.glob(f"*/prop_odds/{day}__*"))
+    assert list(demo_home.inbox.glob("league/*/*"))
+    vendors = fetch_for_day(demo_home, day, cutoff, say=lambda _line: None)
+    assert set(vendors) == {"league", "oddsapi", "csvfeed", "decimalfeed"}
+    assert len(list(demo_home.inbox.glob(f"*/prop_odds/{day}__*"))) == len(odds_files)
