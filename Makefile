@@ -75,6 +75,16 @@ chromium:
 		echo "installing Debian's chromium for the report screenshot test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# The fault-injection suite (tests/reliability, tests/incidents) with every case: kill points,
+# bad-input classes, outages, lock cases, reruns. `make test` runs a sample of the same tests.
+# The last line is the summary (tests/reliability/tally.py).
+RELIABILITY_TALLY ?= $(PROPCAST_HOME)/reliability-tally
+reliability: install faketime
+	rm -rf $(RELIABILITY_TALLY)
+	PROPCAST_RELIABILITY_FULL=1 PROPCAST_RELIABILITY_TALLY=$(RELIABILITY_TALLY) \
+		$(BIN)/pytest -q -n 2 --dist loadfile tests/reliability tests/incidents; \
+		status=$$?; $(BIN)/python -m tests.reliability.tally $(RELIABILITY_TALLY); exit $$status
+
 test-slow: install
 	$(BIN)/pytest -q -m slow
 
