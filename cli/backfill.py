@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from propcast.cli.app import app
-from propcast.cli.common import JsonFlag, open_home, parse_date, verdict_of
+from propcast.cli.common import JsonFlag, WaitOption, open_home, parse_date, verdict_of
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
 from propcast.timeutil import today_in_slate_tz
@@ -68,6 +68,7 @@ def backfill(
             "Default: all of them.",
         ),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Load past slate dates from the vendors: their odds snapshots and the league's results.
@@ -104,7 +105,7 @@ def backfill(
     console.print(f"propcast backfill of slate dates [bold]{start}[/] → [bold]{end}[/]")
     if dry_run:
         _dry_run(home, start, end, vendors, caps, again, as_json)
-    _run(home, start, end, vendors, caps, again, as_json)
+    _run(home, start, end, vendors, caps, again, as_json, wait)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -176,13 +177,15 @@ def _dry_run(home, start: date, end: date, vendors, caps, again: str, as_json: b
     )
 
 
-def _run(home, start: date, end: date, vendors, caps, again: str, as_json: bool) -> None:
+def _run(
+    home, start: date, end: date, vendors, caps, again: str, as_json: bool, wait: float = 0.0
+) -> None:
     from propcast.backfill import BackfillError, run_backfill, summary
     from propcast.locking import WarehouseBusy, writer_lock
 
     try:
         with (
-            writer_lock(home, f"backfill {start} → {end}"),
+            writer_lock(home, f"backfill {start} → {end}", wait, console.out),
             progress_bar("dates backfilled") as advance,
         ):
             outcome = run_backfill(

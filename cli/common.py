@@ -22,6 +22,18 @@ DateOption = Annotated[
     str | None,
     typer.Option("--date", help="Slate date (YYYY-MM-DD, US/Eastern); default today."),
 ]
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        max=86400,
+        metavar="SECONDS",
+        help="When another process writes the warehouse, wait up to this many seconds for it "
+        "(naming it) instead of refusing at once. A lock left by a killed process of this host "
+        "is cleared; one held on another host is never taken over.",
+    ),
+]
 
 
 def open_home() -> Home:

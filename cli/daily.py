@@ -12,6 +12,7 @@ from propcast.cli.app import app
 from propcast.cli.common import (
     DateOption,
     JsonFlag,
+    WaitOption,
     open_home,
     parse_cutoff,
     parse_date,
@@ -28,6 +29,7 @@ def ingest(
         list[str] | None,
         typer.Option("--vendor", help="Only these vendors' inbox folders (repeatable)."),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Load new files from PROPCAST_HOME/inbox/<vendor>/<feed>/ into the raw tables.
@@ -41,7 +43,10 @@ def ingest(
 
     home = open_home()
     try:
-        with writer_lock(home, "ingest"), progress_bar("ingesting inbox") as advance:
+        with (
+            writer_lock(home, "ingest", wait, console.out),
+            progress_bar("ingesting inbox") as advance,
+        ):
             report = run_ingest(home, vendors=set(vendor) if vendor else None, progress=advance)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast ingest", as_json=as_json)
@@ -92,6 +97,7 @@ def build(
             "e.g. after a backfill of old files. Default: the day before --date.",
         ),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Run `dbt build` (seeds, models, data tests) for a slate date; training is excluded.
@@ -112,7 +118,7 @@ def build(
     )
     started = perf_counter()
     try:
-        with writer_lock(home, f"build {day}"):
+        with writer_lock(home, f"build {day}", wait, console.out):
             summary = run_build(
                 home, day, select=select, full_refresh=full_refresh, slice_start=first
             )
@@ -148,6 +154,7 @@ def _finish_build(summary, seconds: float, as_json: bool) -> None:
 @app.command()
 def train(
     run_date: DateOption = None,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Train and register the predictors for a slate date, on outcomes through the day before.
@@ -163,7 +170,7 @@ def train(
     console.print(f"training for slate {day} on outcomes through {train_end}")
     started = perf_counter()
     try:
-        with writer_lock(home, f"train {day}"):
+        with writer_lock(home, f"train {day}", wait, console.out):
             result = run_train(home, train_end)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast train --date {day}", as_json=as_json)
@@ -197,6 +204,7 @@ def demo(
     ] = 165,
     seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
     books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """A season of the demo world, run as a team would: history, training, walk-forward
@@ -212,7 +220,10 @@ def demo(
     home = open_home()
     started = perf_counter()
     try:
-        with writer_lock(home, "demo"), progress_bar("days generated") as advance:
+        with (
+            writer_lock(home, "demo", wait, console.out),
+            progress_bar("days generated") as advance,
+        ):
             outcome = run_demo(
                 home, days=days, seed=seed, books=books, say=console.print, progress=advance
             )
@@ -281,6 +292,7 @@ def run_day(
             "report. Off: the run report only."
         ),
     ] = True,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """The morning job for one slate: fetch and ingest the slate's odds up to the cutoff and the
@@ -306,7 +318,7 @@ def run_day(
     if day != today:
         console.print(f"  [yellow]warning[/] processing a slate other than today's ({today})")
     try:
-        with writer_lock(home, f"run-day {day}"):
+        with writer_lock(home, f"run-day {day}", wait, console.out):
             outcome = run(
                 home,
                 day,

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 from propcast.cli.app import app
-from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date, verdict_of
+from propcast.cli.common import (
+    DateOption,
+    JsonFlag,
+    WaitOption,
+    open_home,
+    parse_date,
+    verdict_of,
+)
 from propcast.cli.output import ExitCode, console, finish
 
 from propcast.phases import PHASES
@@ -25,6 +32,7 @@ def recover(
             "incomplete phase of the slate (see `propcast status --date D`).",
         ),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Complete a slate after a failure: rerun from its first incomplete (or the named) phase
@@ -70,7 +78,7 @@ def recover(
         f"{last.run_id}: {cutoff:%Y-%m-%d %H:%M} UTC"
     )
     try:
-        with writer_lock(home, f"recover {day}"):
+        with writer_lock(home, f"recover {day}", wait, console.out):
             outcome = run(
                 home,
                 day,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from propcast.cli.app import app
-from propcast.cli.common import DateOption, JsonFlag, open_home, parse_date
+from propcast.cli.common import DateOption, JsonFlag, WaitOption, open_home, parse_date
 from propcast.cli.output import ExitCode, console, finish
 
 
 @app.command()
-def report(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
+def report(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFlag = False) -> None:
     """Rewrite a slate's reports from the warehouse, under PROPCAST_HOME/outputs/monitoring/.
 
     daily_run_<D>.md (the latest run of D, when one is recorded), daily_report_<D>.md,
@@ -24,7 +24,7 @@ def report(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     home, day = open_home(), parse_date(run_date)
     console.print(f"report for slate [bold]{day}[/] (dates up to {day})")
     try:
-        with writer_lock(home, f"report {day}"):
+        with writer_lock(home, f"report {day}", wait, console.out):
             outcome = write_reports(home, day)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast report --date {day}", as_json=as_json)
@@ -53,7 +53,7 @@ def report(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def export(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
+def export(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFlag = False) -> None:
     """Write a slate's bets and their audit trail as files, under PROPCAST_HOME/outputs/.
 
     ev_analysis/MultiBookBestBets.xlsx: one row per recommended bet with the price of its side
@@ -70,7 +70,7 @@ def export(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     home, day = open_home(), parse_date(run_date)
     console.print(f"export for slate [bold]{day}[/]")
     try:
-        with writer_lock(home, f"export {day}"):
+        with writer_lock(home, f"export {day}", wait, console.out):
             outcome = write_export(home, day)
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast export --date {day}", as_json=as_json)

@@ -15,7 +15,6 @@ check that does not exercise scoring says ok while predictions fail.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import traceback
 import uuid
@@ -70,27 +69,13 @@ class HealthReport:
 
 
 def writer_holder(home: Home) -> str | None:
-    """Who holds the warehouse's writer lock (pid, purpose, since), or None when nobody does.
+    """Who holds the warehouse's writer lock (pid, host, purpose, since), or None when nobody
+    does: a holder file left by a killed process of this host does not count (its file lock
+    is free); one naming another host does (propcast.locking)."""
+    from propcast.locking import current_holder
 
-    The holder file exists only while a writer holds the lock (propcast.locking); a file left
-    by a killed process is told apart by trying the lock, which a dead process no longer holds.
-    """
-    from filelock import FileLock, Timeout
-
-    holder_file = home.runs / "writer.holder.json"
-    if not holder_file.exists():
-        return None
-    lock = FileLock(str(home.runs / "writer.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        try:
-            info = json.loads(holder_file.read_text() or "{}")
-        except (OSError, ValueError):
-            info = {}
-        return f"pid {info.get('pid')} ({info.get('purpose')}, since {info.get('since')} UTC)"
-    lock.release()
-    return None
+    holder = current_holder(home)
+    return holder.describe() if holder else None
 
 
 def check_settings() -> tuple[Check, Home | None]:
