@@ -83,7 +83,8 @@ line_openings as (
         player_id,
         market,
         line,
-        avg(fair_prob_over) as opening_market_prob_over
+        -- On a 1e-12 grid, exact in any order (as in int_prop_line_prices).
+        avg(round(fair_prob_over * 1e12)) / 1e12 as opening_market_prob_over
     from line_first_quotes
     where quote_rank = 1
     group by game_id, player_id, market, line

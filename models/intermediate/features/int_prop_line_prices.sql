@@ -17,6 +17,9 @@ board_quotes as (
 ),
 
 -- One fair probability per book and line (vendors quoting the same book are averaged).
+-- Probabilities are averaged on a 1e-12 grid: a sum of whole numbers is exact in any order, so
+-- the mean does not depend on the order DuckDB's threads combine rows in (a plain double avg
+-- differs in its last bits from run to run, and the model trained on it in its version).
 book_lines as (
     select
         game_id,
@@ -24,7 +27,8 @@ book_lines as (
         market,
         line,
         book_id,
-        avg(case when is_two_sided then fair_prob_over end) as book_fair_prob_over
+        avg(round(case when is_two_sided then fair_prob_over end * 1e12)) / 1e12
+            as book_fair_prob_over
     from board_quotes
     group by game_id, player_id, market, line, book_id
 ),
@@ -57,7 +61,7 @@ consensus as (
         player_id,
         market,
         line,
-        avg(book_fair_prob_over) as market_prob_over,
+        avg(round(book_fair_prob_over * 1e12)) / 1e12 as market_prob_over,
         count(book_fair_prob_over) as books_with_fair_prob
     from book_lines
     group by game_id, player_id, market, line
