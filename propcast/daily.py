@@ -15,6 +15,7 @@ import duckdb
 
 from propcast import reports
 from propcast.dbt_runner import Dbt, DbtResult
+from propcast.faults import fault_point
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.model_pins import pinned_version
@@ -148,6 +149,7 @@ def run_day(
         recorder.finish("failed", f"{type(exc).__name__}: {exc}")
         reports.write_run_report(home, recorder.state)
         raise
+    fault_point("daily:before-reports")
     outcome.reports = [str(reports.write_run_report(home, recorder.state))]
     if run.plan.run_diagnostics:
         outcome.reports.append(str(reports.write_daily_report(home, run_date)))
@@ -196,7 +198,9 @@ class _DayRun:
             self.home, self.run_date, self.cutoff, self.say, odds=self.plan.run_odds_ingestion
         )
         recorder.state.vendors = vendors
+        fault_point("daily:fetched")
         report = ingest(self.home)
+        fault_point("daily:ingested")
         self.say(f"ingest: {report.summary()}")
         recorder.state.counts["ingest"] = {
             "rows": report.total_rows,
@@ -235,7 +239,9 @@ class _DayRun:
         first = next(p for p in phases_from(self.plan.from_phase) if p != "ingest")
         recorder.phase(first)
         self.say(f"dbt build for {self.run_date} (cutoff {self.cutoff:%Y-%m-%d %H:%M} UTC)")
+        fault_point("daily:before-build")
         build = self.dbt.invoke(self.plan.build_args(), run_vars=run_vars)
+        fault_point("daily:after-build")
         for phase, done in phase_completion(self.dbt, build).items():
             recorder.state.phase_models[phase] = done.as_dict()
             recorder.phase_done(phase, done.outcome)

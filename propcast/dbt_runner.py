@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from propcast.faults import dbt_callbacks
 from propcast.settings import PROJECT_DIR, Home
 from propcast.timeutil import pinned_now
 
@@ -112,7 +113,7 @@ class Dbt:
     def _runner(self, manifest: Any = None) -> Any:
         from dbt.cli.main import dbtRunner  # dbt import costs ~2 s: only when dbt runs
 
-        return dbtRunner(manifest=manifest)
+        return dbtRunner(manifest=manifest, callbacks=dbt_callbacks())
 
     def manifest(self) -> Any:
         """The project parsed once, with the project vars only. Run vars (run_date, cutoff, ...)

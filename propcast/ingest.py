@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from propcast.faults import fault_point
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
@@ -357,6 +358,7 @@ class _Batch:
             tables["raw_odds_payloads"] = pd.concat(self.registry, ignore_index=True)
             quarantine = pd.concat(self.quarantine, ignore_index=True)
             tables["raw_quarantine"] = quarantine.astype({"row_number": "Int64"})
+        fault_point("ingest:before-transaction")
         con.execute("begin transaction")
         try:
             for feed, staged, payloads in self.staged:
@@ -370,6 +372,7 @@ class _Batch:
                     {"loaded_at": self.loaded_at},
                 )
                 con.unregister("_ingest_payloads")
+            fault_point("ingest:txn:after-bulk-rows")
             for table, frame in tables.items():
                 if len(frame):
                     con.register("_ingest_batch", _scannable(frame))
@@ -377,8 +380,12 @@ class _Batch:
                         f"insert into {RAW_SCHEMA}.{table} by name select * from _ingest_batch"
                     )
                     con.unregister("_ingest_batch")
+                    fault_point(f"ingest:txn:after-{table}")
+            fault_point("ingest:txn:before-signatures")
             self._record_examined()
+            fault_point("ingest:txn:before-commit")
             con.execute("commit")
+            fault_point("ingest:after-commit")
         except Exception:
             con.execute("rollback")
             raise
@@ -475,9 +482,11 @@ def ingest(
                 else:
                     known.add(digest)
                     new.append(_NewPayload(feed, Payload(path, content), digest, relative))
+                    fault_point("ingest:file-read")
                     new_bytes += len(content)
             if new_bytes >= BATCH_BYTES or done == len(files):
                 _load_batch(con, new, stamp, report, examined)
+                fault_point("ingest:batch-written")
                 new, examined, new_bytes = [], [], 0
                 if progress:
                     progress(done, len(files))

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from propcast.faults import fault_point
 from propcast.phases import PHASES
 from propcast.raw_schema import RAW_SCHEMA
 from propcast.settings import Home
@@ -67,8 +68,11 @@ class RunRecorder:
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
+        fault_point("runs:before-tmp-write")
         tmp.write_text(json.dumps(asdict(self.state), indent=2, default=str))
+        fault_point("runs:tmp-written")
         tmp.replace(self.path)
+        fault_point("runs:replaced")
 
     def phase(self, name: str) -> None:
         self.state.phase = name
