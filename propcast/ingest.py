@@ -110,6 +110,7 @@ class IngestReport:
     rows_loaded: Counter = field(default_factory=Counter)
     rows_quarantined: Counter = field(default_factory=Counter)
     ignored_files: list[str] = field(default_factory=list)
+    refused_files: list[str] = field(default_factory=list)  # never read: why (inbox_files)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -118,11 +119,14 @@ class IngestReport:
         return sum(self.rows_loaded.values())
 
     def quarantine_problem(self, max_share: float | None = None) -> str | None:
-        """Why this load counts as degraded: a payload quarantined whole, or more rows
-        quarantined than the tolerated share (a few bad rows a day are normal vendor noise)."""
+        """Why this load counts as degraded: an inbox entry refused, a payload quarantined
+        whole, or more rows quarantined than the tolerated share (a few bad rows a day are
+        normal vendor noise)."""
         share_limit = quarantine_share_limit() if max_share is None else max_share
         bad_rows = sum(self.rows_quarantined.values())
         share = bad_rows / max(bad_rows + self.total_rows, 1)
+        if self.refused_files:
+            return f"{len(self.refused_files)} inbox entries refused: {self.refused_files[0]}"
         if self.payloads_quarantined:
             return f"{self.payloads_quarantined} payloads quarantined whole"
         if share > share_limit:
@@ -146,19 +150,39 @@ class IngestReport:
 
 def inbox_files(
     home: Home, vendors: set[str] | None = None
-) -> tuple[list[tuple[Feed, Path]], list[Path]]:
+) -> tuple[list[tuple[Feed, Path]], list[Path], list[str]]:
+    """The feed files to read, the files ignored (not under a feed's folder), and the entries
+    refused, with why (`_refusal`): those are never read."""
     known: list[tuple[Feed, Path]] = []
     ignored: list[Path] = []
+    refused: list[str] = []
     if not home.inbox.exists():
-        return known, ignored
-    for path in sorted(p for p in home.inbox.rglob("*") if p.is_file()):
+        return known, ignored, refused
+    for path in sorted(p for p in home.inbox.rglob("*") if p.is_file() or p.is_symlink()):
+        why = _refusal(path, home.inbox)
+        if why or not path.is_file():  # refused, or a link to a folder inside, or broken
+            refused += [why] if why else []
+            continue
         parts = path.relative_to(home.inbox).parts
         feed = FEEDS.get((parts[0], parts[1])) if len(parts) >= 3 else None
         if feed is None:
             ignored.append(path)
         elif vendors is None or feed.vendor in vendors:
             known.append((feed, path))
-    return known, ignored
+    return known, ignored, refused
+
+
+def _refusal(path: Path, inbox: Path) -> str | None:
+    """Why an inbox entry is not read: a symlink leading out of the inbox (ingest reads the
+    inbox and nothing else), or a name that is not UTF-8 (it could not be recorded)."""
+    relative = path.relative_to(inbox)
+    try:
+        str(relative).encode("utf-8")
+    except UnicodeEncodeError:
+        return f"refused {os.fsencode(relative)!r}: its name is not UTF-8 (not read)"
+    if path.is_symlink() and not path.resolve().is_relative_to(inbox.resolve()):
+        return f"refused {relative}: a symlink to {path.resolve()}, outside the inbox (not read)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -443,9 +467,10 @@ def ingest(
     `progress(done, total)` is called after each batch (files skipped or loaded so far)."""
     started = time.perf_counter()
     report = IngestReport()
-    files, ignored = inbox_files(home, vendors)
+    files, ignored, report.refused_files = inbox_files(home, vendors)
     report.files_seen = len(files)
     report.ignored_files = [str(p.relative_to(home.inbox)) for p in ignored]
+    report.problems += report.refused_files
     stamp = loaded_at or utc_now()
 
     con = connect(home)

@@ -14,6 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from propcast.vendors.sanity import (
+    flag_duplicates_sql,
+    plausible_stamp,
+    register_snapshots,
+    within_years,
+)
+
 T = TypeVar("T")
 
 
@@ -175,7 +182,7 @@ def rejected_rows(
     is_bad = reasons.notna().to_numpy()
     payloads = raw["payload"].to_numpy()
     starts = np.flatnonzero(np.r_[True, payloads[1:] != payloads[:-1]]) if len(raw) else []
-    ends = [*starts[1:], len(raw)]
+    ends = [*starts[1:], len(raw)] if len(raw) else []
     records: list[tuple] = []
     for start, end in zip(starts, ends, strict=True):
         positions = np.flatnonzero(is_bad[start:end])
@@ -288,7 +295,7 @@ def map_texts(
 
     texts = pd.Series([t for (t,) in con.execute(texts_sql).fetchall() if t is not None])
     stamps = pd.Series(list(parse(texts.astype(object))), dtype="datetime64[us]")
-    slates = slate_date(stamps)
+    slates = slate_date(within_years(stamps))  # a year-1 time has no US/Eastern date
     register_frame(
         con,
         table,
@@ -312,7 +319,7 @@ class JsonFeedSql:
     that flags documents the bulk read cannot vouch for (`holes`), the SQL flattening `documents`
     into numbered rows, the timestamp columns (parsed with `parse_utc`; `slate_from` gives
     `game_date`), the raw columns in order, and the checks (SQL conditions with their reasons, in
-    priority order, over the typed columns)."""
+    priority order, over the typed columns and `_snapshot`, the payload's timestamp)."""
 
     document: dict
     stamp: str
@@ -322,6 +329,8 @@ class JsonFeedSql:
     slate_from: str
     columns: list[str]
     checks: list[tuple[str, str]]
+    key: tuple[str, ...] = ()  # a row repeating an earlier good row's key is refused ...
+    duplicate: str = ""  # ... with this reason (vendors.sanity)
 
 
 def stage_json(
@@ -337,7 +346,7 @@ def stage_json(
     from propcast.timeutil import parse_utc
 
     con.execute(SQL_MACROS)
-    docs, flat, stamps = f"{name}_docs", f"{name}_flat", f"{name}_ts"
+    docs, flat, stamps, snapshots = f"{name}_docs", f"{name}_flat", f"{name}_ts", f"{name}_snap"
     columns = ", ".join(f'"{c}" {t}' for c, t in spec.document.items())
     con.execute(f"create or replace temp table {docs} (payload bigint, {columns})")
 
@@ -367,7 +376,7 @@ def stage_json(
             f"having count(*) = 1 and not bool_or({spec.holes})"
         ).fetchall()
         parsed = {text: parse_utc(text) for _, text in sound}
-        fetched_at = {int(p): parsed[t] for p, t in sound if parsed[t] is not None}
+        fetched_at = {int(p): parsed[t] for p, t in sound if plausible_stamp(parsed[t])}
         con.execute(
             f"create or replace temp table {flat} as "
             + spec.flatten.replace("$documents", docs).replace(
@@ -390,11 +399,15 @@ def stage_json(
         reason = " ".join(
             f"when {cond} then '{why.replace(chr(39), chr(39) * 2)}'" for cond, why in spec.checks
         )
+        register_snapshots(con, snapshots, fetched_at)
         con.execute(
-            f"create or replace temp table {name} as select *, case {reason} end as reason from ("
-            f"select f.payload, f.row_number, {typed}, t_{spec.slate_from}.slate as game_date "
-            f"from {flat} f {joins})"
+            f"create or replace temp table {name} as "
+            f"select * exclude (_snapshot), case {reason} end as reason from ("
+            f"select f.payload, f.row_number, {typed}, t_{spec.slate_from}.slate as game_date, "
+            f"s._snapshot from {flat} f {joins} left join {snapshots} s on s.payload = f.payload)"
         )
+        if spec.key:
+            flag_duplicates_sql(con, name, spec.key, spec.duplicate)
         bad = frame_of(
             con.sql(
                 f"select payload, row_number, reason from {name} where reason is not null "
@@ -403,7 +416,7 @@ def stage_json(
         )
     finally:
         con.execute(f"drop table if exists {docs}; drop table if exists {flat}")
-        con.execute(f"drop table if exists {stamps}")
+        con.execute(f"drop table if exists {stamps}; drop table if exists {snapshots}")
     return Staged(fetched_at, name, rejected(payloads, bad))
 
 
@@ -481,16 +494,22 @@ def map_distinct(
 
 
 def checked_table(
-    con: duckdb.DuckDBPyConnection, name: str, rows_sql: str, checks: Sequence[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows_sql: str,
+    checks: Sequence[tuple[str, str]],
+    helpers: Sequence[str] = (),
 ) -> None:
     """Temp table `name`: `rows_sql`'s rows with `reason`, the first check (SQL condition) each
-    fails, in priority order (null when it passes them all)."""
+    fails, in priority order (null when it passes them all); the `helpers` columns of `rows_sql`
+    serve the checks and are left out."""
     reason = " ".join(
         f"when {cond} then '{why.replace(chr(39), chr(39) * 2)}'" for cond, why in checks
     )
+    exclude = f" exclude ({', '.join(helpers)})" if helpers else ""
     con.execute(
         f"create or replace temp table {name} as "
-        f"select *, case {reason} end as reason from ({rows_sql})"
+        f"select *{exclude}, case {reason} end as reason from ({rows_sql})"
     )
 
 

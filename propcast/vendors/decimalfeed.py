@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -26,6 +27,22 @@ from propcast.vendors.base import (
     rejected_frame,
     split_rejected,
     stage_json,
+)
+from propcast.vendors.sanity import (
+    DECIMAL_OUT_OF_RANGE,
+    GAME_WINDOW_REASON,
+    MAX_DECIMAL_ODDS,
+    MAX_LINE,
+    MIN_DECIMAL_ODDS,
+    duplicate_reason,
+    game_window_sql,
+    implausible_stamp,
+    is_text,
+    later_duplicates,
+    line_out_of_range,
+    listed,
+    outside_game_window,
+    plausible_stamp,
 )
 
 FEED = "prop_odds"
@@ -48,14 +65,26 @@ COLUMNS = [
 ]
 
 
-def _checks(frame: pd.DataFrame) -> list:
+# An offer's business key within a snapshot: a second offer with the same key is refused.
+KEY = ("fixture_id", "bookmaker", "market", "selection", "participant", "handicap")
+DUPLICATE = duplicate_reason(["fixture", "book", "market", "selection", "player", "handicap"])
+NOT_ABOVE_ONE = "odds is not a decimal price above 1.0"
+
+
+def _checks(frame: pd.DataFrame, snapshot: datetime) -> list:
     odds, handicap = numeric(frame["odds"]), numeric(frame["handicap"])
     return [
         (frame["start"].isna(), "fixture start missing or not a timestamp"),
+        (outside_game_window(frame["start"], snapshot), GAME_WINDOW_REASON),
         (~frame["selection"].isin(SELECTIONS), "selection is not over/under"),
-        *[(blank(frame[c]), f"{c} missing") for c in ("bookmaker", "market", "participant")],
-        (odds.isna() | (odds <= 1.0), "odds is not a decimal price above 1.0"),
+        *[
+            (~is_text(frame[c]) | blank(frame[c]), f"{c} missing or not text")
+            for c in ("bookmaker", "market", "participant")
+        ],
+        (odds.isna() | (odds <= 1.0), NOT_ABOVE_ONE),
+        ((odds < MIN_DECIMAL_ODDS) | (odds > MAX_DECIMAL_ODDS), DECIMAL_OUT_OF_RANGE),
         (handicap.isna() | (handicap < 0), "handicap missing or negative"),
+        (handicap > MAX_LINE, line_out_of_range("handicap")),
     ]
 
 
@@ -66,15 +95,46 @@ def _good_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _offers(fixtures: list) -> Iterator[tuple[dict, dict]]:
-    """(fixture, offer) per offer, in document order (a row's number)."""
-    for fixture in fixtures:
-        for offer in fixture.get("offers") or []:
-            yield fixture, offer
+def _offers(fixtures: list) -> Iterator[tuple[dict, dict, object, str | None]]:
+    """(fixture, offer, what its row shows, problem) per offer, in document order (a row's
+    number). A value of the wrong shape where a fixture, its home or away team, or an offer
+    object belongs is a row of its own, refused with the problem; its siblings load."""
+    for fixture, bad in listed(fixtures, "fixture"):
+        if bad:
+            yield {}, {}, {"fixture": fixture}, bad
+            continue
+        teams = [fixture.get(side) for side in ("home", "away")]
+        wrong = [side for side, team in zip(("home", "away"), teams, strict=True)
+                 if team is not None and not isinstance(team, dict)]  # fmt: skip
+        for offer, bad in listed(fixture.get("offers"), "offer"):
+            if not bad and wrong:
+                bad = f"fixture {wrong[0]} team is not an object"
+            yield fixture, {} if bad else offer, _row_shown(fixture, offer), bad
 
 
-def _row_text(fixture: dict, offer: dict) -> str:
-    return json.dumps({"fixture": fixture.get("fixture_id"), "offer": offer})
+def _row_shown(fixture: dict, offer: object) -> dict:
+    return {"fixture": fixture.get("fixture_id"), "offer": offer}
+
+
+def _record(sport: object, fixture: dict, offer: dict) -> tuple:
+    home, away = fixture.get("home"), fixture.get("away")
+    home = home if isinstance(home, dict) else {}
+    away = away if isinstance(away, dict) else {}
+    return (
+        sport,
+        fixture.get("fixture_id"),
+        parse_utc(fixture.get("start")),
+        home.get("name"),
+        home.get("abbr"),
+        away.get("name"),
+        away.get("abbr"),
+        offer.get("bookmaker"),
+        offer.get("market"),
+        offer.get("selection"),
+        offer.get("participant"),
+        offer.get("handicap"),
+        offer.get("odds"),
+    )
 
 
 def parse(payload: bytes) -> ParsedPayload:
@@ -84,44 +144,25 @@ def parse(payload: bytes) -> ParsedPayload:
         fixtures = doc["fixtures"]
         if not isinstance(fixtures, list) or fetched_at is None:
             raise TypeError("'fixtures' is not a list or 'generated_at' is not a timestamp")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UnparseablePayload(f"not a decimalfeed snapshot: {exc}") from exc
+    if not plausible_stamp(fetched_at):
+        raise UnparseablePayload(implausible_stamp("snapshot 'generated_at'", fetched_at))
 
-    records: list[tuple] = []
-    texts: list[tuple[dict, dict]] = []
-    try:
-        for fixture, offer in _offers(fixtures):
-            home, away = fixture.get("home") or {}, fixture.get("away") or {}
-            texts.append((fixture, offer))
-            records.append(
-                (
-                    doc.get("sport"),
-                    fixture.get("fixture_id"),
-                    parse_utc(fixture.get("start")),
-                    home.get("name"),
-                    home.get("abbr"),
-                    away.get("name"),
-                    away.get("abbr"),
-                    offer.get("bookmaker"),
-                    offer.get("market"),
-                    offer.get("selection"),
-                    offer.get("participant"),
-                    offer.get("handicap"),
-                    offer.get("odds"),
-                )
-            )
-    except AttributeError as exc:  # a fixture or offer that is not an object
-        raise UnparseablePayload(f"not a decimalfeed snapshot: {exc}") from exc
-
+    walked = list(_offers(fixtures))
+    records = [_record(doc.get("sport"), fixture, offer) for fixture, offer, *_ in walked]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    reasons = first_failure(len(frame), _checks(frame))
-    rows, rejected = split_rejected(frame, reasons, lambda i: _row_text(*texts[i]))
+    reasons = first_failure(len(frame), _checks(frame, fetched_at))
+    shape = pd.Series([w[3] for w in walked], dtype=object)
+    reasons = reasons.where(shape.isna(), shape)
+    reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
+    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][2], default=str))
     return ParsedPayload(fetched_at=fetched_at, rows=_good_rows(rows), rejected=rejected)
 
 
 _TEAM = "STRUCT(name VARCHAR, abbr VARCHAR)"
 _OFFER = (
-    "STRUCT(bookmaker VARCHAR, market VARCHAR, selection VARCHAR, participant VARCHAR, "
+    "STRUCT(bookmaker JSON, market JSON, selection VARCHAR, participant JSON, "
     "handicap JSON, odds JSON)"
 )
 _FIXTURE = f"STRUCT(fixture_id VARCHAR, start JSON, home {_TEAM}, away {_TEAM}, offers {_OFFER}[])"
@@ -146,10 +187,10 @@ _FLATTEN = """
                 home_abbr: f.home.abbr,
                 away_name: f.away.name,
                 away_abbr: f.away.abbr,
-                bookmaker: o.bookmaker,
-                market: o.market,
+                bookmaker: json_text(o.bookmaker),
+                market: json_text(o.market),
                 selection: o.selection,
-                participant: o.participant,
+                participant: json_text(o.participant),
                 handicap: json_number(o.handicap),
                 odds: json_number(o.odds),
             }))) as offers
@@ -163,13 +204,28 @@ _FLATTEN = """
 
 _SQL_CHECKS = [
     ("start is null", "fixture start missing or not a timestamp"),
+    (game_window_sql("start"), GAME_WINDOW_REASON),
     ("selection is null or selection not in ('over', 'under')", "selection is not over/under"),
-    *[(f"is_blank({c})", f"{c} missing") for c in ("bookmaker", "market", "participant")],
-    ("odds is null or isnan(odds) or odds <= 1.0", "odds is not a decimal price above 1.0"),
+    *[
+        (f"is_blank({c})", f"{c} missing or not text")
+        for c in ("bookmaker", "market", "participant")
+    ],
+    ("odds is null or isnan(odds) or odds <= 1.0", NOT_ABOVE_ONE),
+    (f"odds < {MIN_DECIMAL_ODDS} or odds > {MAX_DECIMAL_ODDS}", DECIMAL_OUT_OF_RANGE),
     ("handicap is null or isnan(handicap) or handicap < 0", "handicap missing or negative"),
+    (f"handicap > {MAX_LINE}", line_out_of_range("handicap")),
 ]
 SQL = JsonFeedSql(
-    DOCUMENT, "generated_at", _HOLES, _FLATTEN, ("start",), "start", COLUMNS, _SQL_CHECKS
+    DOCUMENT,
+    "generated_at",
+    _HOLES,
+    _FLATTEN,
+    ("start",),
+    "start",
+    COLUMNS,
+    _SQL_CHECKS,
+    KEY,
+    DUPLICATE,
 )
 
 
@@ -191,6 +247,6 @@ def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:
     as `parse` does, so the few affected snapshots are walked again in Python."""
     texts = pd.Series(None, index=bad.index, dtype=object)
     for payload, rows in bad.groupby("payload")["row_number"]:
-        offers = list(_offers(json.loads(payloads[payload].content)["fixtures"]))
-        texts[rows.index] = [_row_text(*offers[n - 1]) for n in rows]
+        shown = [w[2] for w in _offers(json.loads(payloads[payload].content)["fixtures"])]
+        texts[rows.index] = [json.dumps(shown[n - 1], default=str) for n in rows]
     return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])

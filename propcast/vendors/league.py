@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series
@@ -15,6 +15,7 @@ from propcast.vendors.base import (
     BatchParse,
     ParsedPayload,
     Payload,
+    RejectedRow,
     Staged,
     UnparseablePayload,
     blank,
@@ -24,6 +25,19 @@ from propcast.vendors.base import (
     rejected_rows,
     split_rejected,
     stage_frames,
+)
+from propcast.vendors.sanity import (
+    CUT_RECORD_REASON,
+    MAX_COUNT,
+    MAX_DAYS_FROM_FILE,
+    SHORT_ROW_REASON,
+    duplicate_reason,
+    implausible_stamp,
+    later_duplicates,
+    plausible_stamp,
+    read_csv_text,
+    short_mask,
+    within_years,
 )
 
 SCHEDULE_COLUMNS = [
@@ -60,15 +74,16 @@ SCORES = ("home_score", "away_score")
 MAX_MINUTES = 70  # four overtimes fit; more is a feed error
 
 
-def _read(payload: bytes, expected: list[str]) -> pd.DataFrame:
+def _read(payload: bytes, expected: list[str]) -> tuple[pd.DataFrame, np.ndarray, str | None]:
+    """The file's `expected` columns as text, its short rows, its cut record (`read_csv_text`)."""
     try:
-        frame = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False)
+        frame, short, cut = read_csv_text(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnparseablePayload(f"not a CSV file: {exc}") from exc
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise UnparseablePayload(f"CSV lacks columns {missing}")
-    return frame[expected].copy()
+    return frame[expected].copy(), short_mask(short, len(frame)), cut
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
@@ -78,14 +93,24 @@ def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
 
 def _dates(values: pd.Series) -> pd.Series:
     # pandas infers the date format from a column's first value: one file's dates are one column.
-    return pd.to_datetime(values, errors="coerce").dt.date
+    return within_years(pd.to_datetime(values, errors="coerce")).dt.date
 
 
 def _fetched_at(frame: pd.DataFrame) -> datetime:
     stamps = [s for s in (parse_utc(v) for v in frame["fetched_at"].unique()) if s is not None]
     if not stamps:
         raise UnparseablePayload("no usable fetched_at in the file")
+    if not plausible_stamp(max(stamps)):
+        raise UnparseablePayload(implausible_stamp("fetched_at", max(stamps)))
     return max(stamps)
+
+
+def _count_checks(frame: pd.DataFrame, column: str) -> list:
+    """A count (points, a score): beyond any game, or a fraction, is impossible."""
+    return [
+        (frame[column] > MAX_COUNT, f"{column} impossible (> {MAX_COUNT})"),
+        (frame[column].notna() & (frame[column] % 1 != 0), f"{column} is not a whole number"),
+    ]
 
 
 def _typed_schedule(frame: pd.DataFrame) -> pd.DataFrame:
@@ -95,17 +120,21 @@ def _typed_schedule(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _schedule_checks(frame: pd.DataFrame) -> list:
+def _schedule_checks(frame: pd.DataFrame, days: pd.Series) -> list:
+    """`days`: each row's game_date minus its file's fetched_at date."""
     final = frame["status"] == "final"
     return [
         (blank(frame["game_id"]) | blank(frame["home_team"]) | blank(frame["away_team"]),
          "game_id or team missing"),
         (frame["game_date"].isna(), "game_date missing or not a date"),
+        (days.abs() > MAX_DAYS_FROM_FILE,
+         f"game_date more than {MAX_DAYS_FROM_FILE} days from the file's fetched_at"),
         (~frame["status"].isin(STATUSES), f"status not one of {list(STATUSES)}"),
         (final & (frame["home_score"].isna() | frame["away_score"].isna()),
          "final game without both scores"),
         (frame["home_score"] < 0, "home_score is negative"),
         (frame["away_score"] < 0, "away_score is negative"),
+        *[check for score in SCORES for check in _count_checks(frame, score)],
     ]  # fmt: skip
 
 
@@ -116,11 +145,15 @@ def _typed_boxscores(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _boxscore_checks(frame: pd.DataFrame) -> list:
+def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
+    """`days`: each row's game_date minus its file's fetched_at date."""
     checks = [
         (blank(frame["game_id"]) | blank(frame["player_id"]) | blank(frame["team"]),
          "game_id, player_id or team missing"),
         (frame["game_date"].isna(), "game_date missing or not a date"),
+        (days > 0, "game_date after the file's fetched_at (a boxscore of a game not yet played)"),
+        (days < -MAX_DAYS_FROM_FILE,
+         f"game_date more than {MAX_DAYS_FROM_FILE} days before the file's fetched_at"),
     ]  # fmt: skip
     for stat in STATS:
         checks += [
@@ -128,6 +161,8 @@ def _boxscore_checks(frame: pd.DataFrame) -> list:
             (frame[stat] < 0, f"{stat} is negative"),
         ]
     checks.append((frame["minutes"] > MAX_MINUTES, f"minutes impossible (> {MAX_MINUTES})"))
+    for stat in STATS[1:]:
+        checks += _count_checks(frame, stat)
     return checks
 
 
@@ -136,19 +171,38 @@ class _Kind:
     columns: list[str]
     number_columns: tuple[str, ...]
     typed: Callable[[pd.DataFrame], pd.DataFrame]
-    checks: Callable[[pd.DataFrame], list]
+    checks: Callable[[pd.DataFrame, pd.Series], list]
+    key: tuple[str, ...]  # a row repeating an earlier good row's key in its file is refused
 
 
-SCHEDULE = _Kind(SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks)
-BOXSCORES = _Kind(BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks)
+SCHEDULE = _Kind(SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks, ("game_id",))
+BOXSCORES = _Kind(
+    BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks, ("game_id", "player_id")
+)
+
+
+def _reasons(
+    frame: pd.DataFrame, short: np.ndarray, fetched: pd.Series, payloads: pd.Series, kind: _Kind
+) -> pd.Series:
+    """Per row, why it is refused (None: it loads): `fetched` is its file's fetched_at, `payloads`
+    its file (duplicates are looked for within a file)."""
+    days = (pd.to_datetime(frame["game_date"]) - pd.to_datetime(fetched).dt.normalize()).dt.days
+    reasons = first_failure(len(frame), [(short, SHORT_ROW_REASON), *kind.checks(frame, days)])
+    keyed = frame.assign(_file=payloads.to_numpy())
+    reasons[later_duplicates(keyed, reasons, ("_file", *kind.key))] = duplicate_reason(kind.key)
+    return reasons
 
 
 def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
-    frame = kind.typed(_read(payload, kind.columns))
+    text, short, cut = _read(payload, kind.columns)
+    frame = kind.typed(text)
     frame["game_date"] = _dates(frame["game_date"])
     fetched = _fetched_at(frame)
-    reasons = first_failure(len(frame), kind.checks(frame))
+    every_row = pd.Series([fetched] * len(frame), index=frame.index, dtype="datetime64[us]")
+    reasons = _reasons(frame, short, every_row, pd.Series(0, index=frame.index), kind)
     good, rejected = split_rejected(frame, reasons, lambda i: frame.iloc[i].to_json())
+    if cut is not None:
+        rejected.append(RejectedRow(len(frame) + 1, cut, CUT_RECORD_REASON))
     return ParsedPayload(fetched, good.drop(columns=["fetched_at"]), rejected)
 
 
@@ -165,11 +219,14 @@ def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
     stamps = pd.DataFrame(
         {"payload": raw["payload"], "at": parse_distinct(raw["fetched_at"], parse_utc)}
     ).dropna()
-    fetched_at = stamps.groupby("payload")["at"].max().to_dict()
+    latest = stamps.groupby("payload")["at"].max().to_dict()
+    fetched_at = {p: at for p, at in latest.items() if plausible_stamp(at)}
     raw = raw[raw["payload"].isin(fetched_at)].reset_index(drop=True)
     frame = kind.typed(raw)
     frame["game_date"] = frame["game_date"].groupby(raw["payload"], sort=False).transform(_dates)
-    reasons = first_failure(len(frame), kind.checks(frame))
+    fetched = pd.Series(raw["payload"].map(fetched_at), dtype="datetime64[us]")
+    no_short_rows = np.zeros(len(frame), dtype=bool)  # pyarrow refuses a file with one
+    reasons = _reasons(frame, no_short_rows, fetched, raw["payload"], kind)
     good = frame.loc[reasons.isna().to_numpy()].drop(columns=["fetched_at"])
     return BatchParse(
         fetched_at,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -28,6 +29,21 @@ from propcast.vendors.base import (
     rejected_frame,
     split_rejected,
     stage_json,
+)
+from propcast.vendors.sanity import (
+    GAME_WINDOW_REASON,
+    MAX_AMERICAN_ODDS,
+    MAX_LINE,
+    american_out_of_range,
+    duplicate_reason,
+    game_window_sql,
+    implausible_stamp,
+    is_text,
+    later_duplicates,
+    line_out_of_range,
+    listed,
+    outside_game_window,
+    plausible_stamp,
 )
 
 FEED = "prop_odds"
@@ -53,16 +69,32 @@ COLUMNS = [
 TIMESTAMP_COLUMNS = ("commence_time", "bookmaker_last_update", "market_last_update")
 
 
-def _checks(frame: pd.DataFrame) -> list:
+# A quote's business key within a snapshot: a second row with the same key is refused.
+KEY = (
+    "event_id",
+    "bookmaker_key",
+    "market_key",
+    "outcome_name",
+    "outcome_description",
+    "outcome_point",
+)
+DUPLICATE = duplicate_reason(["event", "book", "market", "side", "player", "line"])
+NO_NAME = "outcome description (player name) missing or not text"
+
+
+def _checks(frame: pd.DataFrame, snapshot: datetime) -> list:
     price, point = numeric(frame["outcome_price"]), numeric(frame["outcome_point"])
     return [
         (frame["commence_time"].isna(), "event commence_time missing or not a timestamp"),
+        (outside_game_window(frame["commence_time"], snapshot), GAME_WINDOW_REASON),
         (~frame["outcome_name"].isin(OUTCOME_NAMES), "outcome name is not Over/Under"),
-        (blank(frame["outcome_description"]), "outcome description (player name) missing"),
+        (~is_text(frame["outcome_description"]) | blank(frame["outcome_description"]), NO_NAME),
         (price.isna(), "price is not a number"),
         (price.abs() < 100, "price is not valid American odds (|price| must be >= 100)"),
+        (price.abs() > MAX_AMERICAN_ODDS, american_out_of_range("price")),
         (point.isna(), "point is not a number"),
         (point < 0, "point is negative"),
+        (point > MAX_LINE, line_out_of_range("point")),
     ]
 
 
@@ -73,13 +105,47 @@ def _good_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _outcomes(events: list) -> Iterator[tuple[dict, dict, dict, dict]]:
-    """(event, bookmaker, market, outcome) per outcome, in document order (a row's number)."""
-    for event in events:
-        for book in event.get("bookmakers") or []:
-            for market in book.get("markets") or []:
-                for outcome in market.get("outcomes") or []:
-                    yield event, book, market, outcome
+Outcome = tuple[dict, dict, dict, dict, object, str | None]
+
+
+def _outcomes(events: list) -> Iterator[Outcome]:
+    """(event, bookmaker, market, outcome, what its row shows, problem) per outcome, in document
+    order (a row's number). A value of the wrong shape where an event, bookmaker, market or
+    outcome object belongs is a row of its own, refused with the problem; its siblings load."""
+    for event, bad in listed(events, "event"):
+        if bad:
+            yield {}, {}, {}, {}, event, bad
+            continue
+        for book, bad in listed(event.get("bookmakers"), "bookmaker"):
+            if bad:
+                yield event, {}, {}, {}, book, bad
+                continue
+            for market, bad in listed(book.get("markets"), "market"):
+                if bad:
+                    yield event, book, {}, {}, market, bad
+                    continue
+                for outcome, bad in listed(market.get("outcomes"), "outcome"):
+                    yield event, book, market, {} if bad else outcome, outcome, bad
+
+
+def _record(event: dict, book: dict, market: dict, outcome: dict) -> tuple:
+    return (
+        event.get("id"),
+        event.get("sport_key"),
+        event.get("sport_title"),
+        parse_utc(event.get("commence_time")),
+        event.get("home_team"),
+        event.get("away_team"),
+        book.get("key"),
+        book.get("title"),
+        parse_utc(book.get("last_update")),
+        market.get("key"),
+        parse_utc(market.get("last_update")),
+        outcome.get("name"),
+        outcome.get("description"),
+        outcome.get("price"),
+        outcome.get("point"),
+    )
 
 
 def parse(payload: bytes) -> ParsedPayload:
@@ -89,45 +155,24 @@ def parse(payload: bytes) -> ParsedPayload:
         events = doc["data"]
         if not isinstance(events, list):
             raise TypeError("'data' is not a list of events")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
     if fetched_at is None:
         raise UnparseablePayload("snapshot 'timestamp' missing or not a timestamp")
+    if not plausible_stamp(fetched_at):
+        raise UnparseablePayload(implausible_stamp("snapshot 'timestamp'", fetched_at))
 
-    records: list[tuple] = []
-    outcomes: list[dict] = []
-    try:
-        for event, book, market, outcome in _outcomes(events):
-            outcomes.append(outcome)
-            records.append(
-                (
-                    event.get("id"),
-                    event.get("sport_key"),
-                    event.get("sport_title"),
-                    parse_utc(event.get("commence_time")),
-                    event.get("home_team"),
-                    event.get("away_team"),
-                    book.get("key"),
-                    book.get("title"),
-                    parse_utc(book.get("last_update")),
-                    market.get("key"),
-                    parse_utc(market.get("last_update")),
-                    outcome.get("name"),
-                    outcome.get("description"),
-                    outcome.get("price"),
-                    outcome.get("point"),
-                )
-            )
-    except AttributeError as exc:  # an event, book, market or outcome that is not an object
-        raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
-
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    reasons = first_failure(len(frame), _checks(frame))
-    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(outcomes[i], default=str))
+    walked = list(_outcomes(events))
+    frame = pd.DataFrame.from_records([_record(*w[:4]) for w in walked], columns=COLUMNS)
+    reasons = first_failure(len(frame), _checks(frame, fetched_at))
+    shape = pd.Series([w[5] for w in walked], dtype=object)
+    reasons = reasons.where(shape.isna(), shape)
+    reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
+    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][4], default=str))
     return ParsedPayload(fetched_at=fetched_at, rows=_good_rows(rows), rejected=rejected)
 
 
-_OUTCOME = "STRUCT(name VARCHAR, description VARCHAR, price JSON, point JSON)"
+_OUTCOME = "STRUCT(name VARCHAR, description JSON, price JSON, point JSON)"
 _MARKET = f"STRUCT(key VARCHAR, last_update JSON, outcomes {_OUTCOME}[])"
 _BOOK = f"STRUCT(key VARCHAR, title VARCHAR, last_update JSON, markets {_MARKET}[])"
 _EVENT = (
@@ -165,7 +210,7 @@ _FLATTEN = """
                         market_key: m.key,
                         market_last_update: json_text(m.last_update),
                         outcome_name: o.name,
-                        outcome_description: o.description,
+                        outcome_description: json_text(o.description),
                         outcome_price: json_number(o.price),
                         outcome_point: json_number(o.point),
                     }))))))) as outcomes
@@ -180,13 +225,16 @@ _FLATTEN = """
 
 _SQL_CHECKS = [
     ("commence_time is null", "event commence_time missing or not a timestamp"),
+    (game_window_sql("commence_time"), GAME_WINDOW_REASON),
     ("outcome_name is null or outcome_name not in ('Over', 'Under')",
      "outcome name is not Over/Under"),
-    ("is_blank(outcome_description)", "outcome description (player name) missing"),
+    ("is_blank(outcome_description)", NO_NAME),
     ("outcome_price is null or isnan(outcome_price)", "price is not a number"),
     ("abs(outcome_price) < 100", "price is not valid American odds (|price| must be >= 100)"),
+    (f"abs(outcome_price) > {MAX_AMERICAN_ODDS}", american_out_of_range("price")),
     ("outcome_point is null or isnan(outcome_point)", "point is not a number"),
     ("outcome_point < 0", "point is negative"),
+    (f"outcome_point > {MAX_LINE}", line_out_of_range("point")),
 ]  # fmt: skip
 SQL = JsonFeedSql(
     DOCUMENT,
@@ -197,6 +245,8 @@ SQL = JsonFeedSql(
     "commence_time",
     COLUMNS,
     _SQL_CHECKS,
+    KEY,
+    DUPLICATE,
 )
 
 
@@ -218,6 +268,6 @@ def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:
     so the few affected snapshots are walked again in Python."""
     texts = pd.Series(None, index=bad.index, dtype=object)
     for payload, rows in bad.groupby("payload")["row_number"]:
-        outcomes = [o for *_, o in _outcomes(json.loads(payloads[payload].content)["data"])]
-        texts[rows.index] = [json.dumps(outcomes[n - 1], default=str) for n in rows]
+        shown = [w[4] for w in _outcomes(json.loads(payloads[payload].content)["data"])]
+        texts[rows.index] = [json.dumps(shown[n - 1], default=str) for n in rows]
     return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])

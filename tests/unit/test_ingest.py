@@ -91,7 +91,11 @@ def test_a_loaded_file_is_not_read_again_until_it_changes(home: Home) -> None:
     os.utime(path, ns=(loaded_mtime_ns, loaded_mtime_ns))
     unread = ingest(home)
     assert unread.files_skipped == 1 and unread.payloads_quarantined == 0
-    path.write_text(json.dumps(oddsapi_snapshot("2026-11-20T15:00:00Z", [*snapshot, snapshot[0]])))
+    path.write_text(
+        json.dumps(
+            oddsapi_snapshot("2026-11-20T15:00:00Z", [*snapshot, _outcome("Under", "A B", -130)])
+        )
+    )
     reread = ingest(home)
     assert reread.payloads_loaded == 1 and count(home, "raw_oddsapi__prop_odds") == 3
 
@@ -252,7 +256,7 @@ def test_one_batch_of_good_broken_and_repeated_files(home: Home) -> None:
     write(home, "oddsapi/prop_odds/b__20261120T150000Z.json", good)  # same bytes again
     write(home, "oddsapi/prop_odds/c__20261120T160000Z.json", "{not json")
     holes = oddsapi_snapshot("2026-11-20T17:00:00Z", [_outcome("Over", "A B", -110)])
-    write(home, "oddsapi/prop_odds/d__20261120T170000Z.json", json.dumps({**holes, "data": [None]}))
+    write(home, "oddsapi/prop_odds/d__20261120T170000Z.json", json.dumps({**holes, "data": {}}))
     write(home, "oddsapi/prop_odds/e__20261120T180000Z.json",
           json.dumps(oddsapi_snapshot("2026-11-20T18:00:00Z", [_outcome("Under", "A B", 50)])))  # fmt: skip
     write(home, "csvfeed/prop_odds/2026-11-20__20261120T150500Z.csv",

@@ -135,13 +135,13 @@ def test_decimalfeed_batch_matches_single_files(tmp_path: Path) -> None:
             "participant": "Stephen Curry", "handicap": 28.5, "odds": 1.87}  # fmt: skip
     bodies = [
         _decimal_doc([good, {**good, "odds": "1.9"}, {**good, "selection": "push"}]),
-        _decimal_doc([good, {**good, "participant": " "}, {**good, "extra": [1, 2.50]}]),
-        _decimal_doc([good, None]),  # not an offer: the whole file is refused
+        _decimal_doc([good, {**good, "participant": " "}, {**good, "market": "pts", "extra": 1}]),
+        _decimal_doc([good, None]),  # not an offer: that row is refused, the good one loads
         b"<html>502 Bad Gateway</html>",
         json.dumps({"generated_at": "2026-11-20T19:00:00Z", "fixtures": []}).encode(),
     ]
     batch = _batch_equals_one_by_one(decimalfeed, _payloads(tmp_path, bodies, ".json"))
-    assert sorted(batch.fetched_at) == [0, 1, 4]
+    assert sorted(batch.fetched_at) == [0, 1, 2, 4]
 
 
 def test_oddsapi_batch_matches_single_files(tmp_path: Path) -> None:
@@ -164,5 +164,5 @@ def test_oddsapi_batch_matches_single_files(tmp_path: Path) -> None:
         b"{not json",
     ]
     batch = _batch_equals_one_by_one(oddsapi, _payloads(tmp_path, bodies, ".json"))
-    assert sorted(batch.fetched_at) == [0, 1]
-    assert len(batch.rows) == 1 and len(batch.rejected) == 5
+    assert sorted(batch.fetched_at) == [0, 1, 2]  # [None]: one refused row, not a broken file
+    assert len(batch.rows) == 1 and len(batch.rejected) == 6
