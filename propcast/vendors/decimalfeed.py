@@ -34,8 +34,10 @@ from propcast.vendors.sanity import (
     MAX_DECIMAL_ODDS,
     MAX_LINE,
     MIN_DECIMAL_ODDS,
+    NOT_UNICODE,
     duplicate_reason,
     game_window_sql,
+    holds_bad_text,
     implausible_stamp,
     is_text,
     later_duplicates,
@@ -150,10 +152,16 @@ def parse(payload: bytes) -> ParsedPayload:
         raise UnparseablePayload(implausible_stamp("snapshot 'generated_at'", fetched_at))
 
     walked = list(_offers(fixtures))
-    records = [_record(doc.get("sport"), fixture, offer) for fixture, offer, *_ in walked]
+    records, problems = [], []
+    for fixture, offer, _, bad in walked:
+        record = _record(doc.get("sport"), fixture, offer)
+        if holds_bad_text(record):
+            record, bad = _record(None, {}, {}), bad or NOT_UNICODE
+        records.append(record)
+        problems.append(bad)
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     reasons = first_failure(len(frame), _checks(frame, fetched_at))
-    shape = pd.Series([w[3] for w in walked], dtype=object)
+    shape = pd.Series(problems, dtype=object)
     reasons = reasons.where(shape.isna(), shape)
     reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
     rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][2], default=str))

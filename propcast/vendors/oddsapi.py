@@ -34,9 +34,11 @@ from propcast.vendors.sanity import (
     GAME_WINDOW_REASON,
     MAX_AMERICAN_ODDS,
     MAX_LINE,
+    NOT_UNICODE,
     american_out_of_range,
     duplicate_reason,
     game_window_sql,
+    holds_bad_text,
     implausible_stamp,
     is_text,
     later_duplicates,
@@ -163,9 +165,16 @@ def parse(payload: bytes) -> ParsedPayload:
         raise UnparseablePayload(implausible_stamp("snapshot 'timestamp'", fetched_at))
 
     walked = list(_outcomes(events))
-    frame = pd.DataFrame.from_records([_record(*w[:4]) for w in walked], columns=COLUMNS)
+    records, problems = [], []
+    for event, book, market, outcome, _, bad in walked:
+        record = _record(event, book, market, outcome)
+        if holds_bad_text(record):
+            record, bad = _record({}, {}, {}, {}), bad or NOT_UNICODE
+        records.append(record)
+        problems.append(bad)
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     reasons = first_failure(len(frame), _checks(frame, fetched_at))
-    shape = pd.Series([w[5] for w in walked], dtype=object)
+    shape = pd.Series(problems, dtype=object)
     reasons = reasons.where(shape.isna(), shape)
     reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
     rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][4], default=str))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -184,3 +185,12 @@ def listed(value: object, what: str) -> list[tuple[object, str | None]]:
 
 def is_text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: isinstance(v, str)).astype(bool)
+
+
+NOT_UNICODE = "text is not valid Unicode (a lone surrogate escape such as \\ud800)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def holds_bad_text(values: Sequence[object]) -> bool:
+    """A text JSON decoded to something no UTF-8 column (nor pandas) can hold."""
+    return any(isinstance(v, str) and _SURROGATE.search(v) for v in values)
