@@ -42,19 +42,20 @@ def health(
     packages = list(dict.fromkeys([*DEFAULT_PACKAGES, *(package or [])]))
     report = run_health(deep=deep, packages=packages)
     kind = "deep" if deep else "shallow"
-    console.print(f"propcast health ({kind}) for slate date [bold]{report.day}[/] (US/Eastern)")
+    day = report.day or "an unknown date (see settings)"  # a bad PROPCAST_NOW: no today
+    console.print(f"propcast health ({kind}) for slate date [bold]{day}[/] (US/Eastern)")
     for check in report.checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         console.print(f"  {mark} {check.name}: {escape(check.detail)}")
     payload = {
-        "run_date": str(report.day),
+        "run_date": str(report.day) if report.day else None,
         "deep": deep,
         "checks": [c.as_dict() for c in report.checks],
     }
     if report.ok:
         finish(
             ExitCode.OK,
-            f"health ({kind}) for {report.day}: {len(report.checks)} checks passed",
+            f"health ({kind}) for {day}: {len(report.checks)} checks passed",
             payload=payload,
             as_json=as_json,
         )
@@ -62,7 +63,7 @@ def health(
     names = ", ".join(c.name for c in report.failures)
     finish(
         ExitCode.FAILED,
-        f"health ({kind}) for {report.day}: failed {names} — {first.name}: {first.detail}",
+        f"health ({kind}) for {day}: failed {names} — {first.name}: {first.detail}",
         recover=first.recover,
         payload=payload,
         as_json=as_json,

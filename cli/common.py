@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 import typer
-from propcast.cli.output import ExitCode, console
+from propcast.cli.output import ExitCode, console, finish
+from rich.markup import escape
 
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import (
@@ -37,20 +39,53 @@ WaitOption = Annotated[
 
 
 def open_home() -> Home:
-    """PROPCAST_HOME, after every setting is checked: a bad one stops here with exit 1."""
-    from propcast.ingest import quarantine_share_limit
-    from propcast.training import retrain_every_days
+    """PROPCAST_HOME, after every setting is checked (propcast.config): a bad one stops here
+    with one paragraph naming it and the fix, exit 1."""
+    from propcast.config import alert_warning, check_settings
 
     try:
         pinned = pinned_now()
         if pinned is not None:
             console.print(f"clock pinned by {NOW_ENV}: now is {pinned:%Y-%m-%d %H:%M:%S} UTC")
-        quarantine_share_limit()
-        retrain_every_days()
-        return Home.from_env().ensure()
+        home = check_settings()
     except SettingsError as exc:
-        console.print(f"[red]Setting error:[/] {exc}")
+        console.print(f"[red]Setting error:[/] {escape(str(exc))}")
         raise typer.Exit(int(ExitCode.FAILED)) from None
+    try:
+        home.ensure()
+    except OSError as exc:
+        console.print(
+            f"[red]Setting error:[/] PROPCAST_HOME={escape(str(home.root))} cannot be used: "
+            f"{escape(exc.strerror or str(exc))} ({escape(str(exc.filename or home.root))}). "
+            "Point PROPCAST_HOME at a folder this user can write, or fix its permissions."
+        )
+        raise typer.Exit(int(ExitCode.FAILED)) from None
+    warning = alert_warning()
+    if warning:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    return home
+
+
+def require_packages(command: str, *modules: str, as_json: bool = False) -> None:
+    """Stop `command` with one clear line when a package it needs cannot be imported (the
+    other commands start without it: they never import it)."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            top = module.split(".")[0]
+            absent = isinstance(exc, ModuleNotFoundError) and exc.name in (top, module)
+            why = "is not installed" if absent else f"cannot be imported ({exc})"
+            finish(
+                ExitCode.FAILED,
+                f"propcast {command} needs the Python package {top}, which {why}; "
+                "the other commands run without it",
+                recover=f"{sys.executable} -m pip install {top}  (or reinstall propcast: "
+                "pip install -e .)",
+                as_json=as_json,
+            )
 
 
 def parse_date(value: str | None, option: str = "--date") -> date:

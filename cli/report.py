@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from propcast.cli.app import app
-from propcast.cli.common import DateOption, JsonFlag, WaitOption, open_home, parse_date
+from propcast.cli.common import (
+    DateOption,
+    JsonFlag,
+    WaitOption,
+    open_home,
+    parse_date,
+    require_packages,
+)
 from propcast.cli.output import ExitCode, console, finish
 
 
@@ -18,6 +25,7 @@ def report(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     without data says why instead. Exit 0 when every section has data, 3 when some has none
     (named), 1 when the warehouse cannot be read (with the command that recovers).
     """
+    require_packages("report", "matplotlib", as_json=as_json)
     from propcast.locking import WarehouseBusy, writer_lock
     from propcast.reporting import ReportError, write_reports
 
@@ -63,6 +71,7 @@ def export(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     keep their headers and the .md says why. Exit 0 when written, 3 when nothing was scored
     for D, 1 when the warehouse cannot be read (with the command that recovers).
     """
+    require_packages("export", "openpyxl", "matplotlib", as_json=as_json)
     from propcast.export import explain, write_export
     from propcast.locking import WarehouseBusy, writer_lock
     from propcast.reporting import ReportError

@@ -36,8 +36,11 @@ def send_alert(summary: str) -> AlertResult | None:
             timeout=ALERT_TIMEOUT_SECONDS,
             check=False,
         )
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        return AlertResult(False, f"{ALERT_ENV}={command!r} could not run: {exc}")
+    except subprocess.TimeoutExpired:
+        return AlertResult(False, f"{ALERT_ENV} timed out after {ALERT_TIMEOUT_SECONDS}s")
+    except (OSError, ValueError) as exc:
+        # Not the command line itself: it may carry a token (a webhook URL, a header).
+        return AlertResult(False, f"{ALERT_ENV} could not run: {exc}")
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
         return AlertResult(False, f"{ALERT_ENV} exited {done.returncode}: {detail[0]}")

@@ -51,7 +51,7 @@ class Check:
 
 @dataclass
 class HealthReport:
-    day: date
+    day: date | None  # None: the clock setting is unusable
     deep: bool
     checks: list[Check] = field(default_factory=list)
 
@@ -79,17 +79,13 @@ def writer_holder(home: Home) -> str | None:
 
 
 def check_settings() -> tuple[Check, Home | None]:
-    """Every setting read at start-up (the product clock, quarantine threshold, retrain
-    interval, PROPCAST_HOME), as `open_home` checks them."""
-    from propcast.daily import retrain_every_days
-    from propcast.ingest import quarantine_share_limit
-    from propcast.timeutil import pinned_now
+    """Every setting read at start-up (propcast.config: the product clock, quarantine
+    threshold, retrain interval, DuckDB memory limit, forced vendor failures, the dbt profile,
+    PROPCAST_HOME), as `open_home` checks them."""
+    from propcast.config import check_settings as check_all
 
     try:
-        pinned_now()
-        quarantine_share_limit()
-        retrain_every_days()
-        home = Home.from_env()
+        home = check_all()
     except SettingsError as exc:
         return Check("settings", False, str(exc), "fix the setting named above"), None
     return Check("settings", True, f"valid; PROPCAST_HOME={home.root}"), home
@@ -289,9 +285,10 @@ def run_health(
 ) -> HealthReport:
     """Every check in order; a check whose inputs failed is not run (the first failure is the
     cause to fix)."""
-    day = day or today_in_slate_tz()
-    report = HealthReport(day, deep)
     settings, home = check_settings()
+    # A bad PROPCAST_NOW leaves no "today": the settings check names it, the date stays unknown.
+    day = day or (today_in_slate_tz() if settings.ok else None)
+    report = HealthReport(day, deep)
     report.add(settings)
     if deep:
         report.add(check_imports(packages))
