@@ -66,9 +66,12 @@ def check(home: Home, dbt: Dbt | None = None) -> list[SourceFreshness]:
 
 
 def _facts(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str | None, str | None, int]:
+    """The latest game_date, when its rows loaded (not the table's latest load: a backfill of
+    old dates loads today without saying anything about the latest date), and the row count."""
     try:
         row = con.execute(
-            f"select max(game_date), max(loaded_at), count(*) from {relation}"
+            f"select max(game_date), max(loaded_at) filter (where game_date = "
+            f"(select max(game_date) from {relation})), count(*) from {relation}"
         ).fetchone()
     except duckdb.Error:
         return None, None, 0

@@ -1,0 +1,51 @@
+"""Incident 2: health says ok while every prediction fails.
+
+The registered model no longer loads (its booster is corrupt): the shallow `propcast health`
+still says ok, which is the incident; `propcast health --deep` scores a canary through the
+production path and fails naming the model and why. Once the registry is restored, `health
+--deep` passes and `propcast recover --date D --from-phase predictions` rescores the slate
+(docs/runbooks/02-health-ok-predictions-fail.md)."""
+
+from __future__ import annotations
+
+from propcast.settings import Home
+from propcast.warehouse import connect
+from tests.reliability.tally import record
+
+from .conftest import SLATE, cli, demo_version, rows
+
+
+def test_health_deep_catches_a_model_that_no_longer_loads(incident_home: Home) -> None:
+    version = demo_version(incident_home)
+    with connect(incident_home) as con:
+        con.execute("create table main.saved_registry as select * from main.ml_model_registry")
+        con.execute(
+            "update main.ml_model_registry set booster_over = replace(booster_over, "
+            "'objective=binary', 'objective=unknown_objective')"
+        )
+
+    shallow = cli("health")
+    assert shallow.code == 0, shallow  # the incident: the shallow check cannot see it
+    deep = cli("health", "--deep")
+    assert deep.code == 1, deep
+    canary = next(c for c in deep.body["checks"] if c["name"] == "canary")
+    assert not canary["ok"] and version in canary["detail"], canary
+    assert "ModelLoadError" in canary["detail"], canary
+    assert deep.body["message"].startswith("health (deep) for 2027-01-13: failed canary")
+    assert "propcast model" in deep.body["recover"]
+
+    with connect(incident_home) as con:
+        con.execute("delete from main.ml_model_registry")
+        con.execute("insert into main.ml_model_registry select * from main.saved_registry")
+        con.execute("drop table main.saved_registry")
+    assert cli("health", "--deep").code == 0
+    recovered = cli("recover", "--date", str(SLATE), "--from-phase", "predictions")
+    assert recovered.code == 0, recovered
+    scored = rows(
+        incident_home,
+        "select distinct model_version from main.fct_predictions where game_date = ?",
+        SLATE,
+    )
+    assert scored == [(version,)]
+    assert cli("verify", "--date", str(SLATE)).code == 0
+    record("incidents", 1, 1)
