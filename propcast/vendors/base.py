@@ -216,12 +216,13 @@ JSON_MACROS = """
 MAX_JSON_BYTES = 1 << 28
 
 
-def read_json_docs(paths: list[Path], columns: dict) -> str:
-    """SQL reading `paths` (one JSON document each) with `columns` typed, plus `filename`."""
+def read_json_docs(columns: dict) -> str:
+    """SQL reading the JSON files (one document each) whose paths the statement's one bound
+    parameter lists (file names are data: never spliced into SQL), with `columns` typed, plus
+    `filename` (the path as given)."""
     spec = "{" + ", ".join(f"{name!r}: {kind!r}" for name, kind in columns.items()) + "}"
-    files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
     return (
-        f"read_json({files}, columns={spec}, format='unstructured', filename=true, "
+        f"read_json(?, columns={spec}, format='unstructured', filename=true, "
         f"maximum_object_size={MAX_JSON_BYTES})"
     )
 
@@ -363,8 +364,9 @@ def stage_json(
         try:
             con.execute(
                 f"insert into {docs} by name select payload, d.* exclude (filename) from "
-                + read_json_docs([payloads[i].path for i in indexes], spec.document)
-                + " d join _payload_files using (filename)"
+                + read_json_docs(spec.document)
+                + " d join _payload_files using (filename)",
+                [[str(payloads[i].path) for i in indexes]],
             )
         finally:
             con.unregister("_payload_files")
