@@ -38,9 +38,17 @@ def ingest(
     An unparseable file is quarantined whole (raw_quarantine, with its reason); a bad row is
     quarantined alone while the good rows of its file load.
     """
+    from propcast.ingest import FEEDS
     from propcast.ingest import ingest as run_ingest
     from propcast.locking import WarehouseBusy, writer_lock
 
+    known = sorted({feed.vendor for feed in FEEDS.values()})
+    unknown = sorted(set(vendor or ()) - set(known))
+    if unknown:  # a vendor id, not a path: nothing outside the inbox is ever read
+        raise typer.BadParameter(
+            f"unknown vendor {', '.join(unknown)}; choose from {', '.join(known)}",
+            param_hint="--vendor",
+        )
     home = open_home()
     try:
         with (

@@ -194,7 +194,8 @@ def canary_lines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     CANARY_MIN_ROWS), as an in-memory copy; the warehouse is not touched."""
     counts = con.execute(
         "select game_date, count(*) from main.fct_prop_line_features group by game_date "
-        f"order by game_date desc limit {CANARY_MAX_DATES}"
+        "order by game_date desc limit ?",
+        [CANARY_MAX_DATES],
     ).fetchall()
     dates, total = [], 0
     for game_date, rows in counts:
