@@ -65,8 +65,16 @@ def slate_ledger(home: Home, run_date: date) -> SlateLedger:
 
 
 def _fold(phases: dict[str, PhaseRecord], run: RunState) -> None:
+    recorded = dict(run.phases)
+    if (
+        run.phase
+        and run.phase not in recorded
+        and not run_is_alive(run)
+        and run.status == "running"
+    ):
+        recorded[run.phase] = "failed"  # killed in this phase (kill -9, OOM, power cut)
     for index, phase in enumerate(PHASES):
-        outcome = run.phases.get(phase)
+        outcome = recorded.get(phase)
         if outcome is None:
             continue
         models = run.phase_models.get(phase, {})
@@ -80,7 +88,7 @@ def _fold(phases: dict[str, PhaseRecord], run: RunState) -> None:
         )
         if outcome == "failed":
             for later in PHASES[index + 1 :]:
-                if later not in run.phases:
+                if later not in recorded:
                     phases[later] = PhaseRecord(later, "not run", run_id=run.run_id)
 
 
