@@ -165,6 +165,7 @@ class _DayRun:
     say: Say
     plan: DayPlan
     problems: list[str] = field(default_factory=list)
+    no_odds: bool = False  # no odds for the slate by the cutoff: nothing could be priced
 
     def execute(self, recorder: RunRecorder, retrain_every: int) -> DayOutcome:
         phases = phases_from(self.plan.from_phase)
@@ -184,7 +185,8 @@ class _DayRun:
         build = self.build(recorder, run_vars)
         status = "degraded" if self.problems else "ok"
         why = "; ".join(self.problems) or "all vendors ok, no warnings"
-        message = f"slate {self.run_date} built, scored and priced ({why})"
+        priced = "NOT priced: it has no odds" if self.no_odds else "scored and priced"
+        message = f"slate {self.run_date} built, {priced} ({why})"
         recorder.state.model_version = scored_by(self.home, self.run_date)
         recorder.finish(status, message)
         state = recorder.state
@@ -215,6 +217,7 @@ class _DayRun:
             self.say(f"degraded: {quarantine}")
             self.problems.append(quarantine)
         wrong_slate = slate_found(self.home, self.run_date, self.cutoff)
+        self.no_odds = wrong_slate is not None
         if wrong_slate:
             self.say(f"warning: {wrong_slate}")
             self.problems.append(wrong_slate)
