@@ -27,11 +27,9 @@ from propcast.cli.main import app
 from typer.testing import CliRunner
 
 from propcast.settings import PROJECT_DIR, Home
-from tests.integration import conftest as integration
 from tests.integration.conftest import DemoWorld
 from tests.reliability.tally import full_matrix, record
 
-demo_world, demo_home = integration.demo_world, integration.demo_home
 EXE = str(Path(sys.executable).with_name("propcast"))
 #: Every environment variable propcast reads (none is required but PROPCAST_HOME's folder).
 OPTIONAL_ENV = (
@@ -98,12 +96,16 @@ def assert_setting_error(code: int, out: str, setting: str, fix: str) -> None:
 
 def test_optional_settings_unset(demo_home: Home, demo_world: DemoWorld) -> None:
     """No PROPCAST_* but the home (not even the clock: the commands read the wall clock, the
-    slate is given): status and health answer as with the suite's settings."""
+    slate is given): status and ingest (health and --help too, in a bare process) run on
+    their defaults."""
     slate = str(demo_world.slate)
-    code, out = run([EXE, "status", "--date", slate], bare_env(demo_home.root))
+    unset = dict.fromkeys(OPTIONAL_ENV)  # None: removed from the environment for the call
+    code, out = in_process(demo_home.root, "status", "--date", slate, **unset)
     assert code in (0, 3) and f"slate {slate}" in out, out
     assert "Setting error" not in out and "clock pinned" not in out, out
-    checks = 1
+    code, out = in_process(demo_home.root, "ingest", "--vendor", "league", **unset)
+    assert code == 0 and "0 new payloads" in out, out
+    checks = 2
     if full_matrix():
         code, out = run([EXE, "health"], bare_env(demo_home.root))
         assert code == 0 and "settings: valid" in out, out
