@@ -231,12 +231,14 @@ def mapping_quality(home: Home, day: date) -> tuple[int, ...]:
         ).fetchone()
 
 
+@pytest.mark.skipif(not full_matrix(), reason="a dbt build on the 24-day world: make reliability")
 def test_unknown_teams_and_players_load_unmapped_and_are_counted(
     world_home: Home, built_world
 ) -> None:
     """Not bad input: quotes for players and a team nobody knows load (none quarantined), stay
-    visible with a null id in staging, and (`make reliability`, a dbt build) the mapping-
-    quality mart counts exactly the quotes written."""
+    visible with a null id in staging, and the mapping-quality mart counts exactly the quotes
+    written once the slate is built. (`make test` sees unknown players load, unquarantined, in
+    the hostile-names class.)"""
     day = built_world.last_day
     with connect(world_home) as con:
         event, start, home_team, away_team, player = con.execute(
@@ -267,8 +269,6 @@ def test_unknown_teams_and_players_load_unmapped_and_are_counted(
             [next(iter(feeds.files))],
         ).fetchone()
     assert staged == (2 * len(quotes), 2 * 2)
-    if not full_matrix():
-        return
     summary = dbt_build(world_home, day, select=["+fct_mapping_quality_daily"])
     assert summary.result.success, summary.problems()
     kinds = Counter(kind for _, kind in quotes)
