@@ -58,7 +58,6 @@ KILL_POINTS: dict[str, str] = {
     "dbt:begin:int_prop_odds_unioned": "incremental SQL model: slice staged in a tmp table",
     "dbt:commit:int_prop_odds_unioned": "incremental SQL model: delete+insert not committed",
     "dbt:finish:int_prop_odds_unioned": "incremental SQL model committed, its tests not run",
-    "dbt:start:fct_prop_odds": "SQL mart about to be built, its inputs rebuilt",
     "dbt:commit:fct_prop_odds": "SQL mart: new slice written in its transaction, not committed",
     "dbt:start:fct_predictions": "Python model (scoring) about to run",
     "dbt:begin:fct_predictions": "Python model: slate scored into its tmp table, not merged",

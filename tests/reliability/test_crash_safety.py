@@ -92,20 +92,14 @@ def _cases() -> list[Case]:
         "ingest:after-commit",
         "ingest:batch-written",
     ]
-    # run-day saves its state: 1 start, 2 phase ingest, 3 ingest done, 4 phase staging,
-    # 5-8 the dbt phases done, 9 finish. recover --from-phase predictions: 1 start, 2 phase
-    # predictions, 3 predictions done, 4 finish.
     run_day = [
         "daily:fetched",
-        "ingest:txn:before-commit",
         "daily:ingested",
-        "runs:tmp-written#3",
         "daily:before-build",
         "dbt:commit:sportsbooks",
         "dbt:begin:int_prop_odds_unioned",
         "dbt:commit:int_prop_odds_unioned",
         "dbt:finish:int_prop_odds_unioned",
-        "dbt:start:fct_prop_odds",
         "dbt:commit:fct_prop_odds",
         "dbt:commit:fct_predictions",
         "daily:after-build",
@@ -116,7 +110,9 @@ def _cases() -> list[Case]:
         "dbt:finish:fct_predictions",
         "dbt:commit:fct_phase_status_daily",
     ]
-    # Killed before the run state names a phase (or after it recorded it): rerun as it was.
+    # The recover command saves its run state 4 times: 1 start, 2 phase predictions,
+    # 3 predictions done, 4 finish (`runs:*#N` is the N-th save). Killed before its state
+    # names a phase (or after it recorded it), it is rerun as it was.
     rerun = ["runs:before-tmp-write#1", "runs:tmp-written#1", "runs:replaced#1"]
     return [
         *(Case("ingest", (k,)) for k in ingest),
