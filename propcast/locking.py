@@ -67,7 +67,8 @@ class Holder:
 
     def describe(self) -> str:
         where = f" on host {self.host}" if self.host else ""
-        return f"pid {self.pid}{where} ({self.purpose}, since {self.since} UTC)"
+        since = f", since {self.since} UTC" if self.since else ""
+        return f"pid {self.pid}{where} ({self.purpose}{since})"
 
 
 def holder_path(home: Home) -> Path:
@@ -164,10 +165,56 @@ def writer_lock(
     try:
         yield
     finally:
-        mine = read_holder(home)
-        if mine is not None and mine.pid == os.getpid() and mine.here:
-            holder_path(home).unlink(missing_ok=True)
+        close_dbt_duckdb()
+        _drop_holder_file(home)
         lock.release()
+
+
+def _drop_holder_file(home: Home) -> None:
+    mine = read_holder(home)
+    if mine is not None and mine.pid == os.getpid() and mine.here:
+        holder_path(home).unlink(missing_ok=True)
+
+
+def close_dbt_duckdb() -> None:
+    """Close the warehouse that dbt-duckdb keeps open in this process after dbt returns (by
+    default until the process ends): once the writer lock is released, the next writer must
+    not meet DuckDB's own file lock, held by a process that is only printing its verdict or
+    running its alert command."""
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(connections, "DuckDBConnectionManager", None)
+    if manager is None:
+        return
+    env = getattr(manager, "_ENV", None)
+    manager.close_all_connections()
+    if env is not None:
+        with contextlib.suppress(Exception):
+            env.close()
+
+
+def file_holder(home: Home) -> Holder | None:
+    """A process holding DuckDB's own lock on the warehouse file (a program outside propcast,
+    a notebook, a writer not yet exited), or None when the file opens."""
+    if not home.warehouse.exists():
+        return None
+    import duckdb
+
+    try:
+        duckdb.connect(str(home.warehouse)).close()
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" not in text.lower():
+            return None
+        held = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+        program = held.group(1) if held else text.splitlines()[0]
+        return Holder(
+            pid=int(held.group(2)) if held else None,
+            host=this_host(),
+            purpose=f"{program} has the warehouse file open",
+        )
+    except duckdb.Error:  # e.g. open in this very process with another configuration
+        return None
+    return None
 
 
 def busy_message(home: Home, holder: Holder, wait_s: float = 0.0) -> str:
@@ -193,6 +240,8 @@ def _try_take(home: Home, lock: FileLock, purpose: str, say: Callable[[str], Non
         return read_holder(home) or Holder(purpose="starting or finishing")
     try:
         busy = _claim(home, purpose, say)
+        if busy is None and (busy := file_holder(home)) is not None:
+            _drop_holder_file(home)
     except BaseException:
         lock.release()
         raise

@@ -234,6 +234,50 @@ def test_wait_is_bounded_then_refuses(demo_home: Home, demo_world: DemoWorld, ho
     record("locks", 1)
 
 
+NOTEBOOK = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def test_a_program_holding_the_file_is_named_and_waited_for(
+    demo_home: Home, tmp_path: Path
+) -> None:
+    """A process outside propcast (a notebook) holds DuckDB's lock on the warehouse file: a
+    writer refuses naming it, or with --wait waits for it and runs, never a DuckDB traceback."""
+    notebook = subprocess.Popen(
+        [sys.executable, "-c", NOTEBOOK, str(demo_home.warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    log = tmp_path / "second.out"
+    try:
+        assert notebook.stdout.readline().startswith("open")
+        if full_matrix():
+            code, out = propcast(demo_home, "ingest")
+            assert code == 1 and f"pid {notebook.pid}" in out, out
+            assert "has the warehouse file open" in out, out
+        with log.open("w") as out:
+            second = subprocess.Popen(
+                [EXE, "ingest", "--wait", "120"], env=env_for(demo_home), stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        seen = " ".join(wait_for_text(log, "waiting up to 120s", second, 60).split())
+        assert f"pid {notebook.pid}" in seen and "has the warehouse file open" in seen, seen
+        notebook.stdin.close()
+        assert notebook.wait(timeout=30) == 0
+        assert second.wait(timeout=120) == 0, log.read_text()
+    finally:
+        for proc in (notebook, locals().get("second")):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    assert "Traceback" not in log.read_text()
+    assert not (demo_home.runs / HOLDER_FILE).exists()
+    record("locks", 2 if full_matrix() else 1, 2 if full_matrix() else 1)
+
+
 def test_lock_of_a_killed_writer_is_cleared(
     demo_home: Home, demo_world: DemoWorld, holders
 ) -> None:
@@ -302,22 +346,31 @@ def test_every_writer_command_takes_wait() -> None:
 @pytest.mark.skipif(not full_matrix(), reason="a real run-day pair: make reliability")
 def test_real_run_day_then_ingest_waits(demo_home: Home, demo_world: DemoWorld, tmp_path) -> None:
     """Both writers real: run-day holds the warehouse; ingest --wait names it and waits; status
-    answers meanwhile; ingest loads once run-day ends."""
+    answers meanwhile; ingest runs once run-day releases the lock, while run-day's process is
+    still alerting (dbt-duckdb's open warehouse is closed with the lock, not at exit)."""
     slate = str(demo_world.slate)
     first_log, second_log = tmp_path / "first.out", tmp_path / "second.out"
     procs: list[subprocess.Popen] = []
 
-    def start(log: Path, *args: str) -> subprocess.Popen:
+    def start(log: Path, *args: str, **env: str) -> subprocess.Popen:
         with log.open("w") as out:
             procs.append(
                 subprocess.Popen(
-                    [EXE, *args], env=env_for(demo_home), stdout=out, stderr=subprocess.STDOUT
+                    [EXE, *args],
+                    env=env_for(demo_home, **env),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
                 )
             )
         return procs[-1]
 
     try:
-        first = start(first_log, "run-day", "--date", slate)
+        # Degraded (a vendor down), so it alerts after releasing the lock: for 6 s its process
+        # lives on, which must not keep the warehouse file open to the next writer.
+        first = start(
+            first_log, "run-day", "--date", slate,
+            FORCE_VENDOR_FAILURE="CSVFEED", PROPCAST_ALERT_CMD="sleep 6",
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         path = demo_home.runs / HOLDER_FILE
         while not (path.exists() and f'"pid": {first.pid}' in path.read_text()):
@@ -327,8 +380,9 @@ def test_real_run_day_then_ingest_waits(demo_home: Home, demo_world: DemoWorld, 
         seen = " ".join(wait_for_text(second_log, "waiting up to 300s", second, 60).split())
         assert f"pid {first.pid}" in seen and f"(run-day {slate}, since" in seen, seen
         assert_status_answers(demo_home, demo_world.slate)
-        assert first.wait(timeout=300) in (0, 3), first_log.read_text()
         assert second.wait(timeout=300) == 0, second_log.read_text()
+        assert first.poll() is None, "the alert outlives the lock, so ingest ran meanwhile"
+        assert first.wait(timeout=300) == 3, first_log.read_text()
     finally:
         for proc in procs:
             if proc.poll() is None:
