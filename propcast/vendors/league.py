@@ -172,12 +172,16 @@ class _Kind:
     number_columns: tuple[str, ...]
     typed: Callable[[pd.DataFrame], pd.DataFrame]
     checks: Callable[[pd.DataFrame, pd.Series], list]
-    key: tuple[str, ...]  # a row repeating an earlier good row's key in its file is refused
+    keys: tuple[tuple[str, ...], ...]  # a row repeating an earlier good row's key in its file
+    # is refused (a schedule lists a game once: by its id, and by its teams on its date)
 
 
-SCHEDULE = _Kind(SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks, ("game_id",))
+MATCHUP = ("league", "game_date", "home_team", "away_team")
+SCHEDULE = _Kind(
+    SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks, (("game_id",), MATCHUP)
+)
 BOXSCORES = _Kind(
-    BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks, ("game_id", "player_id")
+    BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks, (("game_id", "player_id"),)
 )
 
 
@@ -189,7 +193,8 @@ def _reasons(
     days = (pd.to_datetime(frame["game_date"]) - pd.to_datetime(fetched).dt.normalize()).dt.days
     reasons = first_failure(len(frame), [(short, SHORT_ROW_REASON), *kind.checks(frame, days)])
     keyed = frame.assign(_file=payloads.to_numpy())
-    reasons[later_duplicates(keyed, reasons, ("_file", *kind.key))] = duplicate_reason(kind.key)
+    for key in kind.keys:
+        reasons[later_duplicates(keyed, reasons, ("_file", *key))] = duplicate_reason(key)
     return reasons
 
 

@@ -203,7 +203,11 @@ def duplicates(b: BadFeeds, outside: Path) -> None:
     p = f"{b.label} player repeated"
     b.csv("boxscores", "dups.csv", [row(player_id=p), row(DUPLICATE, player_id=p, points="9")])
     p = f"{b.label} game repeated"
-    b.csv("schedule", "dups.csv", [row(game_id=p), row(DUPLICATE, game_id=p, home_score="1")])
+    teams = {"home_team": f"{b.label} home", "away_team": f"{b.label} away"}
+    b.csv("schedule", "dups.csv", [
+        row(game_id=p, **teams), row(DUPLICATE, game_id=p, home_score="1"),
+        row(DUPLICATE, game_id=f"{p} re-id", **teams),  # the same game under another id
+    ])  # fmt: skip
 
 
 def dates(b: BadFeeds, outside: Path) -> None:
