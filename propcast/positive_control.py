@@ -230,13 +230,11 @@ def run_positive_control(
         say(f"injected a +{VALUE_EV:.0%} EV line and a fairly priced line into {day}'s predictions")
         # The project parsed for the live home (dbt's partial parse there: ~1.5 s instead of a
         # 7 s full parse; it writes only dbt's target/ artefacts), then run on the copy.
-        result = (
-            Dbt(home)
-            .with_home(copy)
-            .invoke(
-                ["run", "--select", "fct_bet_recommendations"],
-                run_vars=dbt_vars(day, default_cutoff(day)),
-            )
+        live = Dbt(home)
+        live.manifest()  # parsed before it is shared: with_home shares what is parsed so far
+        result = live.with_home(copy).invoke(
+            ["run", "--select", "fct_bet_recommendations"],
+            run_vars=dbt_vars(day, default_cutoff(day)),
         )
         if not result.success:
             failed = result.failed[0] if result.failed else None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typer.testing import CliRunner
 from propcast.settings import Home
 from propcast.warehouse import connect, copy_warehouse
 from tests.integration.conftest import DemoWorld, demo_world  # noqa: F401
+from tests.tools.compare_warehouses import table_checksums, table_columns
 
 #: The demo's slate (the suite clock's yesterday) and the model that scored it.
 SLATE = date(2027, 1, 12)
@@ -145,20 +145,6 @@ def demo_version(home: Home) -> str:
     return scalar(home, "select model_version from main.ml_model_registry")
 
 
-__all__ = [
-    "SLATE",
-    "Bench",
-    "Result",
-    "cli",
-    "demo_version",
-    "os",
-    "release_dbt_connection",
-    "rows",
-    "scalar",
-    "settings_for",
-]
-
-
 def deploy_constant_model(home: Home) -> str:
     """Register, as a newer deploy of the demo's model, one whose stacker is a constant
     (expit(0.4) = 0.599 for every line), fingerprinted like any trained model. Returns its
@@ -223,3 +209,209 @@ def unload(home: Home, vendor: str, day: date) -> int:
     for path in files:
         path.unlink()
     return len(files)
+
+
+def table_sums(
+    warehouse: Path, skip_tables: set[str], skip_columns: dict[str, set[str]]
+) -> dict[str, tuple[int, int]]:
+    """Row count and content hash (doubles to 1e-9) of every raw and dbt table
+    (`schema.table`), without the named tables and columns (under "*": in every table). Opens the file read-only: release
+    dbt's connection to it first."""
+    path = str(warehouse)
+    everywhere = skip_columns.get("*", set())
+    columns = {
+        table: names - skip_columns.get(table, set()) - everywhere
+        for table, names in table_columns(path).items()
+        if table.split(".")[0] in ("raw", "main") and table not in skip_tables
+    }
+    return table_checksums(path, set(), columns)
+
+
+def differing(a: dict[str, tuple[int, int]], b: dict[str, tuple[int, int]]) -> dict[str, tuple]:
+    return {t: (a.get(t), b.get(t)) for t in sorted(set(a) | set(b)) if a.get(t) != b.get(t)}
+
+
+#: The demo's morning replayed: 09:00 US/Eastern is before the slate's first snapshot (10:00),
+#: 14:00 is the pricing clock (the cutoff of the demo's own run-day for the slate).
+EARLY = {"PROPCAST_NOW": "2027-01-12T09:00:00-05:00"}
+PRICED = {"PROPCAST_NOW": "2027-01-12T14:00:00-05:00"}
+#: What differs from the demo after the morning, by design. The run registry grows one row
+#: per run (counted, not compared). Columns from the clock: when rows were loaded (carried from
+#: the raw layer to the marts), files examined, rows quarantined, lines scored, the run's now
+#: (the morning runs at 09:00 and 14:00 on 2027-01-12; the demo ran at the suite's now,
+#: 2027-01-13 10:30). From the runs: the run a phase was recorded by. fct_ingest_daily counts
+#: payloads per load date, so the morning's loads are on another date than the demo's.
+RUN_TABLES = {"raw.raw_run_registry", "main.fct_run_registry", "main.fct_ingest_daily"}
+CLOCK_COLUMNS = {
+    "*": {"loaded_at"},
+    "raw.raw_quarantine": {"quarantined_at"},
+    "raw.raw_inbox_files": {"examined_at", "file_mtime_ns"},
+    "main.int_run_parameters": {"now_utc"},
+    "main.dim_game": {"status_loaded_at"},
+    "main.fct_predictions": {"scored_at"},
+    "main.fct_phase_status_daily": {"latest_run_id", "recorded_outcome", "is_complete"},
+}
+ODDS_VENDORS = ("oddsapi", "csvfeed", "decimalfeed")
+
+
+@dataclass(frozen=True)
+class BadMorning:
+    """Incidents 3, 6, 8 and 9 on one replayed morning of the demo's slate, once per worker.
+
+    The home is put back to the morning of 2027-01-12, before the demo's run-day: the slate's
+    odds and last night's results not delivered yet, no run and no prediction for the slate.
+    At 09:00 the scheduled `run-day` (no --date) runs with csvfeed down (FORCE_VENDOR_FAILURE):
+    no vendor has published the slate's odds yet, only yesterday's are loaded. A legacy loader
+    then doubles some of yesterday's odds rows. At 14:00 the vendor is back and the same
+    command runs again. Each command's outcome is kept; after the 14:00 run the warehouse is
+    compared with the demo's, whose run-day for the slate had the same cutoff."""
+
+    early: Result
+    early_status: Result
+    early_report: str
+    early_run_report: str
+    control: Result
+    doubled: int
+    doubled_golden: Result
+    priced: Result
+    priced_status: Result
+    priced_report: str
+    golden: Result
+    csvfeed_files: tuple[int, int, int]  # the slate's csvfeed payloads: demo, 09:00, 14:00
+    run_rows: tuple[int, int]  # run registry rows: the demo's, after the morning
+    differs: dict[str, tuple]  # tables whose content differs from the demo's (should be none)
+
+
+def _report(home: Home, kind: str = "report") -> str:
+    return (home.outputs / "monitoring" / f"daily_{kind}_{SLATE}.md").read_text()
+
+
+def _csvfeed_files(home: Home) -> int:
+    return scalar(
+        home,
+        "select count(*) from raw.raw_odds_payloads where vendor = 'csvfeed' "
+        "and source_file like ?",
+        f"%{SLATE}__%",
+    )
+
+
+def before_the_morning(home: Home) -> None:
+    """The home as it was on the slate's morning, before the demo's run-day: its odds and the
+    night's results undelivered, no run recorded, nothing scored for it."""
+    for vendor in ODDS_VENDORS:
+        unload(home, vendor, SLATE)
+    unload(home, "league", date(2027, 1, 11))  # published at 03:00 on the slate's day
+    for path in home.runs.glob("*.json"):
+        path.unlink()
+    # Nothing of the slate derived yet: its rows go from every table (the morning run
+    # rebuilds all of them). An incremental build does not empty a game_date slice its new
+    # data lacks, so rows derived from the demo's 14:00 snapshots would otherwise stay.
+    with connect(home) as con:
+        tables = con.execute(
+            "select table_name from information_schema.columns join information_schema.tables "
+            "using (table_catalog, table_schema, table_name) where table_schema = 'main' "
+            "and column_name = 'game_date' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'delete from main."{table}" where game_date = ?', [SLATE])
+
+
+def double_rows(home: Home, day: date, limit: int = 25) -> int:
+    """A legacy loader's rerun: some of `day`'s odds rows appended again."""
+    with connect(home) as con:
+        con.execute(
+            "insert into main.fct_prop_odds select * from main.fct_prop_odds "
+            f"where game_date = ? limit {limit}",
+            [day],
+        )
+    return limit
+
+
+@pytest.fixture(scope="session")
+def bad_morning(bench: Bench) -> Iterator[BadMorning]:
+    with pytest.MonkeyPatch.context() as env:
+        home = bench.restore()
+        for key, value in settings_for(home).items():
+            env.setenv(key, value)
+        for key in SETTINGS:
+            env.delenv(key, raising=False)
+        demo_files = _csvfeed_files(home)
+        before_the_morning(home)
+        early = cli("run-day", **EARLY, FORCE_VENDOR_FAILURE="CSVFEED")
+        early_status = cli("status", **EARLY)
+        early_report, early_run_report = _report(home), _report(home, "run")
+        early_files = _csvfeed_files(home)
+        control = cli("positive-control", "--date", "2027-01-11", **EARLY)
+        doubled = double_rows(home, date(2027, 1, 11))
+        doubled_golden = cli("validate-golden", "--existing", **EARLY)
+        priced = cli("run-day", **PRICED)
+        priced_status = cli("status", **PRICED)
+        priced_report = _report(home)
+        golden = cli("validate-golden", "--existing", **PRICED)
+        priced_files = _csvfeed_files(home)
+        release_dbt_connection()
+        demo = bench.snapshot / "warehouse.duckdb"
+        runs = (
+            table_sums(demo, set(), {})["raw.raw_run_registry"][0],
+            table_sums(home.warehouse, set(), {})["raw.raw_run_registry"][0],
+        )
+        differs = differing(
+            table_sums(demo, RUN_TABLES, CLOCK_COLUMNS),
+            table_sums(home.warehouse, RUN_TABLES, CLOCK_COLUMNS),
+        )
+        yield BadMorning(
+            early, early_status, early_report, early_run_report, control, doubled, doubled_golden, priced,
+            priced_status, priced_report, golden, (demo_files, early_files, priced_files),
+            runs, differs,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BadDeploy:
+    """Incidents 4 and 7 on one copy of the demo home, once per worker.
+
+    A deploy registers a model that predicts one probability for every line; it is the newest,
+    so it serves the slate. The slate's rerun (`recover --date D --from-phase predictions`)
+    fails in its predictions phase: the fallback guard refuses to publish, the day is half
+    processed. Then `model rollback` and `recover --date D`. Each command's outcome is kept,
+    with the model versions that scored the slate after each run."""
+
+    good: str
+    constant: str
+    refused: Result
+    status: Result
+    verify: Result
+    models: Result
+    rollback: Result
+    recovered: Result
+    after_status: Result
+    after_verify: Result
+    scored: tuple[list[tuple], list[tuple]]  # versions on the slate's rows: after each run
+    predictions: tuple[int, int]  # the slate's rows: the demo's, after the recovery
+
+
+@pytest.fixture(scope="session")
+def bad_deploy(bench: Bench) -> Iterator[BadDeploy]:
+    scored_sql = "select distinct model_version from main.fct_predictions where game_date = ?"
+    count_sql = "select count(*) from main.fct_predictions where game_date = ?"
+    day = str(SLATE)
+    with pytest.MonkeyPatch.context() as env:
+        home = bench.restore()
+        for key, value in settings_for(home).items():
+            env.setenv(key, value)
+        for key in SETTINGS:
+            env.delenv(key, raising=False)
+        good, demo_rows = demo_version(home), scalar(home, count_sql, SLATE)
+        constant = deploy_constant_model(home)
+        refused = cli("recover", "--date", day, "--from-phase", "predictions")
+        refused_scored = rows(home, scored_sql, SLATE)
+        status, verify = cli("status", "--date", day), cli("verify", "--date", day)
+        models = cli("model", "list", "--date", day)
+        rollback = cli("model", "rollback", "--date", day)
+        recovered = cli("recover", "--date", day)
+        yield BadDeploy(
+            good, constant, refused, status, verify, models, rollback, recovered,
+            cli("status", "--date", day), cli("verify", "--date", day),
+            (refused_scored, rows(home, scored_sql, SLATE)),
+            (demo_rows, scalar(home, count_sql, SLATE)),
+        )  # fmt: skip

@@ -3,8 +3,8 @@
 The registered model no longer loads (its booster is corrupt): the shallow `propcast health`
 still says ok, which is the incident; `propcast health --deep` scores a canary through the
 production path and fails naming the model and why. Once the registry is restored, `health
---deep` passes and `propcast recover --date D --from-phase predictions` rescores the slate
-(docs/runbooks/02-health-ok-predictions-fail.md)."""
+--deep` passes, and `propcast recover --date D` finds the slate complete (the morning job
+never published from the broken model) (docs/runbooks/02-health-ok-predictions-fail.md)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,16 @@ def test_health_deep_catches_a_model_that_no_longer_loads(incident_home: Home) -
         con.execute("delete from main.ml_model_registry")
         con.execute("insert into main.ml_model_registry select * from main.saved_registry")
         con.execute("drop table main.saved_registry")
-    assert cli("health", "--deep").code == 0
-    recovered = cli("recover", "--date", str(SLATE), "--from-phase", "predictions")
+    healthy = cli("health", "--deep")
+    assert healthy.code == 0, healthy
+    canary = next(c for c in healthy.body["checks"] if c["name"] == "canary")
+    assert version in canary["detail"] and "fallback guard passed" in canary["detail"]
+    recovered = cli("recover", "--date", str(SLATE))
     assert recovered.code == 0, recovered
-    scored = rows(
+    assert rows(
         incident_home,
         "select distinct model_version from main.fct_predictions where game_date = ?",
         SLATE,
-    )
-    assert scored == [(version,)]
+    ) == [(version,)]
     assert cli("verify", "--date", str(SLATE)).code == 0
     record("incidents", 1, 1)

@@ -1,49 +1,39 @@
 """Incident 7: predictions all 50 %, constant, or zero rows.
 
-A deploy registers a model that predicts the same probability for every line. The slate's
-rerun refuses to publish it (the fallback guard fails scoring loudly); `propcast verify
---date D` fails (the slate is not scored by the model that should score it) and `propcast
-model list` names the constant model as the one serving. `propcast model rollback` serves
-the last good model again, `propcast recover --date D` rescores, and verify passes
-(docs/runbooks/07-constant-predictions.md)."""
+On a bad deploy (`bad_deploy`) the newest model predicts the same probability for every line.
+The slate's rerun refuses to publish it (the fallback guard fails scoring loudly), so nothing
+constant reaches the slate; `propcast verify --date D` fails (the slate is not scored by the
+model that should score it) and `propcast model list` names the constant model as the one
+serving. `propcast model rollback` serves the last good model again, `propcast recover --date
+D` rescores, and verify passes (docs/runbooks/07-constant-predictions.md)."""
 
 from __future__ import annotations
 
-from propcast.settings import Home
 from tests.reliability.tally import record
 
-from .conftest import SLATE, cli, demo_version, deploy_constant_model, rows
-
-SCORED = "select distinct model_version from main.fct_predictions where game_date = ?"
+from .conftest import SLATE, BadDeploy
 
 
 def test_a_constant_model_is_refused_shown_by_verify_and_rolled_back(
-    incident_home: Home,
+    bad_deploy: BadDeploy,
 ) -> None:
-    day = str(SLATE)
-    good = demo_version(incident_home)
-    constant = deploy_constant_model(incident_home)
-
-    refused = cli("recover", "--date", day, "--from-phase", "predictions")
+    day, good, constant = str(SLATE), bad_deploy.good, bad_deploy.constant
+    refused = bad_deploy.refused
     assert refused.code == 1, refused
     assert "FallbackPredictions" in refused.out and "[constant]" in refused.out, refused
-    assert rows(incident_home, SCORED, SLATE) == [(good,)]  # nothing constant published
+    assert bad_deploy.scored[0] == [(good,)]  # nothing constant published
 
-    shown = cli("verify", "--date", day)
+    shown = bad_deploy.verify
     assert shown.code == 1, shown
     assert f"scored by {good}, but {constant} should have" in shown.body["message"], shown
-    serving = cli("model", "list", "--date", day)
-    assert {m["model_version"]: m["scores_now"] for m in serving.body["models"]} == {
-        good: None,
-        constant: f"newest trained before {day}",
-    }
+    serving = {m["model_version"]: m["scores_now"] for m in bad_deploy.models.body["models"]}
+    assert serving == {good: None, constant: f"newest trained before {day}"}
 
-    rolled = cli("model", "rollback", "--date", day)
+    rolled = bad_deploy.rollback
     assert rolled.code == 0 and rolled.body["replaced"] == constant, rolled
-    recovered = cli("recover", "--date", day)
-    assert recovered.code == 0, recovered
-    assert rows(incident_home, SCORED, SLATE) == [(good,)]
-    verified = cli("verify", "--date", day)
+    assert bad_deploy.recovered.code == 0, bad_deploy.recovered
+    assert bad_deploy.scored[1] == [(good,)]
+    verified = bad_deploy.after_verify
     assert verified.code == 0, verified
     assert verified.body["expected_versions"] == {"player_points": good}
     record("incidents", 1, 1)
