@@ -3,7 +3,9 @@ reaches outside the home; every value that reaches SQL is bound, never formatted
 
 - A run-day on a copy of the demo home with fake secrets in the environment (a vendor API key,
   a BigQuery keyfile, a dbt secret env var, an alert command carrying a token): none of them
-  appears in the command's output, in any file under PROPCAST_HOME or in any warehouse row.
+  appears in the command's output, in any file under PROPCAST_HOME or in any warehouse row
+  (`make reliability`; `make test` checks the alert's failure message alone: a dbt run costs
+  more than this file's share of CI).
 - The writer lock's holder file (which records the command line) masks an argument that holds
   a secret of the environment.
 - Free-text options given `..` and absolute paths (`--vendor`, `--package`, `model pin`, dbt
@@ -29,6 +31,7 @@ import uuid
 from pathlib import Path
 
 import duckdb
+import pytest
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
@@ -105,6 +108,7 @@ def rows_with(warehouse: Path, markers: list[str], schemas: tuple[str, ...] = ()
     return found
 
 
+@pytest.mark.skipif(not full_matrix(), reason="a dbt run (~25 s): make reliability")
 def test_no_credential_in_logs_reports_or_registry(
     demo_home: Home, demo_world: DemoWorld, tmp_path: Path
 ) -> None:
@@ -137,6 +141,24 @@ def test_no_credential_in_logs_reports_or_registry(
         "raw_run_registry" in hit for hit in rows_with(demo_home.warehouse, [run_id])
     )
     record("security", len(commands) + 2, len(commands) + 2)
+
+
+def test_failed_alert_does_not_echo_its_command(home: Home, monkeypatch) -> None:
+    """An alert that cannot be sent is reported without its command line, which may carry a
+    token (the run-day case above shows it end to end; this is its cheap sample)."""
+    from propcast.alerts import ALERT_ENV, send_alert
+
+    token = f"pcsecret-alert-{uuid.uuid4().hex[:10]}"
+    for command, why in [
+        (f"pc-no-such-notifier --header 'Authorization: Bearer {token}'", "could not run"),
+        (f"sh -c 'exit 7' --token {token}", "exited 7"),
+        (f"curl -H 'Authorization: Bearer {token}", "could not run"),  # unbalanced quote
+    ]:
+        monkeypatch.setenv(ALERT_ENV, command)
+        result = send_alert("FAILED run-day 2027-01-12")
+        assert result is not None and not result.sent and why in result.problem, result
+        assert token not in result.problem, result.problem
+    record("security", 3, 3)
 
 
 HOLD_WITH_ARGS = """
