@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import duckdb
 
 from propcast.daily import ODDS_VENDORS
 from propcast.dbt_runner import Dbt
-from propcast.fetch import forced_failures, published_at
+from propcast.fetch import copy_into_inbox, forced_failures, published_at
 from propcast.ingest import FEEDS, IngestReport, ingest
 from propcast.phases import phase_completion
 from propcast.pipeline import BuildSummary, build
@@ -297,14 +296,7 @@ class BackfillOutcome:
 def fetch_file(home: Home, planned: PlannedFile) -> Path:
     """One request: copy the vendor's file into the inbox, atomically (a stopped run never
     leaves half a file where ingest would read it)."""
-    target = home.inbox / planned.relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial_dir = home.root / ".partial"
-    partial_dir.mkdir(exist_ok=True)
-    partial = partial_dir / f"{os.getpid()}-{target.name}"
-    partial.write_bytes(planned.source.read_bytes())
-    partial.replace(target)
-    return target
+    return copy_into_inbox(home, planned.source, home.inbox / planned.relative)
 
 
 def _merge(total: IngestReport, part: IngestReport) -> None:

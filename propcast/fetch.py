@@ -67,7 +67,19 @@ def fetch_from_feeds(
             if target.exists():
                 report.already_there += 1
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            copy_into_inbox(home, path, target)
             report.copied += 1
     return report
+
+
+def copy_into_inbox(home: Home, source: Path, target: Path) -> Path:
+    """Copy a vendor file into the inbox atomically: written beside the inbox, then renamed, so
+    a process killed mid-copy never leaves half a file where ingest (and the next fetch, which
+    skips files already there) would take it for the whole one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = home.root / ".partial"
+    scratch.mkdir(exist_ok=True)
+    partial = scratch / f"{os.getpid()}-{target.name}"
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+    return target
