@@ -1,15 +1,15 @@
-"""Bad vendor input (issue 12, item 4): thirteen classes of hostile files, each for the vendors
-it applies to, through the real ingest on a real DuckDB file.
+"""Bad vendor input (issue 12, item 4): twelve classes of hostile files (bad_classes.py), each
+for the vendors it applies to, and a huge payload, through the real ingest on a real DuckDB file.
 
 For every class: ingest returns (no exception), every bad row is quarantined with a reason that
 names its problem, every good row placed beside it loads, the report counts both exactly as
 written (tests/reliability/bad_feeds.py derives the expectation from the rows it writes), a
 file that cannot be read at all is quarantined whole, an inbox entry leading out of the inbox
-is refused and reported, and a rerun adds nothing. The same files through the real CLI exit 3
-(degraded), never with a traceback. Unknown teams and players are not bad input: they load,
-unmapped, and are counted. Every class is cheap (ingest only), so `make test` runs them all; the
-huge payload is smaller there than in `make reliability`.
-"""
+is refused and reported, each file parsed alone agrees, and a rerun adds nothing. All the files
+at once through the real CLI exit 3 (degraded), never with a traceback. Every class is cheap
+(ingest only), so `make test` runs them all (the huge payload a tenth as big); `make reliability`
+adds a run-day over all of them (counted in the run state, the build runs past them) and the
+unknown teams and players (not bad input: they load, unmapped, and the mapping mart counts them)."""
 
 from __future__ import annotations
 
@@ -279,3 +279,36 @@ def test_unknown_teams_and_players_load_unmapped_and_are_counted(
         before[3] + kinds["team"],
         before[4] + len(UNKNOWN_PLAYERS),
     )
+
+
+@pytest.mark.skipif(not full_matrix(), reason="a run-day on the demo world: make reliability")
+def test_a_run_day_counts_every_class_and_builds_past_it(demo_home: Home) -> None:
+    """Every class's files in the inbox of the morning run for their slate (the 5th, inside the
+    demo season): the run completes (exit 3, degraded by the quarantine), its run state and
+    `propcast status` count the rows refused and the payloads quarantined whole exactly as
+    written, and the build (staging to predictions) runs past the hostile rows that loaded."""
+    outside = demo_home.root.parent / "outside"
+    outside.mkdir()
+    feeds = merged([build(label, outside) for label in CLASSES])
+    feeds.materialise(demo_home.inbox)
+    slate = "2027-01-05"
+    run = propcast(demo_home, "run-day", "--date", slate, "--json")
+    output = run.stdout + run.stderr
+    assert run.returncode == 3 and "Traceback" not in output, output
+    ran = verdict(run)
+    state = json.loads((demo_home.runs / f"{ran['run_id']}.json").read_text())
+    expect = feeds.expect
+    assert state["counts"]["ingest"] == {
+        "rows": sum(len(names) for names in expect.good.values()),
+        "quarantined": len(expect.refused),
+        "payloads_quarantined": len(expect.whole),
+    }
+    assert state["status"] == "degraded" and "refused" in state["message"], state["message"]
+    phases = state["phases"]  # the load degraded; the build past it complete (tests may warn)
+    assert phases.pop("ingest") == "degraded" and set(phases.values()) <= {"ok", "degraded"}, (
+        phases,
+        output,
+    )
+    status = propcast(demo_home, "status", "--date", slate, "--json")
+    [recorded] = [r for r in verdict(status)["runs"] if r["run_id"] == ran["run_id"]]
+    assert recorded["counts"] == state["counts"]
