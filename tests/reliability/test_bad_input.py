@@ -7,7 +7,7 @@ written (tests/reliability/bad_feeds.py derives the expectation from the rows it
 file that cannot be read at all is quarantined whole, an inbox entry leading out of the inbox
 is refused and reported, each file parsed alone agrees, and a rerun adds nothing. All the files
 at once through the real CLI exit 3 (degraded), never with a traceback. Every class is cheap
-(ingest only), so `make test` runs them all (the huge payload a tenth as big); `make reliability`
+(ingest only), so `make test` runs them all (the huge payload 1/20 as big); `make reliability`
 adds a run-day over all of them (counted in the run state, the build runs past them) and the
 unknown teams and players (not bad input: they load, unmapped, and the mapping mart counts them)."""
 
@@ -131,9 +131,10 @@ def test_every_class_at_once_through_the_cli(home: Home, outside: Path) -> None:
     check_tables(home, expect)
     loaded = raw_counts(home)
 
-    again = propcast(home, "ingest", "--json")
-    assert again.returncode == 3 and "refused" in again.stdout, again.stdout + again.stderr
-    assert verdict(again)["payloads_loaded"] == 0 and raw_counts(home) == loaded
+    if full_matrix():  # (the per-class tests rerun ingest in `make test` too)
+        again = propcast(home, "ingest", "--json")
+        assert again.returncode == 3 and "refused" in again.stdout, again.stdout + again.stderr
+        assert verdict(again)["payloads_loaded"] == 0 and raw_counts(home) == loaded
     for relative in [*feeds.links, *(f for f in feeds.files if f not in expect.tables)]:
         (home.inbox / relative).unlink()
     cleared = propcast(home, "ingest", "--json")
@@ -201,10 +202,10 @@ HUGE_SECONDS, HUGE_MB = 240, 2500
 
 def test_a_huge_payload_loads_in_bounded_time_and_memory(home: Home) -> None:
     """No size limit is documented, so a huge valid payload must simply load: a 1M-row csvfeed
-    snapshot (~92 MB) and a 250k-outcome oddsapi snapshot (`make reliability`; a tenth of that
+    snapshot (~92 MB) and a 250k-outcome oddsapi snapshot (`make reliability`; 1/20 of that
     in `make test`), their three bad rows each refused, through the real CLI, within a time and
     a peak memory that a morning run can afford; a rerun skips them unread."""
-    expected = huge_inbox(home, 1_000_000 if full_matrix() else 100_000)
+    expected = huge_inbox(home, 1_000_000 if full_matrix() else 50_000)
     with tallied("bad_input"):
         code, counts, seconds, peak_mb = timed_cli(home, "ingest", "--json")
         assert code == 0, counts  # 6 bad rows of a million: vendor noise, not degraded
