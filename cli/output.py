@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-console = Console(stderr=False, highlight=False)
+# soft_wrap: a message is one line however long its paths (cron logs, grep, tests); the
+# terminal wraps it for reading.
+console = Console(stderr=False, highlight=False, soft_wrap=True)
 
 
 class ExitCode(IntEnum):
