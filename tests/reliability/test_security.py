@@ -19,7 +19,6 @@ reaches outside the home; every value that reaches SQL is bound, never formatted
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import os
@@ -38,6 +37,7 @@ from typer.testing import CliRunner
 from propcast.locking import HOLDER_FILE
 from propcast.settings import PROJECT_DIR, Home
 from tests.integration.conftest import DemoWorld
+from tests.reliability.sql_scan import ALLOWED, SCANNED, sql_interpolations
 from tests.reliability.tally import full_matrix, record
 
 # --- no credential in logs, reports, registry rows ---------------------------------------
@@ -277,172 +277,7 @@ def test_free_text_options_read_nothing_outside(
     record("security", len(cases), len(cases))
 
 
-# --- every value that reaches SQL is bound --------------------------------------------------
-
-#: Text that is SQL: a statement, or a fragment that starts like one.
-SQL_TEXT = re.compile(
-    r"(?is)^\s*(select|with|insert|delete|update|create|drop|alter|attach|pragma|install|"
-    r"union|from|where|join|left\s+join|group\s+by|order\s+by|when|case)\b"
-    r"|\bselect\b.+\bfrom\b|\binsert\s+(or\s+\w+\s+)?into\b|\bdelete\s+from\b"
-    r"|\bcreate\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(table|view|schema|macro)\b"
-    r"|\bdrop\s+(table|view|schema)\b|\balter\s+table\b|\bupdate\s+\S+\s+set\b"
-    r"|\bcopy\s+\S+\s+(to|from)\b|\bread_(json|csv|parquet)\b"
-)
-#: Methods that run SQL text: any string built into their first argument is checked too.
-EXECUTES = {"execute", "executemany", "sql", "query", "read_sql", "read_sql_query"}
-SCANNED = ("propcast", "cli", "python_models")
-
-IDENT = "identifier: a schema or table name constant of the package"
-TEMP = "identifier: a temp table name the function derives from its constant prefix"
-COLUMNS = "identifiers: column names (and types) from the vendor module's constant spec"
-CATALOG = "identifier: a relation named by DuckDB's catalog or dbt's manifest, not by data"
-FRAGMENT = "SQL fragment the code assembles from constants (unions, joins, conditions)"
-INTEGER = "an integer the code computes or defines (row offset, byte cap, payload indexes)"
-REASON_TEXT = "a quarantine reason constant of the vendor module, quote-escaped (code, not data)"
-PLACEHOLDERS = "bound-parameter placeholders ('?, ?, ...'), one per value"
-#: (file, interpolated expression) → why it is not a value. Checked both ways: an entry that
-#: no longer occurs must go.
-ALLOWED: dict[tuple[str, str], str] = {
-    **{
-        (f, "RAW_SCHEMA"): IDENT
-        for f in (
-            "propcast/backfill.py",
-            "propcast/ingest.py",
-            "propcast/raw_schema.py",
-            "propcast/runs.py",
-        )
-    },
-    ("propcast/backfill.py", "v"): IDENT + " (raw_<vendor>__prop_odds over ODDS_VENDORS)",
-    ("propcast/backfill.py", "union"): FRAGMENT,
-    ("propcast/daily.py", "v"): IDENT + " (raw_<vendor>__prop_odds over ODDS_VENDORS)",
-    ("propcast/daily.py", "union"): FRAGMENT,
-    ("propcast/freshness.py", "relation"): CATALOG + " (the source's relation in the manifest)",
-    ("propcast/golden.py", "table"): CATALOG + " (the golden invariants' constant table list)",
-    ("propcast/golden.py", "model"): CATALOG + " (a manifest model with a grain test)",
-    ("propcast/golden.py", "keys"): COLUMNS + " (the grain test's columns in the manifest)",
-    ("propcast/health.py", "', '.join(('?' for _ in dates))"): PLACEHOLDERS,
-    ("propcast/ingest.py", "feed.table"): IDENT + " (the Feed's raw table constant)",
-    ("propcast/ingest.py", "staged.table"): TEMP,
-    ("propcast/ingest.py", "table"): IDENT + " (raw table names of the FEEDS constants)",
-    ("propcast/pipeline.py", "schema"): CATALOG + " (information_schema.tables, quoted)",
-    ("propcast/pipeline.py", "name"): CATALOG + " (information_schema.tables, quoted)",
-    ("propcast/raw_schema.py", "table"): IDENT + " (RAW_TABLES keys)",
-    ("propcast/raw_schema.py", "columns"): COLUMNS + " (RAW_TABLES values)",
-    ("propcast/reporting/data.py", "OUTCOMES"): FRAGMENT + " (a constant CTE)",
-    ("propcast/reporting/data.py", "counts"): FRAGMENT + " (sums over constant column names)",
-    ("propcast/reporting/data.py", "settled_stake"): FRAGMENT + " (one of two constants)",
-    ("propcast/reporting/data.py", "clv_bets"): IDENT + " (one of two constant column names)",
-    ("propcast/vendors/base.py", "MAX_JSON_BYTES"): INTEGER,
-    ("propcast/vendors/base.py", "_SPACE_CLASS"): FRAGMENT + " (the whitespace class, code)",
-    ("propcast/vendors/base.py", "spec"): COLUMNS + " (the JSON document spec)",
-    ("propcast/vendors/base.py", "c"): COLUMNS,
-    ("propcast/vendors/base.py", "columns"): COLUMNS,
-    ("propcast/vendors/base.py", "cond"): FRAGMENT + " (the vendor's constant check list)",
-    ("propcast/vendors/base.py", "why.replace(chr(39), chr(39) * 2)"): REASON_TEXT,
-    ("propcast/vendors/base.py", "exclude"): COLUMNS + " (helper columns, constants)",
-    ("propcast/vendors/base.py", "first_row_number"): INTEGER,
-    ("propcast/vendors/base.py", "lists"): FRAGMENT + " (list() over constant columns)",
-    ("propcast/vendors/base.py", "joins"): FRAGMENT,
-    ("propcast/vendors/base.py", "typed"): FRAGMENT + " (casts of constant columns)",
-    ("propcast/vendors/base.py", "reason"): FRAGMENT + " (case over the constant checks)",
-    ("propcast/vendors/base.py", "rows_sql"): FRAGMENT + " (the vendor's constant row SQL)",
-    ("propcast/vendors/base.py", "sql_type"): COLUMNS + " (a constant SQL type name)",
-    ("propcast/vendors/base.py", "spec.holes"): FRAGMENT + " (the JSON spec's constant SQL)",
-    ("propcast/vendors/base.py", "spec.slate_from"): COLUMNS + " (the JSON spec)",
-    ("propcast/vendors/base.py", "spec.stamp"): COLUMNS + " (the JSON spec)",
-    ("propcast/vendors/base.py", "read_json_docs(spec.document)"): FRAGMENT
-    + " (read_json with the file list bound as '?')",
-    **{
-        ("propcast/vendors/base.py", t): TEMP
-        for t in (
-            "docs",
-            "flat",
-            "name",
-            "raw",
-            "snapshots",
-            "stamps",
-            "table",
-            "self.table",
-        )
-    },
-    ("propcast/vendors/csvfeed.py", "FIRST_ROW_NUMBER"): INTEGER,
-    ("propcast/vendors/csvfeed.py", "vouched"): INTEGER,
-    ("propcast/vendors/csvfeed.py", "c"): COLUMNS + " (NUMBER_COLUMNS)",
-    **{
-        ("propcast/vendors/csvfeed.py", t): TEMP
-        for t in (
-            "raw",
-            "numbers",
-            "times",
-            "snapshots",
-        )
-    },
-    ("propcast/vendors/sanity.py", "table"): TEMP,
-    ("propcast/vendors/sanity.py", "columns"): COLUMNS + " (the duplicate key, constants)",
-    ("python_models/ml_model_registry.py", "dbt.this"): CATALOG + " (dbt's own relation)",
-}
-
-
-def _interpolations(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
-    """(literal text, interpolated expressions) of a string built by f-string, .format, % or +."""
-    if isinstance(node, ast.JoinedStr):
-        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
-        return text, [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "format"
-        and isinstance(node.func.value, ast.Constant)
-        and isinstance(node.func.value.value, str)
-    ):
-        return node.func.value.value, [*node.args, *(k.value for k in node.keywords)]
-    if (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Mod)
-        and isinstance(node.left, ast.Constant)
-        and isinstance(node.left.value, str)
-    ):
-        return node.left.value, [node.right]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        parts: list[ast.expr] = []
-
-        def flatten(n: ast.expr) -> None:
-            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
-                flatten(n.left)
-                flatten(n.right)
-            else:
-                parts.append(n)
-
-        flatten(node)
-        texts = [p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str)]
-        if texts:  # f-string parts are checked as f-strings
-            return "".join(texts), [
-                p for p in parts if not isinstance(p, ast.Constant | ast.JoinedStr)
-            ]
-    return None
-
-
-def sql_interpolations(source: str, filename: str) -> dict[tuple[str, str], list[int]]:
-    """{(file, expression): lines} for every expression formatted into SQL text."""
-    tree = ast.parse(source)
-    executed = {
-        id(node.args[0])
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in EXECUTES
-        and node.args
-    }
-    found: dict[tuple[str, str], set[int]] = {}
-    for node in ast.walk(tree):
-        built = _interpolations(node)
-        if built is None or not built[1]:
-            continue
-        text, values = built
-        if id(node) in executed or SQL_TEXT.search(text):
-            for value in values:
-                found.setdefault((filename, ast.unparse(value)), set()).add(node.lineno)
-    return {key: sorted(lines) for key, lines in found.items()}
+# --- every value that reaches SQL is bound (the scan: tests/reliability/sql_scan.py) ------
 
 
 def test_the_sql_scan_catches_formatting() -> None:
