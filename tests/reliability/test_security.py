@@ -12,9 +12,9 @@ reaches outside the home; every value that reaches SQL is bound, never formatted
   `--select`) read nothing outside the home; the CLI has no path option that is not covered
   here (the coming `propcast import` will add one: this test then asks for its case).
 - SQL: an `ast` scan of the package finds every f-string, `.format`, `%` and `+` that builds
-  SQL text; each interpolated expression must be on the allow-list below with the reason it is
-  not data (a schema or table name from a constant, a generated temp table name, an integer the
-  code computes, ...). Values are bound (`?`) or dbt vars.
+  SQL text; each interpolated expression must be on the allow-list (sql_scan.py) with the
+  reason it is not data (a schema or table name from a constant, a generated temp table name,
+  an integer the code computes, ...). Values are bound (`?`) or dbt vars.
 """
 
 from __future__ import annotations
