@@ -8,8 +8,8 @@ or with `--wait` waits (bounded, naming whom it waits for) and runs once the fir
 message; a holder file naming another host is never taken over.
 
 `propcast import` does not exist yet (DESIGN §6 lists it): `test_every_writer_command_takes_wait`
-fails once it is registered without `--wait`, and the pair matrix takes it in through
-`SECOND_WRITERS` then.
+fails once it is registered without `--wait`; add it to `second_writers()` and
+`first_purposes()` then, for the pair matrix.
 """
 
 from __future__ import annotations
