@@ -8,7 +8,11 @@ instead of the full parse a new path costs (about 6 s: the profile names the war
 Before the files are replaced, dbt-duckdb's in-process connection is released, or the next
 command would read the replaced file through the DuckDB instance it keeps open.
 
-Every command runs through the real CLI, in process (`cli`), with `--json`.
+Incidents that need the same expensive runs share one scenario, run once per worker, whose
+commands' outcomes each test checks: `bad_morning` (3, 6, 8, 9: a replayed morning with a
+vendor down, no odds yet, doubled rows, then the priced rerun) and `bad_deploy` (4, 7: a
+constant model deployed, the refused rerun, rollback and recover). Every command runs through
+the real CLI, in process (`cli`), with `--json`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from propcast.warehouse import connect, copy_warehouse
 from tests.integration.conftest import DemoWorld, demo_world  # noqa: F401
 from tests.tools.compare_warehouses import table_checksums, table_columns
 
-#: The demo's slate (the suite clock's yesterday) and the model that scored it.
+#: The demo's slate: the suite clock's yesterday, priced by the demo's morning run-day.
 SLATE = date(2027, 1, 12)
 #: What a test that needs its own settings must not inherit from the shell.
 SETTINGS = ("FORCE_VENDOR_FAILURE", "PROPCAST_ALERT_CMD", "PROPCAST_MAX_QUARANTINE_SHARE")

@@ -39,3 +39,4 @@ def test_a_vendor_down_degrades_the_run_and_a_rerun_loads_it_once(
     demo_runs, runs = bad_morning.run_rows
     assert runs == demo_runs + 1  # the demo's run of the slate replaced by the morning's two
     record("incidents", 1, 1)
+    record("reruns", 1, 1)  # two run-days of the slate converged on one run's rows
