@@ -3,6 +3,10 @@
 `built_world`: a 24-day world ingested and built, no model. `demo_world`: the `propcast demo`
 path on a 20-day season (trained model, walk-forward predictions and recommendations, the
 morning run-day of the last slate with its run state file and reports).
+
+tests/reliability and tests/incidents import these fixtures into their own conftest, which
+makes pytest hold one definition per folder; each world is built once per process anyway
+(`_BUILT`), so a worker that runs tests of several folders does not build it again.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from propcast.world import generate
 
 WORLD_DAYS = 24
 EVERYTHING = datetime(2100, 1, 1)
+#: Session worlds already built in this process, by fixture name (read-only once built).
+_BUILT: dict[str, object] = {}
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class BuiltWorld:
 def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
     """A 24-day world ending yesterday (US/Eastern, by the suite's pinned clock), all of it
     published, ingested and built."""
+    if "built_world" in _BUILT:
+        return _BUILT["built_world"]  # type: ignore[return-value]
     home = Home(tmp_path_factory.mktemp("session") / "home").ensure()
     last_day = today_in_slate_tz() - timedelta(days=1)
     first_day = last_day - timedelta(days=WORLD_DAYS - 1)
@@ -48,7 +56,8 @@ def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
     ingest(home)
     summary = build(home, last_day, dbt=Dbt(home))
     assert summary.result.success, summary.problems()
-    return BuiltWorld(home, first_day, last_day, summary)
+    _BUILT["built_world"] = BuiltWorld(home, first_day, last_day, summary)
+    return _BUILT["built_world"]  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -83,6 +92,8 @@ class DemoWorld:
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
     """The `propcast demo` path on a 24-day season: trained, scored walk-forward, run-day."""
+    if "demo_world" in _BUILT:
+        return _BUILT["demo_world"]  # type: ignore[return-value]
     home = Home(tmp_path_factory.mktemp("demo") / "home").ensure()
     outcome = run_demo(
         home,
@@ -92,7 +103,8 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
         say=lambda _line: None,
     )
     assert outcome.day.status in ("ok", "degraded"), outcome.day.message
-    return DemoWorld(home, outcome)
+    _BUILT["demo_world"] = DemoWorld(home, outcome)
+    return _BUILT["demo_world"]  # type: ignore[return-value]
 
 
 @pytest.fixture
