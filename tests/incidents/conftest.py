@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import pickle
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from filelock import FileLock
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
@@ -40,6 +45,7 @@ SLATE = date(2027, 1, 12)
 SETTINGS = ("FORCE_VENDOR_FAILURE", "PROPCAST_ALERT_CMD", "PROPCAST_MAX_QUARANTINE_SHARE")
 
 runner = CliRunner()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,37 +99,42 @@ class Bench:
         release_dbt_connection()
         self.work.mkdir(parents=True, exist_ok=True)
         for entry in self.work.iterdir():
-            if entry.name in ("target", "logs"):
-                continue
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        for entry in self.snapshot.iterdir():
-            if entry.is_dir():
-                shutil.copytree(entry, self.work / entry.name)
-            else:
-                shutil.copy2(entry, self.work / entry.name)
+            if entry.name not in ("target", "logs"):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        copy_entries(self.snapshot, self.work)
         return Home(self.work).ensure()
+
+
+def copy_entries(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
+    for entry in source.iterdir():
+        if entry.name in skip:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+
+
+#: The demo bench of this process (tests/reliability uses it too: one dbt parse cache).
+_DEMO_BENCH: list[Bench] = []
+
+
+def demo_bench(demo_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> Bench:  # noqa: F811
+    """A snapshot of the demo home (no dbt artefacts) and this process's work path, made once
+    per process whichever folder's fixture asks first."""
+    if not _DEMO_BENCH:
+        snapshot = tmp_path_factory.mktemp("demo_snapshot") / "home"
+        snapshot.mkdir()
+        copy_warehouse(demo_world.home, snapshot / "warehouse.duckdb")
+        skip = ("target", "logs", "warehouse.duckdb", "warehouse.duckdb.wal")
+        copy_entries(demo_world.home.root, snapshot, skip)
+        _DEMO_BENCH.append(Bench(snapshot, tmp_path_factory.mktemp("demo_work") / "home"))
+    return _DEMO_BENCH[0]
 
 
 @pytest.fixture(scope="session")
 def bench(demo_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> Bench:  # noqa: F811
-    """A snapshot of the demo home (no dbt artefacts) and this worker's work path."""
-    snapshot = tmp_path_factory.mktemp("incident_snapshot") / "home"
-    snapshot.mkdir()
-    src = demo_world.home.root
-    copy_warehouse(demo_world.home, snapshot / "warehouse.duckdb")
-    for entry in src.iterdir():
-        if entry.name in ("target", "logs", "warehouse.duckdb") or entry.name.startswith(
-            "warehouse.duckdb."
-        ):
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, snapshot / entry.name)
-        else:
-            shutil.copy2(entry, snapshot / entry.name)
-    return Bench(snapshot, tmp_path_factory.mktemp("incident_work") / "home")
+    return demo_bench(demo_world, tmp_path_factory)
 
 
 def settings_for(home: Home) -> dict[str, str]:
@@ -133,15 +144,10 @@ def settings_for(home: Home) -> dict[str, str]:
 
 
 @pytest.fixture
-def incident_home(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+def incident_home(bench: Bench) -> Iterator[Home]:
     """The demo home, fresh for this test, at this worker's fixed path."""
-    home = bench.restore()
-    for key, value in settings_for(home).items():
-        monkeypatch.setenv(key, value)
-    for key in SETTINGS:
-        monkeypatch.delenv(key, raising=False)
-    yield home
-    release_dbt_connection()
+    with staged(bench) as home:
+        yield home
 
 
 def demo_version(home: Home) -> str:
@@ -216,17 +222,20 @@ def unload(home: Home, vendor: str, day: date) -> int:
 
 
 def table_sums(
-    warehouse: Path, skip_tables: set[str], skip_columns: dict[str, set[str]]
+    warehouse: Path,
+    skip_tables: set[str],
+    skip_columns: dict[str, set[str]],
+    schemas: tuple[str, ...] = ("raw", "main"),
 ) -> dict[str, tuple[int, int]]:
-    """Row count and content hash (doubles to 1e-9) of every raw and dbt table
-    (`schema.table`), without the named tables and columns (under "*": in every table). Opens the file read-only: release
+    """Row count and content hash (doubles to 1e-9) of every raw and dbt table (of `schemas`)
+    by `schema.table`, without the named tables and columns (under "*": in every table). Opens the file read-only: release
     dbt's connection to it first."""
     path = str(warehouse)
     everywhere = skip_columns.get("*", set())
     columns = {
         table: names - skip_columns.get(table, set()) - everywhere
         for table, names in table_columns(path).items()
-        if table.split(".")[0] in ("raw", "main") and table not in skip_tables
+        if table.split(".")[0] in schemas and table not in skip_tables
     }
     return table_checksums(path, set(), columns)
 
@@ -331,14 +340,8 @@ def double_rows(home: Home, day: date, limit: int = 25) -> int:
     return limit
 
 
-@pytest.fixture(scope="session")
-def bad_morning(bench: Bench) -> Iterator[BadMorning]:
-    with pytest.MonkeyPatch.context() as env:
-        home = bench.restore()
-        for key, value in settings_for(home).items():
-            env.setenv(key, value)
-        for key in SETTINGS:
-            env.delenv(key, raising=False)
+def run_bad_morning(bench: Bench) -> BadMorning:
+    with staged(bench) as home:
         demo_files = _csvfeed_files(home)
         before_the_morning(home)
         early = cli("run-day", **EARLY, FORCE_VENDOR_FAILURE="CSVFEED")
@@ -363,7 +366,7 @@ def bad_morning(bench: Bench) -> Iterator[BadMorning]:
             table_sums(demo, RUN_TABLES, CLOCK_COLUMNS),
             table_sums(home.warehouse, RUN_TABLES, CLOCK_COLUMNS),
         )
-        yield BadMorning(
+        return BadMorning(
             early, early_status, early_report, early_run_report, control, doubled, doubled_golden, priced,
             priced_status, priced_report, golden, (demo_files, early_files, priced_files),
             runs, differs,
@@ -394,17 +397,11 @@ class BadDeploy:
     predictions: tuple[int, int]  # the slate's rows: the demo's, after the recovery
 
 
-@pytest.fixture(scope="session")
-def bad_deploy(bench: Bench) -> Iterator[BadDeploy]:
+def run_bad_deploy(bench: Bench) -> BadDeploy:
     scored_sql = "select distinct model_version from main.fct_predictions where game_date = ?"
     count_sql = "select count(*) from main.fct_predictions where game_date = ?"
     day = str(SLATE)
-    with pytest.MonkeyPatch.context() as env:
-        home = bench.restore()
-        for key, value in settings_for(home).items():
-            env.setenv(key, value)
-        for key in SETTINGS:
-            env.delenv(key, raising=False)
+    with staged(bench) as home:
         good, demo_rows = demo_version(home), scalar(home, count_sql, SLATE)
         constant = deploy_constant_model(home)
         refused = cli("recover", "--date", day, "--from-phase", "predictions")
@@ -413,9 +410,50 @@ def bad_deploy(bench: Bench) -> Iterator[BadDeploy]:
         models = cli("model", "list", "--date", day)
         rollback = cli("model", "rollback", "--date", day)
         recovered = cli("recover", "--date", day)
-        yield BadDeploy(
+        return BadDeploy(
             good, constant, refused, status, verify, models, rollback, recovered,
             cli("status", "--date", day), cli("verify", "--date", day),
             (refused_scored, rows(home, scored_sql, SLATE)),
             (demo_rows, scalar(home, count_sql, SLATE)),
         )  # fmt: skip
+
+
+@contextmanager
+def staged(bench: Bench) -> Iterator[Home]:
+    """The bench restored, with the incident settings for the block (outside any test)."""
+    with pytest.MonkeyPatch.context() as env:
+        home = bench.restore()
+        for key, value in settings_for(home).items():
+            env.setenv(key, value)
+        for key in SETTINGS:
+            env.delenv(key, raising=False)
+        yield home
+        release_dbt_connection()
+
+
+def once_per_run(request: pytest.FixtureRequest, name: str, scenario: Callable[[Bench], T]) -> T:
+    """Run a scenario once per test run, not once per xdist worker: make test spreads the
+    incident files over workers (--dist loadfile), and every command outcome a scenario keeps
+    is plain data. The first worker runs it under a file lock in the run's shared temp folder
+    and pickles the outcome; the others wait for it and read it (pytest-xdist's recipe)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return scenario(request.getfixturevalue("bench"))
+    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+    path = factory.getbasetemp().parent / f"{name}-{run}.pickle"
+    with FileLock(f"{path}.lock"):
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        outcome = scenario(request.getfixturevalue("bench"))
+        path.write_bytes(pickle.dumps(outcome))
+        return outcome
+
+
+@pytest.fixture(scope="session")
+def bad_morning(request: pytest.FixtureRequest) -> BadMorning:
+    return once_per_run(request, "bad_morning", run_bad_morning)
+
+
+@pytest.fixture(scope="session")
+def bad_deploy(request: pytest.FixtureRequest) -> BadDeploy:
+    return once_per_run(request, "bad_deploy", run_bad_deploy)
