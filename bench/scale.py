@@ -217,7 +217,7 @@ def duckdb_baseline(home: Path, which: str = "auto") -> dict:
     from propcast import ingest
     from propcast.settings import Home
 
-    files, _ = ingest.inbox_files(Home(home))
+    files = ingest.inbox_files(Home(home))[0]
     package_baseline = getattr(ingest, "bulk_read_baseline", None)
     if which == "package" and package_baseline is None:
         raise RuntimeError("propcast.ingest.bulk_read_baseline does not exist (yet)")

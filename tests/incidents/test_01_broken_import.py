@@ -1,8 +1,10 @@
 """Incident 1: a code change breaks a shared import; the morning job crashes for every league.
 
-Shown by `propcast health --deep` (it imports every module, naming the one that fails and its
-error); recovered by fixing the module: `health --deep` passes again and `propcast recover`
-completes the slate (docs/runbooks/01-broken-import.md)."""
+A package the morning job loads (passed to health as `--package`, the way a plugin or a team's
+own module is) has a module importing a name that no longer exists in propcast. Shown by
+`propcast health --deep`: it imports every module, naming the one that fails, the one that
+imports it, and the error. Recovered by fixing the module: `health --deep` passes again and
+`propcast recover --date D` finds the slate complete (docs/runbooks/01-broken-import.md)."""
 
 from __future__ import annotations
 
