@@ -80,6 +80,38 @@ TABLES: dict[str, str] = {
         handicap double,
         odds double
     """,
+    # `propcast import totals|props` (vendor `imports`): the user's historical files, in the
+    # import's own column names (docs/imports.md). Prices as written (null when empty: staging
+    # assumes -110 and flags it); `row_number` is the row's line in the file.
+    "raw_imports__game_totals": LOAD_COLUMNS
+    + """,
+        row_number integer,
+        league varchar,
+        home_team varchar,
+        away_team varchar,
+        book varchar,
+        line_type varchar,
+        total_line double,
+        over_price double,
+        under_price double,
+        home_score integer,
+        away_score integer
+    """,
+    "raw_imports__prop_odds": LOAD_COLUMNS
+    + """,
+        row_number integer,
+        league varchar,
+        player varchar,
+        team varchar,
+        opponent varchar,
+        market varchar,
+        line double,
+        book varchar,
+        over_price double,
+        under_price double,
+        actual_value double,
+        quoted_at timestamp
+    """,
     "raw_boxscores": LOAD_COLUMNS
     + """,
         game_id varchar,
