@@ -31,7 +31,7 @@ from propcast.faults import fault_point
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
-from propcast.vendors import csvfeed, decimalfeed, league, oddsapi
+from propcast.vendors import csvfeed, decimalfeed, imports, league, oddsapi
 from propcast.vendors.base import (
     ParsedPayload,
     Payload,
@@ -76,6 +76,21 @@ FEEDS: dict[tuple[str, str], Feed] = {
             "raw_boxscores",
             league.parse_boxscores,
             league.stage_boxscores,
+        ),
+        # `propcast import totals|props` (propcast.importer): the user's files, never fetched.
+        Feed(
+            imports.VENDOR,
+            imports.TOTALS_FEED,
+            imports.TOTALS_TABLE,
+            imports.parse_totals,
+            imports.stage_totals,
+        ),
+        Feed(
+            imports.VENDOR,
+            imports.PROPS_FEED,
+            imports.PROPS_TABLE,
+            imports.parse_props,
+            imports.stage_props,
         ),
     )
 }
