@@ -10,6 +10,7 @@ from propcast.cli import (  # noqa: F401  (registers the commands)
     backfill,
     checks,
     daily,
+    imports,
     inspect,
     model,
     recover,
