@@ -1,0 +1,1 @@
+"""Test-data helpers shared by the suites (generated vendor files, frames)."""
