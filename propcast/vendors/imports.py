@@ -124,8 +124,9 @@ def _date_parts(texts: pd.Series) -> pd.DataFrame:
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Per row: the date (datetime64, NaT when refused) and why it is refused (None when not).
 
-    Slashed dates are month/day/year, unless the file writes some whose first number is over 12
-    and none whose second is (then day/month/year); a file with both is ambiguous for the rest."""
+    Slashed dates are month/day/year, unless the first number is over 12, or the file writes
+    such dates and none whose second number is over 12 (then day/month/year); in a file
+    writing both, a date whose numbers are both 12 or less is ambiguous."""
     texts = pd.Series(values.dropna().unique(), dtype=object)
     texts = texts[texts != ""].reset_index(drop=True)
     parts = _date_parts(texts)
@@ -135,8 +136,10 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     second_big = slashed & ((numbers["b"] > 12) & (numbers["a"] <= 12)).to_numpy()
     day_first = bool(first_big.any() and not second_big.any())
     mixed = bool(first_big.any() and second_big.any())
-    month = numbers["a"].where(~(slashed & day_first), numbers["b"])
-    day = numbers["b"].where(~(slashed & day_first), numbers["a"])
+    both_small = slashed & ((numbers["a"] <= 12) & (numbers["b"] <= 12)).to_numpy()
+    swap = first_big | (both_small & day_first)  # day/month/year
+    month = numbers["a"].where(~swap, numbers["b"])
+    day = numbers["b"].where(~swap, numbers["a"])
     dates = pd.to_datetime(
         pd.DataFrame({"year": numbers["y"], "month": month, "day": day}), errors="coerce"
     )
@@ -144,7 +147,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         len(texts),
         [
             (parts["shape"] == "yy", DATE_TWO_DIGIT_YEAR),
-            (mixed & slashed & (numbers["a"] <= 12) & (numbers["b"] <= 12), DATE_MIXED_ORDER),
+            (mixed & both_small, DATE_MIXED_ORDER),
             (dates.isna(), DATE_UNPARSEABLE),
             ((dates < "1900-01-01") | (dates >= "2100-01-01"), DATE_RANGE),
         ],
