@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from propcast.cli import (  # noqa: F401  (registers the commands)
     backfill,
+    backtest,
     checks,
     daily,
     imports,

@@ -1,0 +1,192 @@
+"""`propcast backtest`: walk-forward test of the totals predictor against the closing market."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from propcast.cli.app import app
+from propcast.cli.common import JsonFlag, open_home, parse_date
+from propcast.cli.output import ExitCode, console, finish, progress_bar
+from rich.markup import escape
+
+GAME_TOTAL = "game_total"
+IMPORT_HINT = "propcast import totals FILE.csv"
+
+
+def _read_features(home, league: str, as_json: bool):
+    """The league's rows of main.fct_game_total_features, read-only."""
+    import duckdb
+
+    if not home.warehouse.exists():
+        finish(
+            ExitCode.FAILED,
+            f"no warehouse at {home.warehouse}: import game-total history first",
+            recover=IMPORT_HINT,
+            as_json=as_json,
+        )
+    try:
+        with duckdb.connect(str(home.warehouse), read_only=True) as con:
+            frame = con.execute(
+                "select * from main.fct_game_total_features where upper(league) = ? "
+                "order by game_date, game_id",
+                [league],
+            ).df()
+            leagues = [r[0] for r in con.execute(
+                "select distinct upper(league) from main.fct_game_total_features order by 1"
+            ).fetchall()]  # fmt: skip
+    except duckdb.CatalogException:
+        finish(
+            ExitCode.FAILED,
+            f"the warehouse {home.warehouse} has no fct_game_total_features: no game totals "
+            "were imported",
+            recover=IMPORT_HINT,
+            as_json=as_json,
+        )
+    except duckdb.IOException as exc:
+        finish(
+            ExitCode.FAILED,
+            f"the warehouse cannot be opened read-only ({exc}); another process is writing it",
+            recover="wait for it to finish (propcast status), then rerun this backtest",
+            as_json=as_json,
+        )
+    if frame.empty:
+        have = ", ".join(leagues) or "none"
+        finish(
+            ExitCode.FAILED,
+            f"no {league} game totals in the warehouse (leagues with game totals: {have})",
+            recover=IMPORT_HINT.replace("FILE", f"{league.lower()}_FILE"),
+            as_json=as_json,
+        )
+    return frame
+
+
+def _fmt(value: Any, spec: str = ".4f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_table(result) -> None:
+    m = result.metrics
+    console.print(f"  {'metric':<22} {'model':>10} {'market':>10}")
+    for label, a, b, spec in (
+        ("log loss", m["model_logloss"], m["market_logloss"], ".4f"),
+        ("Brier", m["model_brier"], m["market_brier"], ".4f"),
+        ("ECE (10 bins)", m["model_ece"], m["market_ece"], ".4f"),
+        ("MAE of the total", m["model_mae"], m["line_mae"], ".3f"),
+    ):
+        console.print(f"  {label:<22} {_fmt(a, spec):>10} {_fmt(b, spec):>10}")
+    console.print(
+        f"  games {m['n']} (decided {m['n_decided']}, pushes {m['n_push']}); market MAE is "
+        "the line's"
+    )
+    roi = _fmt(m["roi"], "+.3f") if m["roi"] is not None else f"- ({m['roi_reason']})"
+    console.print(f"  bets {m['n_bets']}, staked {m['staked']:.3f} bankrolls, ROI {roi}")
+    clv = _fmt(m["clv"], "+.4f") if m["clv"] is not None else f"- ({m['clv_reason']})"
+    console.print(f"  CLV {clv}")
+    ci = result.intervals
+    if ci["logloss_diff_ci"]:
+        lo, hi = ci["logloss_diff_ci"]
+        console.print(
+            f"  log loss model - market {ci['logloss_diff']:+.4f}, 95% [{lo:+.4f}, {hi:+.4f}] "
+            f"(bootstrap over {ci['bootstrap_blocks']} blocks of dates)"
+        )
+
+
+@app.command()
+def backtest(
+    league: Annotated[str, typer.Option("--league", help="NBA or NHL.")],
+    train_until: Annotated[
+        str, typer.Option("--train-until", help="Last date the first model learns from.")
+    ],
+    start_date: Annotated[str, typer.Option("--start-date", help="First date scored.")],
+    end_date: Annotated[str, typer.Option("--end-date", help="Last date scored.")],
+    market: Annotated[
+        str, typer.Option("--market", help="game_total (prop markets: not yet).")
+    ] = GAME_TOTAL,
+    retrain_every_days: Annotated[
+        int | None,
+        typer.Option(
+            "--retrain-every-days",
+            min=1,
+            help="Retrain every N days on all games before the first date the new model "
+            "scores. Default: never (one model).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Walk-forward backtest of the game-totals predictor on the imported history.
+
+    A model trained on games up to --train-until scores --start-date..--end-date (a game is
+    only ever scored by a model trained on games strictly before its date). Prints the model
+    against the de-vigged closing market (log loss, Brier, ECE, MAE), the bets the pricing
+    rules would have placed (ROI, CLV) and an honest verdict: "edge" only when a bootstrap
+    interval of the log-loss difference excludes zero in the model's favour.
+    """
+    from propcast.backtest import BacktestError, BacktestSpec, run_backtest
+    from propcast.totals import LEAGUES, TotalsTrainError
+
+    league = league.strip().upper()
+    if league not in LEAGUES:
+        raise typer.BadParameter(
+            f"{league!r}: use one of {', '.join(LEAGUES)}", param_hint="--league"
+        )
+    dates = _dates(train_until, start_date, end_date)
+    if market.strip().lower() != GAME_TOTAL:
+        finish(
+            ExitCode.FAILED,
+            f"backtest of {market!r}: prop backtests need imported props with features, "
+            "which are not available yet; only --market game_total can be backtested",
+            recover=f"propcast backtest --league {league} --market game_total ...",
+            as_json=as_json,
+        )
+    home = open_home()
+    frame = _read_features(home, league, as_json)
+    spec = BacktestSpec(*dates, retrain_every_days=retrain_every_days)
+    console.print(
+        f"backtest {league} game_total: train until {spec.train_until}, score "
+        f"{spec.start}..{spec.end}, retrain "
+        f"{'every ' + str(retrain_every_days) + ' days' if retrain_every_days else 'never'}"
+    )
+    rerun = (
+        f"propcast backtest --league {league} --market game_total --train-until D "
+        f"--start-date D1 --end-date D2"
+    )
+    try:
+        with progress_bar("walk-forward") as advance:
+
+            def progress(done: int, total: int, message: str) -> None:
+                advance(done, total)
+                if done < total:
+                    console.print(f"  {escape(message)}")
+
+            result = run_backtest(frame, spec, progress=progress)
+    except (BacktestError, TotalsTrainError) as exc:
+        finish(ExitCode.FAILED, f"backtest {league}: {exc}", recover=rerun, as_json=as_json)
+    _print_table(result)
+    payload = {"league": league, "market": GAME_TOTAL, **result.as_dict()}
+    if result.metrics["n"] == 0:
+        finish(
+            ExitCode.DEGRADED,
+            f"backtest {league}: scored {len(result.scored)} games, none settled: nothing to "
+            "measure",
+            recover=IMPORT_HINT + " (with final scores)",
+            payload=payload,
+            as_json=as_json,
+        )
+    finish(ExitCode.OK, f"backtest {league}: {result.verdict}", payload=payload, as_json=as_json)
+
+
+def _dates(train_until: str, start_date: str, end_date: str) -> tuple[date, date, date]:
+    out = []
+    for value, option in (
+        (train_until, "--train-until"),
+        (start_date, "--start-date"),
+        (end_date, "--end-date"),
+    ):
+        out.append(parse_date(value, option))
+    if out[2] < out[1]:
+        raise typer.BadParameter(
+            f"{out[2]} is before --start-date {out[1]}", param_hint="--end-date"
+        )
+    return out[0], out[1], out[2]
