@@ -28,11 +28,7 @@ def _read_features(home, league: str, as_json: bool):
         )
     try:
         with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            frame = con.execute(
-                "select * from main.fct_game_total_features where upper(league) = ? "
-                "order by game_date, game_id",
-                [league],
-            ).df()
+            frame = _query_features(con, league)
             leagues = [r[0] for r in con.execute(
                 "select distinct upper(league) from main.fct_game_total_features order by 1"
             ).fetchall()]  # fmt: skip
@@ -60,6 +56,41 @@ def _read_features(home, league: str, as_json: bool):
             as_json=as_json,
         )
     return frame
+
+
+FEATURES_SQL = """
+select f.* {opens_select}
+from main.fct_game_total_features as f
+{opens_join}
+where upper(f.league) = ?
+order by f.game_date, f.game_id
+"""
+#: The best opening prices at the consensus open line (bets are taken there when present).
+OPENS_SQL = """
+left join (
+    select
+        game_id,
+        line,
+        arg_max(over_price_american, over_price_decimal) as open_over_price,
+        arg_max(under_price_american, under_price_decimal) as open_under_price
+    from main.fct_game_total_odds
+    where line_type = 'open'
+    group by game_id, line
+) as o on o.game_id = f.game_id and o.line = f.open_line
+"""
+
+
+def _query_features(con, league: str):
+    """The features, with opening prices from fct_game_total_odds when it has them."""
+    import duckdb
+
+    try:
+        sql = FEATURES_SQL.format(
+            opens_select=", o.open_over_price, o.open_under_price", opens_join=OPENS_SQL
+        )
+        return con.execute(sql, [league]).df()
+    except (duckdb.BinderException, duckdb.CatalogException):
+        return con.execute(FEATURES_SQL.format(opens_select="", opens_join=""), [league]).df()
 
 
 def _fmt(value: Any, spec: str = ".4f") -> str:

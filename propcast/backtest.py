@@ -26,7 +26,15 @@ import yaml
 from propcast.models.frames import day, format_days, game_days, require_columns, to_date
 from propcast.models.metrics import brier, finite_or_none, log_loss
 from propcast.settings import PROJECT_DIR
-from propcast.totals import TotalsConfig, TotalsModel, american_to_decimal, fit_totals_model
+from propcast.totals import (
+    TotalsConfig,
+    TotalsModel,
+    american_to_decimal,
+    devig_prob_over,
+    fit_totals_model,
+    implied_mean,
+    prob_over_no_push,
+)
 
 METRIC_KEYS: tuple[str, ...] = (
     "n", "model_logloss", "market_logloss", "model_brier", "market_brier", "model_ece",
@@ -36,10 +44,13 @@ FRAME_COLUMNS = ("league", "market", "game_date", "line", "over_price", "under_p
                  "market_prob_over", "actual_total")  # fmt: skip
 PRICING_VARS = {"min_ev": 0.03, "kelly_fraction": 0.25, "max_bet_fraction": 0.02,
                 "max_game_fraction": 0.05, "max_daily_fraction": 0.15}  # fmt: skip
+#: With these (optional) columns a row's bet is taken at the open; see `bet_terms`.
+OPEN_COLUMNS = ("open_line", "open_over_price", "open_under_price")
 CLOSE_ONLY_CLV = (
     "bets are taken at the closing price (the data holds closing prices only), so there is "
     "no later price to beat"
 )
+NO_OPEN_BET_CLV = "no bet was taken at an opening price"
 Progress = Callable[[int, int, str], None]
 
 
@@ -156,7 +167,8 @@ def walk_forward(
         assert seen < dates.min(), f"model {i} saw {seen}, scores from {dates.min()}"
         model = fit(train, config)
         rows = frame[np.isin(days, dates)]
-        parts.append(model.predict(rows).join(rows).assign(model_index=i))
+        pred = model.predict(rows)
+        parts.append(pred.join(bet_terms(model, rows, pred)).join(rows).assign(model_index=i))
         steps.append(Step(to_date(seen), to_date(dates.min()), to_date(dates.max()),
                           len(train), len(rows), model.shrink, model.spread))  # fmt: skip
     if progress:
@@ -164,11 +176,53 @@ def walk_forward(
     return pd.concat(parts).sort_index(), steps
 
 
+def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
+    """Where a row's bet is taken: the open when the row has an open line with both prices
+    (OPEN_COLUMNS; the row is then re-scored as at the open: the open line, its de-vigged
+    price, no line move yet), else the close. Also the closing market's fair P(over) of the
+    bet's line (for CLV): the close's own where the lines agree, else the league's
+    distribution around the mean the close implies."""
+    out = pd.DataFrame(
+        {"bet_at": "close", "bet_line": rows["line"], "bet_over_price": rows["over_price"],
+         "bet_under_price": rows["under_price"], "bet_prob_over": pred["prob_over"],
+         "close_prob_at_bet_line": rows["market_prob_over"]},
+        index=rows.index,
+    )  # fmt: skip
+    if not set(OPEN_COLUMNS) <= set(rows.columns):
+        return out
+    opens = rows[list(OPEN_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    has = opens.notna().all(axis=1).to_numpy()
+    if not has.any():
+        return out
+    o = opens[has]
+    at_open = rows[has].assign(
+        line=o["open_line"],
+        market_prob_over=devig_prob_over(o["open_over_price"], o["open_under_price"]),
+        line_move=np.nan,
+    )
+    close_line = pd.to_numeric(rows["line"][has]).to_numpy(dtype=np.float64)
+    close_p = pd.to_numeric(rows["market_prob_over"][has], errors="coerce").to_numpy(np.float64)
+    mean = implied_mean(model.league, close_line, close_p, model.spread)
+    moved = prob_over_no_push(model.league, mean, o["open_line"].to_numpy(), model.spread)[0]
+    out.loc[has, "bet_at"] = "open"
+    out.loc[has, "bet_line"] = o["open_line"]
+    out.loc[has, "bet_over_price"] = o["open_over_price"]
+    out.loc[has, "bet_under_price"] = o["open_under_price"]
+    out.loc[has, "bet_prob_over"] = model.predict(at_open)["prob_over"]
+    same = close_line == o["open_line"].to_numpy()
+    out.loc[has, "close_prob_at_bet_line"] = np.where(same, close_p, moved)
+    return out
+
+
 def place_bets(scored: pd.DataFrame, pricing: dict[str, float]) -> pd.DataFrame:
-    """Side, EV, stake (bankroll fraction) and profit per scored row, per the pricing rules."""
-    p = scored["prob_over"].to_numpy(dtype=np.float64)
-    dec_over = american_to_decimal(pd.to_numeric(scored["over_price"], errors="coerce"))
-    dec_under = american_to_decimal(pd.to_numeric(scored["under_price"], errors="coerce"))
+    """Side, EV, stake (bankroll fraction), profit and CLV per scored row, per the pricing
+    rules, at the line and prices of `bet_terms` (the close when the frame has none)."""
+    terms = {"bet_prob_over": "prob_over", "bet_over_price": "over_price",
+             "bet_under_price": "under_price", "bet_line": "line"}  # fmt: skip
+    scored = scored.assign(**{k: scored[v] for k, v in terms.items() if k not in scored})
+    p = scored["bet_prob_over"].to_numpy(dtype=np.float64)
+    dec_over = american_to_decimal(pd.to_numeric(scored["bet_over_price"], errors="coerce"))
+    dec_under = american_to_decimal(pd.to_numeric(scored["bet_under_price"], errors="coerce"))
     ev_over, ev_under = p * dec_over - 1.0, (1.0 - p) * dec_under - 1.0
     over = np.nan_to_num(ev_over, nan=-np.inf) >= np.nan_to_num(ev_under, nan=-np.inf)
     ev = np.where(over, ev_over, ev_under)
@@ -181,14 +235,19 @@ def place_bets(scored: pd.DataFrame, pricing: dict[str, float]) -> pd.DataFrame:
     day_total = pd.Series(stake, index=scored.index).groupby(scored["game_date"]).transform("sum")
     cap = pricing["max_daily_fraction"]
     stake = stake * np.where(day_total > cap + 1e-12, cap / day_total.clip(lower=1e-12), 1.0)
-    diff = pd.to_numeric(scored["actual_total"], errors="coerce").to_numpy() - scored["line"]
+    actual = pd.to_numeric(scored["actual_total"], errors="coerce").to_numpy(dtype=np.float64)
+    diff = actual - scored["bet_line"].to_numpy(dtype=np.float64)
     won = np.where(over, diff > 0, diff < 0)
     profit = np.where(diff == 0, 0.0, np.where(won, stake * (dec - 1.0), -stake))
-    settled = np.isfinite(diff.to_numpy(dtype=np.float64))
+    settled = np.isfinite(diff)
+    close = pd.to_numeric(scored.get("close_prob_at_bet_line"), errors="coerce")
+    close_side = np.where(over, close, 1.0 - close) if close is not None else np.nan
+    at_open = (scored["bet_at"] == "open").to_numpy() if "bet_at" in scored else False
     return pd.DataFrame(
         {"side": np.where(bet, np.where(over, "over", "under"), None), "ev": ev,
          "stake": np.where(bet & settled, stake, 0.0),
-         "profit": np.where(bet & settled, profit, 0.0)},
+         "profit": np.where(bet & settled, profit, 0.0),
+         "clv": np.where(bet & at_open, close_side * dec - 1.0, np.nan)},
         index=scored.index,
     )  # fmt: skip
 
@@ -234,9 +293,19 @@ def _metrics(scored: pd.DataFrame, bets: pd.DataFrame) -> dict[str, Any]:
         "profit": float(bets["profit"].sum()),
         "roi": finite_or_none(float(bets["profit"].sum()) / staked) if staked > 0 else None,
         "roi_reason": None if staked > 0 else "no bet cleared the EV threshold",
-        "clv": None,
-        "clv_reason": CLOSE_ONLY_CLV,
+        **_clv(scored, bets),
     }  # fmt: skip
+
+
+def _clv(scored: pd.DataFrame, bets: pd.DataFrame) -> dict[str, Any]:
+    """Mean closing-line value of the bets taken at the open: the closing market's fair
+    probability of the side taken times the decimal price taken, minus 1."""
+    values = bets["clv"].to_numpy(dtype=np.float64)
+    values = values[np.isfinite(values) & (bets["stake"].to_numpy() > 0)]
+    if values.size:
+        return {"clv": float(values.mean()), "clv_bets": int(values.size), "clv_reason": None}
+    opened = "bet_at" in scored and (scored["bet_at"] == "open").any()
+    return {"clv": None, "clv_bets": 0, "clv_reason": NO_OPEN_BET_CLV if opened else CLOSE_ONLY_CLV}
 
 
 def _bootstrap(scored: pd.DataFrame, bets: pd.DataFrame, spec: BacktestSpec) -> dict[str, Any]:

@@ -122,8 +122,12 @@ def test_efficient_line_gives_no_edge(efficient) -> None:
     json.dumps(body, default=str, allow_nan=False)  # nulls, never NaN
 
 
-def test_biased_line_gives_edge_and_profit() -> None:
-    biased = season_frame("NBA", 22, days=160, line_bias=-6.0)  # lines 6 points too low
+@pytest.fixture(scope="module")
+def biased() -> pd.DataFrame:
+    return season_frame("NBA", 22, days=160, line_bias=-6.0)  # lines 6 points too low
+
+
+def test_biased_line_gives_edge_and_profit(biased) -> None:
     result = run_backtest(biased, spec(retrain_every_days=20))
     assert result.edge, result.verdict
     assert result.verdict.startswith("edge: ")
@@ -169,3 +173,20 @@ def test_ece_and_verdict_text() -> None:
 def test_empty_training_window(efficient) -> None:
     with pytest.raises(BacktestError, match=r"training window .* is empty"):
         run_backtest(efficient, spec(train_until=START - timedelta(days=5)))
+
+
+def test_clv_of_bets_at_the_open(biased) -> None:
+    opened = biased.assign(open_over_price=-110.0, open_under_price=-110.0)
+    opened.loc[opened.index[::7], "open_under_price"] = np.nan  # no open price: bet at close
+    result = run_backtest(opened, spec())
+    scored, m = result.scored, result.metrics
+    assert set(scored["bet_at"]) == {"open", "close"}
+    at_open = scored["bet_at"] == "open"
+    assert (scored.loc[at_open, "bet_line"] == scored.loc[at_open, "open_line"]).all()
+    assert m["clv"] is not None and np.isfinite(m["clv"]) and m["clv_reason"] is None
+    assert 0 < m["clv_bets"] <= m["n_bets"]
+    row = pd.DataFrame({"game_date": [date(2025, 1, 1)], "prob_over": [0.6], "over_price": [-110],
+                        "under_price": [-110], "line": [220.5], "actual_total": [230.0],
+                        "bet_at": ["open"], "close_prob_at_bet_line": [0.55]})  # fmt: skip
+    bet = place_bets(row, pricing_defaults())
+    assert bet["clv"].iloc[0] == pytest.approx(0.55 * (1 + 100 / 110) - 1)
