@@ -205,9 +205,9 @@ def exact_duplicates(frame: pd.DataFrame, row_numbers: np.ndarray) -> pd.Series:
     first such row's line), else None."""
     if not len(frame):
         return pd.Series([], dtype=object)
-    key = frame.astype(str).agg("\x1f".join, axis=1) if frame.shape[1] else frame.index
-    codes, uniques = pd.factorize(key)
-    first = np.empty(len(uniques), dtype=np.int64)
+    grouped = frame.groupby(list(frame.columns), sort=False, dropna=False)
+    codes = grouped.ngroup().to_numpy()
+    first = np.empty(codes.max() + 1, dtype=np.int64)
     positions = np.arange(len(frame))
     first[codes[::-1]] = positions[::-1]
     earlier = first[codes]

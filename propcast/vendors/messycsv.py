@@ -120,9 +120,14 @@ def read_table(payload: bytes) -> CsvText:
             if any(field.strip() for field in record[width:]):
                 ragged[index] = LONG_ROW_REASON
             del record[width:]
-    frame = pd.DataFrame(records, columns=names, dtype=object)
-    for column in names:
-        frame[column] = frame[column].str.strip()
+    # Arrow-backed text: the column-wise string checks run in Arrow's kernels, not per value.
+    columns = zip(*records, strict=True) if records else [()] * width
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="str").str.strip()
+            for name, values in zip(names, columns, strict=True)
+        }
+    )
     return CsvText(frame, np.asarray(lines, dtype=np.int64), delimiter, ragged)
 
 
