@@ -179,10 +179,7 @@ def backtest(
         f"{spec.start}..{spec.end}, retrain "
         f"{'every ' + str(retrain_every_days) + ' days' if retrain_every_days else 'never'}"
     )
-    rerun = (
-        f"propcast backtest --league {league} --market game_total --train-until D "
-        f"--start-date D1 --end-date D2"
-    )
+    rerun = _suggested_run(frame, league)
     try:
         with progress_bar("walk-forward") as advance:
 
@@ -206,6 +203,19 @@ def backtest(
             as_json=as_json,
         )
     finish(ExitCode.OK, f"backtest {league}: {result.verdict}", payload=payload, as_json=as_json)
+
+
+def _suggested_run(frame, league: str) -> str:
+    """A backtest over the data's dates: the first half trains, the second half is scored."""
+    import pandas as pd
+
+    days = sorted(pd.to_datetime(frame["game_date"]).dt.date.unique())
+    split = days[len(days) // 2] if len(days) > 1 else days[0]
+    before = [d for d in days if d < split] or [split]
+    return (
+        f"propcast backtest --league {league} --market game_total --train-until {before[-1]} "
+        f"--start-date {split} --end-date {days[-1]}"
+    )
 
 
 def _dates(train_until: str, start_date: str, end_date: str) -> tuple[date, date, date]:
