@@ -1,0 +1,89 @@
+{#-
+    Imported total lines per game × book × line_type with the game's id (int_game_results),
+    implied probabilities and the de-vigged P(over) by both methods; fair_prob_over follows
+    var('devig_method') as fct_prop_odds does. Rows whose teams do not map have no game and
+    are left out (visible in stg_imports__game_totals).
+-#}
+{%- set devig_method = var('devig_method') -%}
+{%- if devig_method not in ('multiplicative', 'power') -%}
+    {{ exceptions.raise_compiler_error(
+        "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
+{%- endif -%}
+{%- set newton_steps = 8 -%}
+
+with
+
+quotes as (
+    select * from {{ ref('stg_imports__game_totals') }}
+    where
+        home_team_id is not null
+        and away_team_id is not null
+),
+
+games as (
+    select * from {{ ref('int_game_results') }}
+),
+
+with_game as (
+    select
+        games.game_id,
+        quotes.league,
+        quotes.game_date,
+        quotes.home_team_id,
+        quotes.away_team_id,
+        quotes.book,
+        quotes.line_type,
+        quotes.line,
+        quotes.over_price_american,
+        quotes.under_price_american,
+        quotes.over_implied_prob,
+        quotes.under_implied_prob,
+        quotes.prices_assumed,
+        quotes.loaded_at
+    from quotes
+    inner join games
+        on
+            quotes.league = games.league
+            and quotes.game_date = games.game_date
+            and quotes.home_team_id = games.home_team_id
+            and quotes.away_team_id = games.away_team_id
+),
+
+{{ devig_power_exponent_ctes(
+    'with_game', 'over_implied_prob', 'under_implied_prob', newton_steps
+) }},
+
+devigged as (
+    select
+        *,
+        over_implied_prob + under_implied_prob - 1.0 as overround,
+        {{ devig_multiplicative('over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
+            as fair_prob_over_multiplicative,
+        {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_over_power
+    from power_newton_{{ newton_steps }}
+)
+
+select
+    game_id,
+    league,
+    game_date,
+    home_team_id,
+    away_team_id,
+    book,
+    line_type,
+    line,
+    over_price_american,
+    under_price_american,
+    {{ american_to_decimal('over_price_american') }} as over_price_decimal,
+    {{ american_to_decimal('under_price_american') }} as under_price_decimal,
+    over_implied_prob,
+    under_implied_prob,
+    overround,
+    fair_prob_over_multiplicative,
+    fair_prob_over_power,
+    '{{ devig_method }}' as devig_method,
+    fair_prob_over_{{ devig_method }} as fair_prob_over,
+    1.0 - fair_prob_over_{{ devig_method }} as fair_prob_under,
+    prices_assumed,
+    loaded_at
+from devigged
