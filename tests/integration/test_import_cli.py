@@ -138,3 +138,17 @@ def test_import_builds_what_reads_the_imports(empty_home: Home, tmp_path: Path):
     assert body["built"] is True
     assert body["rows_loaded"] == 3
     assert "built (" in body["message"]
+
+
+def test_import_path_with_dotdot_writes_only_into_the_inbox(empty_home: Home, tmp_path: Path):
+    """FILE may be any path (`..`, absolute): it is read, and the only thing written is its
+    copy in inbox/imports/<feed>/ under a sanitised content-hashed name."""
+    (tmp_path / "outside").mkdir()
+    write(tmp_path / "outside", "..evil name;rm.csv", PROPS)
+    path = tmp_path / "fresh" / ".." / "outside" / "..evil name;rm.csv"
+    code, body, out = run("import", "props", str(path), "--no-build")
+    assert code == 0, out
+    copies = [p for p in empty_home.inbox.rglob("*") if p.is_file()]
+    assert [p.relative_to(empty_home.inbox).parts[:2] for p in copies] == [("imports", "prop_odds")]
+    assert copies[0].name == f"evil_name_rm.{body['payload_sha256'][:16]}.csv"
+    assert sorted(p.name for p in (tmp_path / "outside").iterdir()) == ["..evil name;rm.csv"]
