@@ -12,6 +12,7 @@ from propcast.totals import (
     TotalsConfig,
     TotalsTrainError,
     american_to_decimal,
+    baseline,
     devig_prob_over,
     fit_market_offset,
     fit_spread,
@@ -149,3 +150,13 @@ def test_total_target_and_errors(nba) -> None:
         fit_totals_model(mixed)
     with pytest.raises(ValueError, match="missing column"):
         fit_totals_model(nba.drop(columns=[FEATURE_COLUMNS[0]]))
+
+
+def test_baseline_is_the_markets_mean() -> None:
+    rows = pd.DataFrame({"line": [5.5, 5.5, 6.0], "market_prob_over": [0.5, 0.62, np.nan]})
+    mean = baseline("NHL", rows, TotalsConfig())
+    assert 5.0 < mean[0] < mean[1] and mean[1] > 5.9  # 5.5 at 62 % over: about 6.1 goals
+    assert mean[2] == 6.0  # no price: the line
+    nba = pd.DataFrame({"line": [221.5], "market_prob_over": [0.5]})
+    assert baseline("NBA", nba, TotalsConfig())[0] == pytest.approx(221.5, abs=0.01)
+    assert (baseline("NHL", rows, TotalsConfig(baseline="line")) == rows["line"]).all()
