@@ -1,20 +1,21 @@
 """The game totals chain on a real DuckDB file and a real `dbt build` (docs/imports.md).
 
-Rows go into raw.raw_imports__game_totals as ingest writes them (the raw layer's contract),
-one league schedule final into raw.raw_schedule; the module builds the totals chain once and
-checks team mapping, consensus lines, a push, an NHL game, the as-of window and the rerun.
+A CSV goes in through `propcast import totals FILE --no-build` (propcast.importer), one league
+schedule final straight into raw.raw_schedule (the raw layer's contract); the module builds
+the totals chain once and checks team mapping, consensus lines, a push, an NHL game, the
+as-of window and the rerun.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from propcast.dbt_runner import Dbt
-from propcast.raw_schema import ensure_raw_schema
+from propcast.importer import import_file
 from propcast.settings import Home
 
 SELECTION = [
@@ -53,16 +54,19 @@ ROWS = [
 SCHEDULE_GAME = "0022500123"
 
 
-def insert_rows(warehouse: Path, payload: str, loaded_at: datetime) -> None:
-    with duckdb.connect(str(warehouse)) as con:
-        ensure_raw_schema(con)
-        for number, row in enumerate(ROWS, start=1):
-            con.execute(
-                "insert into raw.raw_imports__game_totals (payload_sha256, source_file, "
-                f"fetched_at, loaded_at, row_number, {COLUMNS}) values "
-                f"(?, ?, ?, ?, ?, {', '.join('?' * len(row))})",
-                [payload, f"totals_{payload}.csv", loaded_at, loaded_at, number, *row],
-            )
+def write_csv(path: Path, rows: list[tuple]) -> Path:
+    """An import file as a user writes one (empty cells for no price, no score)."""
+    lines = [COLUMNS.replace(" ", "")]
+    for row in rows:
+        lines.append(",".join("" if v is None else str(v) for v in row))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def import_totals(home: Home, path: Path) -> None:
+    """`propcast import totals FILE --no-build`: inbox copy and ingest, no dbt."""
+    result = import_file(home, "totals", path, run_build=False)
+    assert result.error is None, result.error
 
 
 def table(warehouse: Path, sql: str) -> list[tuple]:
@@ -82,7 +86,7 @@ def build(dbt: Dbt, *, full_refresh: bool = False) -> None:
 @pytest.fixture(scope="module")
 def totals_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Dbt]:
     home = Home(tmp_path_factory.mktemp("totals") / "home").ensure()
-    insert_rows(home.warehouse, "p1", datetime(2026, 1, 10, 12))
+    import_totals(home, write_csv(home.root / "totals.csv", ROWS))
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute(
             "insert into raw.raw_schedule (payload_sha256, source_file, fetched_at, loaded_at, "
@@ -101,7 +105,7 @@ def features(home: Home) -> dict[str, dict]:
     with duckdb.connect(str(home.warehouse)) as con:
         cur = con.execute("select * from main.fct_game_total_features order by game_id")
         names = [d[0] for d in cur.description]
-        return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
 
 def test_messy_spellings_map_and_game_ids(totals_home):
@@ -134,7 +138,9 @@ def test_consensus_line_and_line_move(totals_home):
     assert game["open_line"] == 218.5 and game["line_move"] == 2.0
     assert game["over_price"] == -105 and game["under_price"] == -110
     # Mean of the two books' de-vigged P(over) at 220.5: 0.5 and 0.5122 (multiplicative).
-    assert game["market_prob_over"] == pytest.approx((0.5 + (105 / 205) / (105 / 205 + 115 / 215)) / 2)
+    assert game["market_prob_over"] == pytest.approx(
+        (0.5 + (105 / 205) / (105 / 205 + 115 / 215)) / 2
+    )
     assert game["prices_assumed"] is False
     assert game["actual_total"] == 225 and game["went_over"] is True
     odds = table(
@@ -218,9 +224,13 @@ def test_rerun_with_the_same_rows_changes_nothing(totals_home):
         "results": "select * from main.int_game_results order by game_id",
     }
     before = {name: table(home.warehouse, sql) for name, sql in queries.items()}
-    # The same rows again as another payload (a re-import of the same content under a new
-    # name), then a full refresh: the latest load wins and nothing else changes.
-    insert_rows(home.warehouse, "p2", datetime(2026, 1, 11, 12))
+    # The same file again (skipped by its hash), then the same rows in another order (a new
+    # payload: the latest load wins), then a full refresh: nothing changes.
+    import_totals(home, home.root / "totals.csv")
+    import_totals(home, write_csv(home.root / "totals_again.csv", ROWS[::-1]))
+    assert table(home.warehouse, "select count(*) from raw.raw_imports__game_totals") == [
+        (2 * len(ROWS),)
+    ]
     build(dbt, full_refresh=True)
     after = {name: table(home.warehouse, sql) for name, sql in queries.items()}
     assert after == before
