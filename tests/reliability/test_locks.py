@@ -7,9 +7,8 @@ or with `--wait` waits (bounded, naming whom it waits for) and runs once the fir
 `propcast status` answers meanwhile. A lock left by a `kill -9`ed writer is cleared with a
 message; a holder file naming another host is never taken over.
 
-`propcast import` does not exist yet (DESIGN §6 lists it): `test_every_writer_command_takes_wait`
-fails once it is registered without `--wait`; add it to `second_writers()` and
-`first_purposes()` then, for the pair matrix.
+`propcast import totals|props` joins the pair matrix (`second_writers()`, `first_purposes()`): a
+second import is refused before it reads its file.
 """
 
 from __future__ import annotations
@@ -60,12 +59,18 @@ def second_writers(slate: date) -> dict[str, list[str]]:
         "run-day": ["run-day", "--date", day],
         "ingest": ["ingest"],
         "backfill": ["backfill", "--start-date", day, "--end-date", day],
+        "import": ["import", "totals", "never-read.csv", "--no-build"],  # the lock comes first
     }
 
 
 def first_purposes(slate: date) -> dict[str, str]:
     """The purpose each CLI writer records in the holder file."""
-    return {"run-day": f"run-day {slate}", "ingest": "ingest", "backfill": f"backfill {slate}"}
+    return {
+        "run-day": f"run-day {slate}",
+        "ingest": "ingest",
+        "backfill": f"backfill {slate}",
+        "import": "import totals history.csv",
+    }
 
 
 def env_for(home: Home, **extra: str) -> dict[str, str]:
@@ -324,13 +329,17 @@ def test_lock_held_on_another_host_is_never_taken(demo_home: Home, demo_world: D
 
 def test_every_writer_command_takes_wait() -> None:
     """Every registered writer command has --wait, and every `writer_lock` call in cli/
-    passes the command's wait (and a printer) through. `import` is not registered yet."""
+    passes the command's wait (and a printer) through; a group's (`import`) subcommands each."""
     commands = get_command(app).commands
     writers = sorted(set(commands) & WRITER_COMMANDS)
-    assert {"ingest", "run-day", "backfill", "recover", "report", "export"} <= set(writers)
+    assert {"ingest", "run-day", "backfill", "recover", "report", "export", "import"} <= set(
+        writers
+    )
     for name in writers:
-        options = {o for p in commands[name].params for o in getattr(p, "opts", [])}
-        assert "--wait" in options, f"propcast {name} has no --wait"
+        group = getattr(commands[name], "commands", None)
+        for leaf in group.values() if group else [commands[name]]:
+            options = {o for p in leaf.params for o in getattr(p, "opts", [])}
+            assert "--wait" in options, f"propcast {name} {leaf.name} has no --wait"
     calls = 0
     for path in sorted((PROJECT_DIR / "cli").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
