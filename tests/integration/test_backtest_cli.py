@@ -1,0 +1,85 @@
+"""`propcast backtest` end to end: generated NBA and NHL seasons (tests/support/history_files.py)
+→ `propcast import totals` (one build for both files) → the backtest's --json on the mart
+main.fct_game_total_features. The generated closing lines are efficient: the verdict must be
+"no edge", with every metric key present."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from propcast.cli.main import app
+from typer.testing import CliRunner
+
+from propcast.backtest import METRIC_KEYS
+from propcast.settings import Home
+from tests.support.history_files import write_history_files
+
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class ImportedHome:
+    root: Path
+
+
+def run(*args: str) -> tuple[int, dict, str]:
+    result = runner.invoke(app, [*args, "--json"])
+    lines = result.stdout.strip().splitlines()
+    return result.exit_code, json.loads(lines[-1]), result.stdout
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> ImportedHome:
+    """One home with a generated NBA season (two books, open lines) and an NHL season."""
+    base = tmp_path_factory.mktemp("backtest")
+    root = base / "home"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PROPCAST_HOME", str(root))
+    mp.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI,CSVFEED,DECIMALFEED,LEAGUE")
+    Home(root).ensure()
+    nba = write_history_files(base / "files", "NBA", 3, days=120, books=2, open_lines=True)
+    nhl = write_history_files(base / "files", "NHL", 3, days=120)
+    code, body, out = run("import", "totals", str(nba[0]), "--no-build")
+    assert code == 0, out
+    code, body, out = run("import", "totals", str(nhl[0]))
+    assert code == 0 and body["built"], out
+    yield ImportedHome(root)
+    mp.undo()
+
+
+@pytest.mark.parametrize("league", ["NBA", "NHL"])
+def test_backtest_json_on_imported_history(imported, monkeypatch, league) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+    code, body, out = run(
+        "backtest", "--league", league.lower(), "--market", "game_total",
+        "--train-until", "2023-01-01", "--start-date", "2023-01-02",
+        "--end-date", "2023-02-18", "--retrain-every-days", "21",
+    )  # fmt: skip
+    assert code == 0, out
+    assert set(METRIC_KEYS) <= set(body), sorted(set(METRIC_KEYS) - set(body))
+    assert body["n"] > 200 and body["market_logloss"] is not None
+    assert body["edge"] is False and body["message"].startswith(f"backtest {league}: no edge")
+    assert abs(body["model_logloss"] - body["market_logloss"]) < 0.01
+    assert body["model_mae"] < body["line_mae"] * 1.03
+    if league == "NHL":  # closing prices only
+        assert body["clv"] is None and "closing price" in body["clv_reason"]
+    assert "training model 3/3" in out and "log loss" in out
+
+
+def test_backtest_errors_name_the_fix(imported, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+    code, body, _ = run("backtest", "--league", "NBA", "--train-until", "2021-01-01",
+                        "--start-date", "2021-01-02", "--end-date", "2021-02-01")  # fmt: skip
+    assert code == 1 and "the data holds 120 dates from 2022-10-22" in body["message"]
+    assert body["recover"].startswith("propcast backtest --league NBA --market game_total")
+    code, body, _ = run("backtest", "--league", "NBA", "--market", "player_points",
+                        "--train-until", "2023-01-01", "--start-date", "2023-01-02",
+                        "--end-date", "2023-02-01")  # fmt: skip
+    assert code == 1 and "prop backtests need imported props with features" in body["message"]
+    monkeypatch.setenv("PROPCAST_HOME", str(tmp_path / "empty"))
+    code, body, _ = run("backtest", "--league", "NHL", "--train-until", "2023-01-01",
+                        "--start-date", "2023-01-02", "--end-date", "2023-02-01")  # fmt: skip
+    assert code == 1 and "propcast import totals" in body["recover"]
