@@ -154,8 +154,8 @@ def backtest(
     rules would have placed (ROI, CLV) and an honest verdict: "edge" only when a bootstrap
     interval of the log-loss difference excludes zero in the model's favour.
     """
-    from propcast.backtest import BacktestError, BacktestSpec, run_backtest
-    from propcast.totals import LEAGUES, TotalsTrainError
+    from propcast.backtest import BacktestSpec
+    from propcast.totals import LEAGUES
 
     league = league.strip().upper()
     if league not in LEAGUES:
@@ -179,7 +179,14 @@ def backtest(
         f"{spec.start}..{spec.end}, retrain "
         f"{'every ' + str(retrain_every_days) + ' days' if retrain_every_days else 'never'}"
     )
-    rerun = _suggested_run(frame, league)
+    _run_and_report(frame, spec, league, as_json)
+
+
+def _run_and_report(frame, spec, league: str, as_json: bool) -> None:
+    """Walk forward with a progress bar (a line per retrain), print the table, finish."""
+    from propcast.backtest import BacktestError, run_backtest
+    from propcast.totals import TotalsTrainError
+
     try:
         with progress_bar("walk-forward") as advance:
 
@@ -190,6 +197,7 @@ def backtest(
 
             result = run_backtest(frame, spec, progress=progress)
     except (BacktestError, TotalsTrainError) as exc:
+        rerun = _suggested_run(frame, league)
         finish(ExitCode.FAILED, f"backtest {league}: {exc}", recover=rerun, as_json=as_json)
     _print_table(result)
     payload = {"league": league, "market": GAME_TOTAL, **result.as_dict()}
