@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PROPCAST_HOME ?= $(CURDIR)/.home
 
-.PHONY: install demo test lint test-slow test-clock faketime chromium bench clean docs bench-scale
+.PHONY: install demo test lint test-slow test-clock faketime chromium bench clean docs bench-scale \
+        bench-smoke
 
 # The clock guard (README "Development"): pytest runs with every process's wall clock moved
 # to a night-time and to an afternoon US/Eastern time by libfaketime; the suite pins the
@@ -94,6 +95,11 @@ docs: install
 # Scale benchmark (README "Benchmarks"): worlds of 1 and 5 seasons; the last line is JSON.
 bench-scale: install
 	$(BIN)/python bench/scale.py --seasons 1,5 --season-days 165
+
+# bench/scale.py at its smoke size (8-day worlds, ~2.5 min): it runs end to end and prints every
+# figure. A slow test, kept out of make test's budget.
+bench-smoke: install
+	$(BIN)/pytest -q -m slow tests/integration/test_bench_scale.py
 
 clean:
 	rm -rf $(VENV) .venv-meta .home

@@ -1,5 +1,8 @@
 """bench/scale.py at a tiny size (two worlds of 8 and 40 days) runs end to end: the last line it
-prints is one JSON object with every figure, all positive, ratios finite."""
+prints is one JSON object with every figure, all positive, ratios finite.
+
+Marked slow (`make test-slow`, `make bench-smoke`): it costs ~150 s of one worker, a tenth of
+make test's 15-minute budget, for a script no product code imports."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +42,7 @@ TARGETS = [
 ]
 
 
+@pytest.mark.slow
 def test_bench_scale_tiny(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "scale.py"), "--season-days", "8",
