@@ -31,7 +31,7 @@ from propcast.faults import fault_point
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
-from propcast.vendors import csvfeed, decimalfeed, imports, league, oddsapi
+from propcast.vendors import csvfeed, decimalfeed, imports, league, oddsapi, sbr
 from propcast.vendors.base import (
     ParsedPayload,
     Payload,
@@ -85,6 +85,7 @@ FEEDS: dict[tuple[str, str], Feed] = {
             imports.parse_totals,
             imports.stage_totals,
         ),
+        Feed(sbr.VENDOR, sbr.FEED, sbr.TABLE, sbr.parse, sbr.stage),
         Feed(
             imports.VENDOR,
             imports.PROPS_FEED,

@@ -97,6 +97,43 @@ TABLES: dict[str, str] = {
         home_score integer,
         away_score integer
     """,
+    # `propcast import totals --format sbr` (feed `sbr_games`, propcast.vendors.sbr): one row
+    # per game of an SBR season workbook in SBR's own terms. Scores: per period (p4 only in the
+    # NBA) and final (NHL: the overtime goal or one shootout goal for the winner included, as
+    # books settle totals). Total prices null where the workbook has none (NBA).
+    "raw_imports__sbr_games": LOAD_COLUMNS
+    + """,
+        row_number integer,
+        league varchar,
+        season varchar,
+        neutral_site boolean,
+        visitor_rot integer,
+        home_rot integer,
+        visitor_team varchar,
+        home_team varchar,
+        visitor_p1 integer,
+        visitor_p2 integer,
+        visitor_p3 integer,
+        visitor_p4 integer,
+        home_p1 integer,
+        home_p2 integer,
+        home_p3 integer,
+        home_p4 integer,
+        visitor_final integer,
+        home_final integer,
+        past_regulation boolean,
+        ending varchar,
+        open_total double,
+        open_over_price double,
+        open_under_price double,
+        open_spread_home double,
+        close_total double,
+        close_over_price double,
+        close_under_price double,
+        close_spread_home double,
+        visitor_close_ml double,
+        home_close_ml double
+    """,
     "raw_imports__prop_odds": LOAD_COLUMNS
     + """,
         row_number integer,
