@@ -42,7 +42,7 @@ def test_whole_path_builds_every_layer(built_world: BuiltWorld) -> None:
         "main.fct_prop_odds", "main.fct_player_points_features",
     ):  # fmt: skip
         assert summary.tables.get(table, 0) > 0, f"{table} is empty or missing"
-    assert summary.tables["main.dim_team"] == 30
+    assert summary.tables["main.dim_team"] == 30 + 32  # the NBA and the NHL (teams seed)
 
 
 def test_dbt_artefacts_stay_in_the_home(built_world: BuiltWorld) -> None:
