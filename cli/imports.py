@@ -62,15 +62,54 @@ NoBuild = Annotated[
     "optional: book, line_type (open or close; default close).\n\n"
     "Quarantined: unknown league, unparseable date, a missing line or one outside 100-350 "
     "(NBA) or 2-15 (NHL), a price that is not American (|price| < 100 or not a number), a "
-    "negative or fractional score, one score given without the other.\n\n" + COMMON_HELP,
+    "negative or fractional score, one score given without the other.\n\n"
+    "--format sbr: SBR season workbooks (`nba odds 2016-17.xlsx`, NBA and NHL layouts), one "
+    "or several, folders or globs; the league from --league, the file name or the layout, "
+    "the season from --season or the file name (`nhl odds 2021.xlsx` is 2020-21). Each game "
+    "loads its opening and closing total (prices where the workbook has them, else "
+    "-110/-110 assumed and flagged), final and period scores; a game failing a check is "
+    "quarantined with its reason. Prints per workbook games read, loaded, quarantined.\n\n"
+    + COMMON_HELP,
 )
 def totals(
-    file: FileArgument,
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE...",
+            help="The CSV file (--format csv), or SBR workbooks, folders of them or globs "
+            "(--format sbr).",
+            show_default=False,
+        ),
+    ],
+    file_format: Annotated[
+        str,
+        typer.Option("--format", help="csv (the columns above) or sbr (SBR season workbooks)."),
+    ] = "csv",
+    league: Annotated[
+        str | None, typer.Option("--league", help="sbr: nba or nhl (default: from the file).")
+    ] = None,
+    season: Annotated[
+        str | None,
+        typer.Option("--season", help="sbr: e.g. 2016-17 (default: from the file name)."),
+    ] = None,
     no_build: NoBuild = False,
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
-    _run("totals", file, no_build, wait, as_json)
+    from propcast.cli.import_sbr import run_sbr
+
+    if file_format == "sbr":
+        run_sbr(files, league, season, no_build, wait, as_json)
+    if file_format != "csv" or len(files) != 1 or league or season:
+        finish(
+            ExitCode.FAILED,
+            "import totals: --format csv takes one FILE.csv and no --league/--season "
+            "(the file's columns say them); SBR workbooks take --format sbr",
+            recover="propcast import totals FILE.csv, or propcast import totals --format sbr "
+            "FILE.xlsx [FILE.xlsx ...]",
+            as_json=as_json,
+        )
+    _run("totals", Path(files[0]), no_build, wait, as_json)
 
 
 @import_app.command(

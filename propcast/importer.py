@@ -53,6 +53,8 @@ _DATES = {
     "where payload_sha256 = ?",
     "prop_odds": "select min(game_date), max(game_date) from raw.raw_imports__prop_odds "
     "where payload_sha256 = ?",
+    "sbr_games": "select min(game_date), max(game_date) from raw.raw_imports__sbr_games "
+    "where payload_sha256 = ?",
 }
 
 

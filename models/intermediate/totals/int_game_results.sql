@@ -17,7 +17,7 @@ schedule as (
 ),
 
 imported_rows as (
-    select * from {{ ref('stg_imports__game_totals') }}
+    select * from {{ ref('int_imported_game_total_quotes') }}
     where
         home_team_id is not null
         and away_team_id is not null
