@@ -1,0 +1,174 @@
+{#-
+    Per (league, game_date, player, market): the consensus line of imported props. Each
+    book's latest quote (quoted_at; every row when the file gives none) is its closing
+    quote, its earliest its opening quote. The consensus is the line most books quote (ties:
+    the lower line); at it, the best American price of each side across books, the de-vigged
+    P(over) averaged over the books quoting it (var devig_method), whether a price was
+    assumed (-110) and the number of books. The opening consensus (same rule on the opening
+    quotes) is given only when quoted_at holds more than one time for the player-game.
+-#}
+{%- set devig_method = var('devig_method') -%}
+{%- if devig_method not in ('multiplicative', 'power') -%}
+    {{ exceptions.raise_compiler_error(
+        "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
+{%- endif -%}
+{%- set newton_steps = 8 -%}
+
+with
+
+props as (
+    select * from {{ ref('stg_imports__prop_odds') }}
+    where player_name_key is not null
+),
+
+{{ devig_power_exponent_ctes('props', 'over_implied_prob', 'under_implied_prob', newton_steps) }},
+
+quotes as (
+    select
+        league,
+        game_date,
+        player_name_key,
+        market,
+        book,
+        line,
+        over_price_american,
+        under_price_american,
+        prices_assumed,
+        quoted_at,
+        {% if devig_method == 'power' -%}
+            {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }}
+        {%- else -%}
+            {{ devig_multiplicative(
+                'over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
+        {%- endif %} as fair_prob_over,
+        dense_rank() over (
+            partition by league, game_date, player_name_key, market, book
+            order by quoted_at desc nulls last
+        ) as latest_rank,
+        dense_rank() over (
+            partition by league, game_date, player_name_key, market, book
+            order by quoted_at asc nulls last
+        ) as earliest_rank
+    from power_newton_{{ newton_steps }}
+),
+
+sided as (
+    select
+        'close' as quote_side,
+        quotes.*
+    from quotes
+    where quotes.latest_rank = 1
+    union all
+    select
+        'open' as quote_side,
+        quotes.*
+    from quotes
+    where quotes.earliest_rank = 1
+),
+
+line_counts as (
+    select
+        league,
+        game_date,
+        player_name_key,
+        market,
+        quote_side,
+        line,
+        count(distinct book) as book_count
+    from sided
+    group by league, game_date, player_name_key, market, quote_side, line
+),
+
+consensus as (
+    select
+        *,
+        row_number() over (
+            partition by league, game_date, player_name_key, market, quote_side
+            order by book_count desc, line asc
+        ) as consensus_rank
+    from line_counts
+),
+
+at_consensus as (
+    select
+        sided.league,
+        sided.game_date,
+        sided.player_name_key,
+        sided.market,
+        sided.quote_side,
+        consensus.line,
+        consensus.book_count,
+        max(sided.over_price_american) as over_price,
+        max(sided.under_price_american) as under_price,
+        avg(sided.fair_prob_over) as market_prob_over,
+        max(case when sided.prices_assumed then 1 else 0 end) = 1 as prices_assumed
+    from sided
+    inner join consensus
+        on
+            sided.league = consensus.league
+            and sided.game_date = consensus.game_date
+            and sided.player_name_key = consensus.player_name_key
+            and sided.market = consensus.market
+            and sided.quote_side = consensus.quote_side
+            and sided.line = consensus.line
+            and consensus.consensus_rank = 1
+    group by
+        sided.league,
+        sided.game_date,
+        sided.player_name_key,
+        sided.market,
+        sided.quote_side,
+        consensus.line,
+        consensus.book_count
+),
+
+quote_times as (
+    select
+        league,
+        game_date,
+        player_name_key,
+        market,
+        count(distinct quoted_at) as quote_time_count
+    from quotes
+    group by league, game_date, player_name_key, market
+),
+
+opening as (
+    select at_consensus.*
+    from at_consensus
+    inner join quote_times
+        on
+            at_consensus.league = quote_times.league
+            and at_consensus.game_date = quote_times.game_date
+            and at_consensus.player_name_key = quote_times.player_name_key
+            and at_consensus.market = quote_times.market
+    where
+        at_consensus.quote_side = 'open'
+        and quote_times.quote_time_count > 1
+)
+
+select
+    closing.league,
+    closing.game_date,
+    closing.player_name_key,
+    closing.market,
+    closing.line,
+    opening.line as open_line,
+    closing.line - opening.line as line_move,
+    closing.over_price,
+    closing.under_price,
+    closing.market_prob_over,
+    closing.prices_assumed,
+    cast(closing.book_count as {{ dbt.type_bigint() }}) as book_count,
+    opening.over_price as open_over_price,
+    opening.under_price as open_under_price,
+    opening.market_prob_over as open_market_prob_over,
+    cast(opening.book_count as {{ dbt.type_bigint() }}) as open_book_count
+from at_consensus as closing
+left join opening
+    on
+        closing.league = opening.league
+        and closing.game_date = opening.game_date
+        and closing.player_name_key = opening.player_name_key
+        and closing.market = opening.market
+where closing.quote_side = 'close'
