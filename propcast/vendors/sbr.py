@@ -196,7 +196,8 @@ def _total_range(league: str, label: str, line: float) -> None:
     low, high = TOTAL_LINE_RANGE[league]
     if not low <= line <= high:
         raise GameRefused(
-            f"{label} total implausible for an {league.upper()} game ({low:g} to {high:g}): {line:g}"
+            f"{label} total implausible for an {league.upper()} game "
+            f"({low:g} to {high:g}): {line:g}"
         )
 
 

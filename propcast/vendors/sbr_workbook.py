@@ -173,6 +173,16 @@ def _width(rows: list[tuple[int, tuple]]) -> int:
     return width
 
 
+def check_width(columns: dict[str, int], rows: list[tuple[int, tuple]]) -> None:
+    """The rows fill no column the layout does not name (trailing empty columns are fine)."""
+    width, layout = _width(rows), max(columns.values()) + 1
+    if width > layout:
+        raise SbrRefused(
+            f"the rows fill {width} columns but the header's layout has {layout}: a column "
+            "the header does not name"
+        )
+
+
 def _holds_price(rows: list[tuple[int, tuple]], index: int) -> bool:
     """Whether the puck line cells carry their price (`+1.5(-305)`)."""
     texts = [cell_text(_cell(cells, index)) for _, cells in rows[:200]]
@@ -191,7 +201,6 @@ def resolve_columns(header: tuple, rows: list[tuple[int, tuple]]) -> dict[str, i
     roles = [role for _, role in named]
     if len(set(roles)) != len(roles):
         raise SbrRefused("a column is named twice in the header")
-    priced = [r for r in roles if r in PRICED]
     combined_pl = "pl" in roles and _holds_price(rows, roles.index("pl"))
     columns: dict[str, int] = {}
     position = 0
@@ -208,12 +217,6 @@ def resolve_columns(header: tuple, rows: list[tuple[int, tuple]]) -> dict[str, i
         raise SbrRefused(
             "the header's named columns are not where the layout puts them "
             f"(named at {header_positions}, expected at {sequential})"
-        )
-    width = _width(rows)
-    if width > position:
-        raise SbrRefused(
-            f"the rows fill {width} columns but the header's layout has {position} "
-            f"({len(named)} named, {len(priced)} line column(s) with a price beside)"
         )
     return columns
 
@@ -294,4 +297,5 @@ def read_sbr(path: Path, league: str | None = None, season: str | None = None) -
     body = rows[start + 1 :]
     columns = resolve_columns(rows[start][1], body)
     resolved = _league(path, columns, league.lower() if league else None)
+    check_width(columns, body)
     return SbrSheet(resolved, resolved_season, columns, body)
