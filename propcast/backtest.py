@@ -202,8 +202,7 @@ def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.
     )
     close_line = pd.to_numeric(rows["line"][has]).to_numpy(dtype=np.float64)
     close_p = pd.to_numeric(rows["market_prob_over"][has], errors="coerce").to_numpy(np.float64)
-    mean = implied_mean(model.league, close_line, close_p, model.spread)
-    moved = prob_over_no_push(model.league, mean, o["open_line"].to_numpy(), model.spread)[0]
+    moved = close_prob_at_line(model, close_line, close_p, o["open_line"].to_numpy())
     out.loc[has, "bet_at"] = "open"
     out.loc[has, "bet_line"] = o["open_line"]
     out.loc[has, "bet_over_price"] = o["open_over_price"]
@@ -212,6 +211,17 @@ def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.
     same = close_line == o["open_line"].to_numpy()
     out.loc[has, "close_prob_at_bet_line"] = np.where(same, close_p, moved)
     return out
+
+
+def close_prob_at_line(model, close_line, close_p, line) -> np.ndarray:
+    """The closing market's fair P(over `line` | no push): the family's own repricing when
+    the model has one (props: NB1 around the close's implied mean), else the league's totals
+    distribution around the mean the close implies."""
+    reprice = getattr(model, "reprice_line", None)
+    if reprice is not None:
+        return reprice(close_line, close_p, line)
+    mean = implied_mean(model.league, close_line, close_p, model.spread)
+    return prob_over_no_push(model.league, mean, line, model.spread)[0]
 
 
 def place_bets(scored: pd.DataFrame, pricing: dict[str, float]) -> pd.DataFrame:
