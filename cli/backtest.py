@@ -1,4 +1,8 @@
-"""`propcast backtest`: walk-forward test of the totals predictor against the closing market."""
+"""`propcast backtest`: walk-forward test of the totals or props predictor against the market.
+
+The family is chosen by --market: `game_total` reads main.fct_game_total_features
+(propcast.totals), any other market main.fct_prop_history_features (propcast.prop_history);
+one walk-forward engine (propcast.backtest) runs both."""
 
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ from rich.markup import escape
 
 GAME_TOTAL = "game_total"
 IMPORT_HINT = "propcast import totals FILE.csv"
+PROPS_HINT = "propcast import props FILE.csv"
+PROPS_SQL = """
+select * from main.fct_prop_history_features
+where upper(league) = ? and market = ?
+order by game_date, player_name_key
+"""
 
 
 def _read_features(home, league: str, as_json: bool):
@@ -97,15 +107,16 @@ def _fmt(value: Any, spec: str = ".4f") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def _print_table(result) -> None:
+def _print_table(result, market: str = GAME_TOTAL) -> None:
     m = result.metrics
     console.print(f"  {'metric':<22} {'model':>10} {'market':>10}")
     for label, a, b, spec in (
         ("log loss", m["model_logloss"], m["market_logloss"], ".4f"),
         ("Brier", m["model_brier"], m["market_brier"], ".4f"),
         ("ECE (10 bins)", m["model_ece"], m["market_ece"], ".4f"),
-        ("MAE of the total", m["model_mae"], m["line_mae"], ".3f"),
-    ):
+        ("MAE of the " + ("total" if market == GAME_TOTAL else "stat"), m["model_mae"],
+         m["line_mae"], ".3f"),
+    ):  # fmt: skip
         console.print(f"  {label:<22} {_fmt(a, spec):>10} {_fmt(b, spec):>10}")
     console.print(
         f"  games {m['n']} (decided {m['n_decided']}, pushes {m['n_push']}); market MAE is "
@@ -133,7 +144,12 @@ def backtest(
     start_date: Annotated[str, typer.Option("--start-date", help="First date scored.")],
     end_date: Annotated[str, typer.Option("--end-date", help="Last date scored.")],
     market: Annotated[
-        str, typer.Option("--market", help="game_total (prop markets: not yet).")
+        str,
+        typer.Option(
+            "--market",
+            help="game_total, or a prop market of the imported props (player_points, "
+            "player_shots_on_goal, ...; the import's spellings map).",
+        ),
     ] = GAME_TOTAL,
     retrain_every_days: Annotated[
         int | None,
@@ -146,7 +162,7 @@ def backtest(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Walk-forward backtest of the game-totals predictor on the imported history.
+    """Walk-forward backtest of the game-totals or props predictor on the imported history.
 
     A model trained on games up to --train-until scores --start-date..--end-date (a game is
     only ever scored by a model trained on games strictly before its date). Prints the model
@@ -163,28 +179,68 @@ def backtest(
             f"{league!r}: use one of {', '.join(LEAGUES)}", param_hint="--league"
         )
     dates = _dates(train_until, start_date, end_date)
-    if market.strip().lower() != GAME_TOTAL:
-        finish(
-            ExitCode.FAILED,
-            f"backtest of {market!r}: prop backtests need imported props with features, "
-            "which are not available yet; only --market game_total can be backtested",
-            recover=f"propcast backtest --league {league} --market game_total ...",
-            as_json=as_json,
-        )
+    market = market.strip().lower()
     home = open_home()
-    frame = _read_features(home, league, as_json)
+    if market == GAME_TOTAL:
+        frame, fit = _read_features(home, league, as_json), None
+    else:
+        frame, market, fit = _read_props(home, league, market, as_json)
     spec = BacktestSpec(*dates, retrain_every_days=retrain_every_days)
     console.print(
-        f"backtest {league} game_total: train until {spec.train_until}, score "
+        f"backtest {league} {market}: train until {spec.train_until}, score "
         f"{spec.start}..{spec.end}, retrain "
         f"{'every ' + str(retrain_every_days) + ' days' if retrain_every_days else 'never'}"
     )
-    _run_and_report(frame, spec, league, as_json)
+    _run_and_report(frame, spec, league, as_json, market=market, fit=fit)
 
 
-def _run_and_report(frame, spec, league: str, as_json: bool) -> None:
+def _market_aliases() -> dict[str, str]:
+    """The imports' market spellings (seed market_aliases, vendor imports) -> market ids."""
+    import csv
+
+    from propcast.settings import PROJECT_DIR
+
+    with (PROJECT_DIR / "seeds" / "market_aliases.csv").open(newline="") as fh:
+        return {r["alias"]: r["market_id"] for r in csv.DictReader(fh) if r["vendor"] == "imports"}
+
+
+def _read_props(home, league: str, market: str, as_json: bool):
+    """(rows, market id, fit) of a prop market from main.fct_prop_history_features."""
+    import duckdb
+
+    from propcast.prop_history import backtest_frame, fit_prop_history_model
+
+    market = _market_aliases().get(market, market)
+    try:
+        with duckdb.connect(str(home.warehouse), read_only=True) as con:
+            frame = con.execute(PROPS_SQL, [league, market]).df()
+            have = [f"{r[0]} {r[1]}" for r in con.execute(
+                "select distinct upper(league), market from main.fct_prop_history_features "
+                "order by 1, 2").fetchall()]  # fmt: skip
+    except (duckdb.CatalogException, duckdb.IOException) as exc:
+        missing = isinstance(exc, duckdb.CatalogException) or not home.warehouse.exists()
+        why = "no props were imported" if missing else f"it cannot be opened read-only ({exc})"
+        finish(
+            ExitCode.FAILED,
+            f"the warehouse {home.warehouse} has no readable fct_prop_history_features: {why}",
+            recover=PROPS_HINT,
+            as_json=as_json,
+        )
+    if frame.empty:
+        finish(
+            ExitCode.FAILED,
+            f"no {league} {market} props in the warehouse (prop markets: "
+            f"{', '.join(have) or 'none'})",
+            recover=PROPS_HINT,
+            as_json=as_json,
+        )
+    return backtest_frame(frame), market, fit_prop_history_model
+
+
+def _run_and_report(frame, spec, league: str, as_json: bool, *, market=GAME_TOTAL, fit=None):
     """Walk forward with a progress bar (a line per retrain), print the table, finish."""
     from propcast.backtest import BacktestError, run_backtest
+    from propcast.prop_history import PropHistoryTrainError
     from propcast.totals import TotalsTrainError
 
     try:
@@ -195,25 +251,26 @@ def _run_and_report(frame, spec, league: str, as_json: bool) -> None:
                 if done < total:
                     console.print(f"  {escape(message)}")
 
-            result = run_backtest(frame, spec, progress=progress)
-    except (BacktestError, TotalsTrainError) as exc:
-        rerun = _suggested_run(frame, league)
+            extra = {"fit": fit} if fit is not None else {}
+            result = run_backtest(frame, spec, progress=progress, **extra)
+    except (BacktestError, TotalsTrainError, PropHistoryTrainError) as exc:
+        rerun = _suggested_run(frame, league, market)
         finish(ExitCode.FAILED, f"backtest {league}: {exc}", recover=rerun, as_json=as_json)
-    _print_table(result)
-    payload = {"league": league, "market": GAME_TOTAL, **result.as_dict()}
+    _print_table(result, market)
+    payload = {"league": league, "market": market, **result.as_dict()}
     if result.metrics["n"] == 0:
         finish(
             ExitCode.DEGRADED,
             f"backtest {league}: scored {len(result.scored)} games, none settled: nothing to "
             "measure",
-            recover=IMPORT_HINT + " (with final scores)",
+            recover=(IMPORT_HINT if market == GAME_TOTAL else PROPS_HINT) + " (with results)",
             payload=payload,
             as_json=as_json,
         )
     finish(ExitCode.OK, f"backtest {league}: {result.verdict}", payload=payload, as_json=as_json)
 
 
-def _suggested_run(frame, league: str) -> str:
+def _suggested_run(frame, league: str, market: str = GAME_TOTAL) -> str:
     """A backtest over the data's dates: the first half trains, the second half is scored."""
     import pandas as pd
 
@@ -221,7 +278,7 @@ def _suggested_run(frame, league: str) -> str:
     split = days[len(days) // 2] if len(days) > 1 else days[0]
     before = [d for d in days if d < split] or [split]
     return (
-        f"propcast backtest --league {league} --market game_total --train-until {before[-1]} "
+        f"propcast backtest --league {league} --market {market} --train-until {before[-1]} "
         f"--start-date {split} --end-date {days[-1]}"
     )
 

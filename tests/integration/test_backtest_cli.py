@@ -78,7 +78,8 @@ def test_backtest_errors_name_the_fix(imported, monkeypatch, tmp_path) -> None:
     code, body, _ = run("backtest", "--league", "NBA", "--market", "player_points",
                         "--train-until", "2023-01-01", "--start-date", "2023-01-02",
                         "--end-date", "2023-02-01")  # fmt: skip
-    assert code == 1 and "prop backtests need imported props with features" in body["message"]
+    assert code == 1 and "no NBA player_points props" in body["message"]
+    assert "propcast import props" in body["recover"]
     monkeypatch.setenv("PROPCAST_HOME", str(tmp_path / "empty"))
     code, body, _ = run("backtest", "--league", "NHL", "--train-until", "2023-01-01",
                         "--start-date", "2023-01-02", "--end-date", "2023-02-01")  # fmt: skip

@@ -1,0 +1,125 @@
+"""Imported props on their own, end to end: generated NBA and NHL seasons of player props
+(tests/support/prop_history_files.py: several books with vig, messy names, pushes, unsettled
+rows) → `propcast import props` (one build) → main.fct_prop_history_features → `propcast
+backtest --market <prop> --json`. The form features come from actual_value alone and never
+see the game itself; the verdict follows the bootstrap interval."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from propcast.cli.main import app
+from typer.testing import CliRunner
+
+from propcast.backtest import METRIC_KEYS
+from propcast.settings import Home
+from tests.support.prop_history_files import write_prop_files
+
+runner = CliRunner()
+PLAYERS = 30
+WINDOW = ("--train-until", "2024-12-20", "--start-date", "2024-12-21", "--end-date", "2025-01-29")
+
+
+@dataclass(frozen=True)
+class ImportedProps:
+    root: Path
+
+
+def run(*args: str) -> tuple[int, dict, str]:
+    result = runner.invoke(app, [*args, "--json"])
+    lines = result.stdout.strip().splitlines()
+    return result.exit_code, json.loads(lines[-1]), result.stdout
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> ImportedProps:
+    """One home with an NBA season (3 books, opening and closing quotes) and an NHL season
+    (3 books, no quoted_at) of generated props."""
+    base = tmp_path_factory.mktemp("props")
+    root = base / "home"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PROPCAST_HOME", str(root))
+    mp.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI,CSVFEED,DECIMALFEED,LEAGUE")
+    Home(root).ensure()
+    nba, _ = write_prop_files(base / "files", "NBA", 5, days=100, players=PLAYERS, open_quotes=True)
+    nhl, _ = write_prop_files(base / "files", "NHL", 6, days=100, players=PLAYERS)
+    code, body, out = run("import", "props", str(nba), "--no-build")
+    assert code == 0, out
+    code, body, out = run("import", "props", str(nhl))
+    assert code == 0 and body["built"], out
+    yield ImportedProps(root)
+    mp.undo()
+
+
+def _mart(root: Path) -> pd.DataFrame:
+    with duckdb.connect(str(Home(root).warehouse), read_only=True) as con:
+        return con.execute("select * from main.fct_prop_history_features").df()
+
+
+def test_prop_features_from_actual_values_alone(imported) -> None:
+    mart = _mart(imported.root)
+    counts = mart.groupby(["league", "market"]).size()
+    assert set(counts.index) == {("NBA", m) for m in (
+        "player_points", "player_rebounds", "player_assists", "player_threes")} | {
+        ("NHL", "player_shots_on_goal")}  # fmt: skip
+    # messy spellings (accents, Jr., initials, case) are one player each
+    assert (mart.groupby("league")["player_name_key"].nunique() == PLAYERS).all()
+    assert mart["book_count"].max() == 3 and mart["is_push"].fillna(False).any()
+    assert mart["actual_value"].isna().any()  # unsettled rows stay, unlabelled
+    nba = mart[mart["league"] == "NBA"]
+    assert nba["open_line"].notna().mean() > 0.5
+    assert mart[mart["league"] == "NHL"]["open_line"].isna().all()
+    # as of: recompute the form from earlier settled games only
+    one = mart[(mart["market"] == "player_points")].sort_values("game_date")
+    for _, games in list(one.groupby("player_name_key"))[:8]:
+        values = games["actual_value"].to_numpy(dtype=float)
+        for i in range(len(games)):
+            before = values[:i][~np.isnan(values[:i])]
+            got = games["form_avg_5"].iloc[i]
+            if before.size == 0:
+                assert pd.isna(got)
+            else:
+                assert got == pytest.approx(before[-5:].mean())
+                assert games["form_avg_10"].iloc[i] == pytest.approx(before[-10:].mean())
+            assert games["prior_settled_games"].iloc[i] == before.size
+    through = mart["form_through_date"].dropna()
+    assert (through < mart.loc[through.index, "game_date"]).all()
+
+
+@pytest.mark.parametrize(
+    ("league", "market"), [("NBA", "player_points"), ("NHL", "player_shots_on_goal")]
+)
+def test_prop_backtest_json(imported, monkeypatch, league, market) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+    code, body, out = run("backtest", "--league", league, "--market", market, *WINDOW,
+                          "--retrain-every-days", "14")  # fmt: skip
+    assert code == 0, out
+    assert set(METRIC_KEYS) <= set(body), sorted(set(METRIC_KEYS) - set(body))
+    assert body["market"] == market and body["n"] > 400
+    assert body["model_logloss"] is not None and body["market_logloss"] is not None
+    assert abs(body["model_logloss"] - body["market_logloss"]) < 0.02
+    ci = body["logloss_diff_ci"]
+    assert body["edge"] is (ci[1] < 0)  # honest: edge only when the interval excludes zero
+    verdict = "edge" if body["edge"] else "no edge"
+    assert body["message"].startswith(f"backtest {league}: {verdict}")
+    assert all(s["train_end"] < s["first_scored"] for s in body["steps"])
+    if league == "NHL":  # no quoted_at: closing prices only
+        assert body["clv"] is None and "closing price" in body["clv_reason"]
+    assert "training model 3/3" in out and "MAE of the stat" in out
+
+
+def test_prop_backtest_errors_name_the_fix(imported, monkeypatch) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+    code, body, _ = run("backtest", "--league", "NBA", "--market", "player_blocks", *WINDOW)
+    assert code == 1 and "no NBA player_blocks props" in body["message"]
+    assert "NBA player_points" in body["message"] and "import props" in body["recover"]
+    code, body, _ = run("backtest", "--league", "NHL", "--market", "sog", "--train-until",
+                        "2024-10-23", "--start-date", "2024-10-24", "--end-date", "2024-11-01")  # fmt: skip
+    assert code == 1 and "player_shots_on_goal" in body["message"]
+    assert body["recover"].startswith("propcast backtest --league NHL --market player_shots_on_goal")
