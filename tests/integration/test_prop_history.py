@@ -122,4 +122,6 @@ def test_prop_backtest_errors_name_the_fix(imported, monkeypatch) -> None:
     code, body, _ = run("backtest", "--league", "NHL", "--market", "sog", "--train-until",
                         "2024-10-23", "--start-date", "2024-10-24", "--end-date", "2024-11-01")  # fmt: skip
     assert code == 1 and "player_shots_on_goal" in body["message"]
-    assert body["recover"].startswith("propcast backtest --league NHL --market player_shots_on_goal")
+    assert body["recover"].startswith(
+        "propcast backtest --league NHL --market player_shots_on_goal"
+    )

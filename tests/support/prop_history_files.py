@@ -205,3 +205,36 @@ def write_prop_files(
     path = folder / f"{league.lower()}_props.csv"
     rows.to_csv(path, index=False)
     return path, sim
+
+
+def feature_frame(league: str, seed: int, *, days: int = 100, players: int = 30) -> pd.DataFrame:
+    """fct_prop_history_features-shaped rows built in Python from a simulated season (no dbt):
+    the market's consensus line and de-vigged P(over) from its shared view, the form features
+    by the mart's as-of rule (settled games of strictly earlier dates), pushes on whole lines
+    and the last day unsettled."""
+    sim = simulate_props(league, seed, days=days, players=players)
+    rng = np.random.default_rng(seed + 2)
+    view = sim["view"].to_numpy()
+    line = np.where(rng.random(len(sim)) < 0.15, np.rint(view), np.floor(view) + 0.5)
+    line = np.maximum(line, 0.5)
+    prob = _prob_over(view, line, sim["dispersion"].to_numpy())
+    last = sim["game_date"] == sim["game_date"].max()
+    out = sim.assign(
+        player_name_key=sim["player"].map(lambda p: _ascii(p).lower()),
+        line=line, market_prob_over=prob, over_price=_american(prob),
+        under_price=_american(1.0 - prob), book_count=3,
+        actual_value=sim["stat"].astype(float).where(~last),
+    ).sort_values(["market", "player_name_key", "game_date"], kind="stable")  # fmt: skip
+    grouped = out.groupby(["market", "player_name_key"], sort=False)["actual_value"]
+    prior = grouped.shift(1)
+    keys = [out["market"], out["player_name_key"]]
+    out["form_avg_5"] = prior.groupby(keys).transform(lambda s: s.rolling(5, 1).mean())
+    out["form_avg_10"] = prior.groupby(keys).transform(lambda s: s.rolling(10, 1).mean())
+    out["form_std_10"] = prior.groupby(keys).transform(lambda s: s.rolling(10, 2).std())
+    out["season_avg"] = prior.groupby(keys).transform(lambda s: s.expanding(1).mean())
+    out["season_games"] = prior.groupby(keys).transform(lambda s: s.expanding().count())
+    out["prior_settled_games"] = out["season_games"]
+    out["game_date"] = pd.to_datetime(out["game_date"])
+    out["rest_days"] = out.groupby(keys)["game_date"].diff().dt.days
+    out["is_push"] = out["actual_value"] == out["line"]
+    return out.sort_values(["game_date", "market", "player_name_key"]).reset_index(drop=True)
