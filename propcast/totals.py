@@ -30,6 +30,7 @@ market prices it and as `went_over` is labelled), `prob_push` is unconditional.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -217,6 +218,32 @@ class TotalsModel:
             },
             index=rows.index,
         )
+
+    def to_record(self) -> dict:
+        """JSON-safe parameters and the booster's model string (`from_record` inverts it)."""
+        st = self.stacker
+        return {
+            "league": self.league, "config": dataclasses.asdict(self.config),
+            "booster": self.booster.model_to_string(num_iteration=-1),
+            "shrink": self.shrink, "spread": self.spread,
+            "stacker": None if st is None else dataclasses.asdict(st),
+            "train_start": self.train_start.isoformat(), "train_end": self.train_end.isoformat(),
+            "trained_rows": self.trained_rows, "calibration_rows": self.calibration_rows,
+            "notes": list(self.notes),
+        }  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: dict) -> TotalsModel:
+        """The model `to_record` described (the booster reloaded from its string)."""
+        st = record.get("stacker")
+        return cls(
+            str(record["league"]), TotalsConfig(**record["config"]),
+            lgb.Booster(model_str=record["booster"]), float(record["shrink"]),
+            float(record["spread"]), None if st is None else MarketOffset(**st),
+            date.fromisoformat(record["train_start"]), date.fromisoformat(record["train_end"]),
+            int(record["trained_rows"]), int(record["calibration_rows"]),
+            tuple(record.get("notes", ())),
+        )  # fmt: skip
 
 
 def _line(rows: pd.DataFrame) -> np.ndarray:
