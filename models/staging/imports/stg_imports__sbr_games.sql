@@ -83,32 +83,27 @@ versioned as (
             and renamed.away_team_key = away_keys.team_key
 ),
 
-line_types as (
-    select
-        'open' as line_type
-    union all
-    select 'close' as line_type
+latest as (
+    select * from versioned
+    where version_rank = 1
 ),
 
 quotes as (
     select
-        versioned.*,
-        line_types.line_type,
-        case
-            when line_types.line_type = 'open' then versioned.open_total
-            else versioned.close_total
-        end as line,
-        case
-            when line_types.line_type = 'open' then versioned.open_over_price
-            else versioned.close_over_price
-        end as over_price,
-        case
-            when line_types.line_type = 'open' then versioned.open_under_price
-            else versioned.close_under_price
-        end as under_price
-    from versioned
-    cross join line_types
-    where versioned.version_rank = 1
+        *,
+        'open' as line_type,
+        open_total as line,
+        open_over_price as over_price,
+        open_under_price as under_price
+    from latest
+    union all
+    select
+        *,
+        'close' as line_type,
+        close_total as line,
+        close_over_price as over_price,
+        close_under_price as under_price
+    from latest
 ),
 
 priced as (
