@@ -4,6 +4,7 @@
     scores). Means over his previous 5 and 10 settled games, their standard deviation (10),
     the season-to-date mean and count, games before, days of rest. Only games of strictly
     earlier dates feed a row (a player has one game per date). The season starts on July 1.
+    The game's name, teams and own actual_value ride along (the outcome, never a feature).
 -#}
 with
 
@@ -108,6 +109,10 @@ select
         {{ dbt.datediff('rest.previous_game_date', 'positioned.game_date', 'day') }}
         as {{ dbt.type_bigint() }}
     ) as rest_days,
+    positioned.player_name,
+    positioned.team_id,
+    positioned.team,
+    positioned.opponent_team_id,
     positioned.actual_value,
     positioned.is_settled
 from positioned

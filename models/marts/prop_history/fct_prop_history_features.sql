@@ -15,19 +15,15 @@ form as (
     select * from {{ ref('int_prop_form_asof') }}
 ),
 
-results as (
-    select * from {{ ref('int_prop_player_game_results') }}
-),
-
 joined as (
     select
         lines.league,
         lines.game_date,
         lines.player_name_key,
-        results.player_name,
-        results.team_id,
-        results.team,
-        results.opponent_team_id,
+        form.player_name,
+        form.team_id,
+        form.team,
+        form.opponent_team_id,
         lines.market,
         lines.line,
         lines.open_line,
@@ -50,7 +46,7 @@ joined as (
         form.prior_settled_games,
         form.rest_days,
         form.form_through_date,
-        results.actual_value
+        form.actual_value
     from lines
     inner join form
         on
@@ -58,12 +54,6 @@ joined as (
             and lines.player_name_key = form.player_name_key
             and lines.market = form.market
             and lines.game_date = form.game_date
-    inner join results
-        on
-            lines.league = results.league
-            and lines.player_name_key = results.player_name_key
-            and lines.market = results.market
-            and lines.game_date = results.game_date
 )
 
 select
