@@ -79,7 +79,7 @@ def test_import_counts_reimport_and_glob(home: Home, tmp_path: Path) -> None:
 def test_unknown_layout_is_refused_whole(home: Home, tmp_path: Path) -> None:
     good, _ = books(tmp_path)
     odd = write_book(tmp_path / "mlb odds 2016.xlsx", NBA_HEADER, nba_game(401, 901, "A", "B"))
-    code, out, text = run("import", "totals", "--format", "sbr", str(good), str(odd))
+    code, out, _ = run("import", "totals", "--format", "sbr", str(good), str(odd))
     assert code == 1
     assert "MLB workbook; only nba and nhl are known" in out["message"]
     assert not (home.inbox / "imports" / "sbr_games").exists()  # nothing written
