@@ -1,4 +1,4 @@
-"""The props predictor for imported prop history: `fct_prop_history_features` rows (docs/imports.md).
+"""The props predictor for imported prop history (`fct_prop_history_features`, docs/imports.md).
 
 Imported props carry their own outcome (`actual_value`), so a player's form in a market is
 known from the file alone (no box scores): the mart's as-of features are means of his
