@@ -148,18 +148,23 @@ class PropHistoryModel:
         return float(coef[inputs.index(STACK_DISTRIBUTION)])
 
     def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """predicted_total (the stat's mean), prob_over (stacked, given no push), prob_push
-        and the distribution's own prob_over_distribution, aligned with `rows`."""
+        """predicted_total (the stat's mean at which NB1 gives the combined P(over) of the
+        line), prob_over (combined with the market, given no push), prob_push, and the form
+        regressor's own predicted_form_mean and prob_over_distribution, aligned with `rows`."""
         frame = model_frame(rows)
         prob, mean = self.trained.predict(frame)
         line = frame["line"].to_numpy(dtype=np.float64)
         disp = self.spread
+        combined = mean
         if self.offset is not None:
             market = frame["market_prob_over"].to_numpy(dtype=np.float64, na_value=np.nan)
             prob = self.offset.apply(prob_over(mean, line, disp), market)
+            # the mean at which NB1 prices the line at the combined probability
+            at_prob = implied_mean(line, prob, disp)
+            combined = np.where(np.isfinite(at_prob), at_prob, mean)
         return pd.DataFrame(
-            {"predicted_total": mean, "prob_over": np.clip(prob, *PROB_CLIP),
-             "prob_push": prob_push(mean, line, disp),
+            {"predicted_total": combined, "prob_over": np.clip(prob, *PROB_CLIP),
+             "prob_push": prob_push(combined, line, disp), "predicted_form_mean": mean,
              "prob_over_distribution": np.clip(prob_over(mean, line, disp), *PROB_CLIP)},
             index=rows.index,
         )  # fmt: skip
