@@ -13,3 +13,22 @@
     {%- set lowered = 'lower(' ~ strip_accents(name) ~ ')' -%}
     nullif({{ regexp_replace_all(lowered, '[^a-z0-9]', '') }}, '')
 {%- endmacro %}
+
+
+{#-
+    The team_aliases seed keyed by team_alias_key: one row per (league, team_key) with its
+    team_id. A key two teams of a league would share maps to neither (no fan-out); the seed's
+    singular test assert_team_alias_keys_unambiguous keeps there being none.
+-#}
+{% macro team_ids_by_alias_key() -%}
+    {#- The dispatched implementation is called directly: sqlfluff's templater ends this macro
+        at a nested macro's return(). -#}
+    {%- set alias_key = adapter.dispatch('team_alias_key', 'propcast')('alias') -%}
+    select
+        league,
+        {{ alias_key }} as team_key,
+        min(team_id) as team_id
+    from {{ ref('team_aliases') }}
+    group by league, {{ alias_key }}
+    having count(distinct team_id) = 1
+{%- endmacro %}

@@ -11,20 +11,8 @@ source as (
     select * from {{ source('imports', 'game_totals') }}
 ),
 
-team_aliases as (
-    select * from {{ ref('team_aliases') }}
-),
-
--- One team per (league, key); a key two teams share (none today: the seed's singular test
--- checks it) would map to neither rather than fan rows out.
 team_keys as (
-    select
-        league,
-        {{ team_alias_key('alias') }} as team_key,
-        min(team_id) as team_id
-    from team_aliases
-    group by league, {{ team_alias_key('alias') }}
-    having count(distinct team_id) = 1
+    {{ team_ids_by_alias_key() }}
 ),
 
 renamed as (

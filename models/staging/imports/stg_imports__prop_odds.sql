@@ -11,23 +11,13 @@ source as (
     select * from {{ source('imports', 'prop_odds') }}
 ),
 
-team_aliases as (
-    select * from {{ ref('team_aliases') }}
-),
-
 market_aliases as (
     select * from {{ ref('market_aliases') }}
     where vendor = 'imports'
 ),
 
 team_keys as (
-    select
-        league,
-        {{ team_alias_key('alias') }} as team_key,
-        min(team_id) as team_id
-    from team_aliases
-    group by league, {{ team_alias_key('alias') }}
-    having count(distinct team_id) = 1
+    {{ team_ids_by_alias_key() }}
 ),
 
 renamed as (

@@ -13,18 +13,8 @@ source as (
     select * from {{ source('imports', 'sbr_games') }}
 ),
 
-team_aliases as (
-    select * from {{ ref('team_aliases') }}
-),
-
 team_keys as (
-    select
-        league,
-        {{ team_alias_key('alias') }} as team_key,
-        min(team_id) as team_id
-    from team_aliases
-    group by league, {{ team_alias_key('alias') }}
-    having count(distinct team_id) = 1
+    {{ team_ids_by_alias_key() }}
 ),
 
 renamed as (
