@@ -28,6 +28,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from propcast.family_models import (
+    PLAYER_PROP,
+    has_settled_totals,
+    score_totals,
+    train_totals_rows,
+)
 from propcast.models import (
     TrainConfig,
     check_not_fallback,
@@ -41,6 +47,7 @@ from propcast.timeutil import today_in_slate_tz
 REGISTRY_SCHEMA = pa.schema(
     [
         ("model_version", pa.string()),
+        ("model_family", pa.string()),
         ("market_family", pa.string()),
         ("train_start", pa.date32()),
         ("train_end", pa.date32()),
@@ -65,6 +72,7 @@ PREDICTION_SCHEMA = pa.schema(
         ("game_date", pa.date32()),
         ("game_id", pa.string()),
         ("player_id", pa.string()),
+        ("subject_id", pa.string()),
         ("market", pa.string()),
         ("line", pa.float64()),
         ("league", pa.string()),
@@ -81,6 +89,7 @@ PREDICTION_SCHEMA = pa.schema(
         ("best_under_book_id", pa.string()),
         ("prob_over", pa.float64()),
         ("predicted_mean", pa.float64()),
+        ("prob_push", pa.float64()),
         ("model_version", pa.string()),
         ("train_end", pa.date32()),
         ("scored_for_run_date", pa.date32()),
@@ -264,9 +273,13 @@ def train_registry_rows(
     overrides: Mapping[str, Any] | None = None,
     existing_versions: Iterable[str] = (),
     registered_at: datetime,
+    totals: pd.DataFrame | None = None,
 ) -> pa.Table:
     """Train one model per market family on `lines` (fct_prop_line_features) through
-    `train_end` and return the registry rows whose version is not registered yet.
+    `train_end` and return the registry rows whose version is not registered yet; with
+    `totals` (fct_game_total_features) holding settled games through `train_end`, one totals
+    model per league too (propcast.family_models). A warehouse with totals and no prop line
+    at all trains the totals models only.
 
     Training is deterministic, so retraining the same window on the same warehouse gives the
     same `model_version`, which is then skipped: the registry never holds a version twice.
@@ -277,7 +290,10 @@ def train_registry_rows(
     if not feature_columns:
         raise ValueError("no feature columns: config meta feature_columns is empty")
     known = set(existing_versions)
-    rows = []
+    rows = [{**row, "created_for_run_date": created_for_run_date, "registered_at": registered_at}
+            for row in train_totals_rows(totals, train_end, known)]  # fmt: skip
+    if lines.empty and has_settled_totals(totals, train_end):
+        markets = []
     for market in markets:
         cfg = TrainConfig(
             market_family=market,
@@ -292,6 +308,7 @@ def train_registry_rows(
         rows.append(
             {
                 **model.registry_row(created_for_run_date=created_for_run_date),
+                "model_family": PLAYER_PROP,
                 "registered_at": registered_at,
             }
         )
@@ -345,19 +362,23 @@ def score_window(
     window: ScoringWindow,
     *,
     scored_at: datetime,
+    totals: pd.DataFrame | None = None,
 ) -> pa.Table:
     """Score the lines of fct_prop_line_features dated in the window, per market family with
     `pick_model`, through `score_lines` (which refuses dates <= train_end), then refuse
     fallback-looking output (`check_not_fallback`, on all rows and per game_date).
 
+    `totals` (fct_game_total_features) rows dated in the window are scored by the newest
+    totals model of their league (propcast.family_models.score_totals, its own guard).
     A window without lines (no games, no odds, no mapped player) scores nothing and returns an
     empty table: fct_slate_summary_daily says why. Lines that exist but come back unscored, a
     model that does not load, or flat predictions raise — the node fails loudly.
     """
     days = pd.to_datetime(lines["game_date"]).dt.date
     todo = lines[(days >= window.score_start) & (days <= window.score_end)]
+    game_totals = score_totals(totals, registry, window, pick_model)
     if todo.empty:
-        return _table(pd.DataFrame(), PREDICTION_SCHEMA)
+        return _finish(game_totals, window, scored_at)
     parts = []
     for market, rows in todo.groupby("market", sort=True):
         row = pick_model(registry, str(market), window)
@@ -367,9 +388,15 @@ def score_window(
     if len(scored) != len(todo):
         raise RuntimeError(f"scored {len(scored)} of {len(todo)} lines for {window.dates()}")
     check_not_fallback(scored, "market_prob_over")
-    scored["scored_for_run_date"] = window.run_date
-    scored["scored_at"] = scored_at
-    ordered = scored.sort_values(["game_date", "game_id", "player_id", "market", "line"])
+    scored["subject_id"] = scored["player_id"]
+    return _finish(pd.concat([scored, game_totals], ignore_index=True), window, scored_at)
+
+
+def _finish(scored: pd.DataFrame, window: ScoringWindow, scored_at: datetime) -> pa.Table:
+    if scored.empty:
+        return _table(pd.DataFrame(), PREDICTION_SCHEMA)
+    scored = scored.assign(scored_for_run_date=window.run_date, scored_at=scored_at)
+    ordered = scored.sort_values(["game_date", "game_id", "subject_id", "market", "line"])
     return _table(ordered.reset_index(drop=True), PREDICTION_SCHEMA)
 
 

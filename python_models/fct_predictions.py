@@ -1,4 +1,5 @@
-"""Score the slate (or a walk-forward window of dates) with the registered predictor.
+"""Score the slate (or a walk-forward window of dates) with the registered predictors: the
+prop lines of fct_prop_line_features and the game totals of fct_game_total_features.
 
 History: incremental delete+insert by game_date with full_refresh disabled, so a rerun replaces
 the dates it scores and a refresh never rescores the past with today's model. Fails loudly when
@@ -35,4 +36,5 @@ def model(dbt, session):
             f"ml_model_registry cannot be read ({type(exc).__name__}): train a model first "
             f"(propcast train --date {window.score_start})"
         ) from exc
-    return score_window(lines, registry, window, scored_at=now)
+    totals = rows_in_window(dbt.ref("fct_game_total_features"), window)
+    return score_window(lines, registry, window, scored_at=now, totals=totals)

@@ -1,4 +1,6 @@
-"""Train the prop predictors on fct_prop_line_features and append them to the registry.
+"""Train the predictors and append them to the registry: the prop families on
+fct_prop_line_features and, when fct_game_total_features holds settled games through
+train_end, one game-totals model per league (column model_family tells them apart).
 
 Tag `train` (not in daily builds; `propcast train` selects it with int_run_parameters).
 History: incremental append with full_refresh disabled; a version already registered is
@@ -36,4 +38,5 @@ def model(dbt, session):
         overrides=meta_mapping(params["train_overrides"], "train_overrides"),
         existing_versions=existing,
         registered_at=now,
+        totals=to_pandas(dbt.ref("fct_game_total_features")),
     )

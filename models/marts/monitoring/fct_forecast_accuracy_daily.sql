@@ -12,7 +12,9 @@
 with
 
 predictions as (
+    -- player props only: game totals are judged by propcast backtest
     select * from {{ ref('fct_predictions') }}
+    where market != 'game_total'
 ),
 
 games as (

@@ -21,10 +21,13 @@
 with
 
 predictions as (
+    -- player props only: game_total rows (imported closes) have no bettable price to bet
     select * from {{ ref('fct_predictions') }}
-    {% if is_incremental() -%}
-        where game_date between {{ pricing_score_start() }} and {{ pricing_score_end() }}
-    {%- endif %}
+    where
+        market != 'game_total'
+        {%- if is_incremental() %}
+            and game_date between {{ pricing_score_start() }} and {{ pricing_score_end() }}
+        {%- endif %}
 ),
 
 priced as (
