@@ -109,3 +109,30 @@ def test_the_prediction_layer_carries_both_families(nhl, registry) -> None:
     assert set(out.column("market").to_pylist()) == {GAME_TOTAL}
     empty = score_window(no_props, registry, window, scored_at=NOW, totals=None)
     assert empty.num_rows == 0
+
+
+def test_both_families_train_and_score_in_one_registry(nhl) -> None:
+    from tests.unit.test_models import FEATURES, START, TRAIN_END, make_world
+
+    props = make_world(seed=3, n_players=120)
+    # the NHL season moved onto the props' calendar: one train_end for both families
+    shift = pd.Timestamp(START) - pd.to_datetime(nhl["game_date"]).min()
+    totals = nhl.assign(game_date=(pd.to_datetime(nhl["game_date"]) + shift).dt.date)
+    table = train_registry_rows(
+        props, markets=["player_points"], feature_columns=FEATURES, train_end=TRAIN_END,
+        created_for_run_date=None, registered_at=NOW, totals=totals,
+        overrides={"calibration_days": 14, "validation_days": 14},
+    )  # fmt: skip
+    registry = table.to_pandas()
+    assert sorted(registry["model_family"]) == [GAME_TOTAL, "player_prop"]
+    window = ScoringWindow(
+        TRAIN_END, TRAIN_END + pd.Timedelta(days=1), TRAIN_END + pd.Timedelta(days=10)
+    )
+    out = score_window(props, registry, window, scored_at=NOW, totals=totals).to_pandas()
+    by_market = out.groupby("market")
+    assert set(by_market.groups) == {"player_points", GAME_TOTAL}
+    prop_rows = out[out["market"] == "player_points"]
+    assert prop_rows["prob_push"].isna().all()
+    assert (prop_rows["subject_id"] == prop_rows["player_id"]).all()
+    assert not out.duplicated(["game_id", "subject_id", "market", "line"]).any()
+    assert (out["train_end"] < out["game_date"]).all()
