@@ -136,3 +136,19 @@ def test_both_families_train_and_score_in_one_registry(nhl) -> None:
     assert (prop_rows["subject_id"] == prop_rows["player_id"]).all()
     assert not out.duplicated(["game_id", "subject_id", "market", "line"]).any()
     assert (out["train_end"] < out["game_date"]).all()
+
+
+def test_the_fallback_guard_applies_to_the_totals_family(nhl, registry, monkeypatch) -> None:
+    from propcast.models import FallbackPredictions
+
+    end = _train_end(nhl)
+    window = ScoringWindow(end, end + pd.Timedelta(days=1), end + pd.Timedelta(days=30))
+
+    def flat(self, rows):
+        return pd.DataFrame(
+            {"predicted_total": 6.0, "prob_over": 0.5, "prob_push": 0.0}, index=rows.index
+        )
+
+    monkeypatch.setattr(TotalsModel, "predict", flat)
+    with pytest.raises(FallbackPredictions, match="all_half"):
+        score_totals(nhl, registry, window, pick_model)
