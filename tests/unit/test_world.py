@@ -158,8 +158,8 @@ def flip(name: str) -> str:
 
 
 def team_codes() -> dict[str, str]:
-    """Every spelling in the team_aliases seed (lower case) → warehouse team code."""
-    aliases = pd.read_csv(SEEDS / "team_aliases.csv")
+    """Every NBA spelling in the team_aliases seed (lower case) → warehouse team code."""
+    aliases = pd.read_csv(SEEDS / "team_aliases.csv").query("league == 'NBA'")
     return dict(zip(aliases.alias, aliases.team_id.str[4:], strict=True))
 
 
@@ -423,7 +423,7 @@ def test_schedule_and_results_are_published_on_time(world: World) -> None:
 
 
 def test_league_feed_uses_espn_codes_and_oddsapi_full_names(world: World) -> None:
-    teams = pd.read_csv(SEEDS / "teams.csv")
+    teams = pd.read_csv(SEEDS / "teams.csv").query("league == 'NBA'")  # the demo world is NBA
     espn = {ESPN_CODES.get(code, code) for code in teams.team_code}
     league_codes = set(world.season.home_team) | set(world.season.away_team)
     assert league_codes == espn  # a month of games involves every team
@@ -652,7 +652,7 @@ def test_csvfeed_files_have_the_documented_shape(world: World) -> None:
 
 
 def test_decimalfeed_files_have_the_documented_shape(world: World) -> None:
-    teams = pd.read_csv(SEEDS / "teams.csv")
+    teams = pd.read_csv(SEEDS / "teams.csv").query("league == 'NBA'")
     nickname_of = dict(zip(teams.team_code, teams.nickname, strict=True))
     for path, doc in world.decimal_docs.items():
         assert list(doc) == ["generated_at", "sport", "fixtures"]
@@ -684,7 +684,7 @@ def test_decimalfeed_files_have_the_documented_shape(world: World) -> None:
 def test_a_book_has_one_price_whichever_vendor_carries_it(world: World) -> None:
     """draftkings via oddsapi and csvfeed, betmgm via oddsapi and decimalfeed: same bucket
     (10/14/18 ET), same game, player, market and line → same price."""
-    teams = pd.read_csv(SEEDS / "teams.csv")
+    teams = pd.read_csv(SEEDS / "teams.csv").query("league == 'NBA'")
     code_of_name = dict(zip(teams.full_name, teams.team_code, strict=True))
     code_of_name["Los Angeles Clippers"] = "LAC"
     codes = team_codes()
