@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from propcast.cli.common import open_home
+from propcast.cli.common import open_home, require_packages
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 from rich.markup import escape
 
@@ -22,6 +22,7 @@ def run_sbr(
     from propcast.sbr_importer import expand_paths, import_sbr
 
     home = open_home()
+    require_packages("import totals --format sbr", "openpyxl", as_json=as_json)
     retry = "propcast import totals --format sbr " + " ".join(f"'{i}'" for i in items)
     if league and league.lower() not in ("nba", "nhl"):
         finish(ExitCode.FAILED, f"--league {league}: nba or nhl", recover=retry, as_json=as_json)

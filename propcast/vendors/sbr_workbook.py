@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
-
 #: Header spellings (lower case, letters and digits only) → column role.
 HEADER_ROLES = {
     "date": "date",
@@ -225,6 +223,8 @@ def resolve_columns(header: tuple, rows: list[tuple[int, tuple]]) -> dict[str, i
 
 
 def _sheet_rows(path: Path) -> list[tuple[int, tuple]]:
+    import openpyxl  # optional (the `xlsx` workbooks only): every other command starts without it
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook

@@ -122,8 +122,9 @@ def test_optional_settings_unset(demo_home: Home, demo_world: DemoWorld) -> None
 
 
 def test_optional_packages_absent(demo_home: Home, demo_world: DemoWorld) -> None:
-    """Without matplotlib, openpyxl and dbt-bigquery: status starts and answers; report and
-    export stop at start naming the package (exit 1, the install command); the daily run
+    """Without matplotlib, openpyxl and dbt-bigquery: status starts and answers; report, export
+    and the SBR workbook import stop at start naming the package (exit 1, the install command);
+    the daily run
     (full matrix) runs: it needs none of them."""
     slate = str(demo_world.slate)
 
@@ -140,7 +141,9 @@ def test_optional_packages_absent(demo_home: Home, demo_world: DemoWorld) -> Non
     assert code == 1, out
     assert "propcast report needs the Python package matplotlib, which is not installed" in out
     assert "pip install matplotlib" in out, out
-    cases = 2
+    code, out = without("import", "totals", "--format", "sbr", "nba odds 2016-17.xlsx")
+    assert code == 1 and "needs the Python package openpyxl, which is not installed" in out, out
+    cases = 3
     if full_matrix():
         code, out = without("export", "--date", slate)
         assert code == 1 and "needs the Python package openpyxl" in out, out
