@@ -110,3 +110,19 @@ def test_real_workbooks_every_game_accounted_and_backtest(home: Home) -> None:
     assert code == 0, text
     assert result["n"] > 800 and result["market_logloss"] < 0.6931  # the workbook's own prices
     assert result["model_logloss"] - result["market_logloss"] <= 0.002
+
+
+def test_workbook_path_with_dotdot_writes_only_into_the_inbox(home: Home, tmp_path: Path) -> None:
+    """A workbook may be any path (`..`, absolute, an odd name): it is read, and the only thing
+    written is its converted copy in inbox/imports/sbr_games/ under a sanitised hashed name."""
+    (tmp_path / "fresh").mkdir()
+    outside = tmp_path / "outside"
+    nba_rows = nba_game(1230, 501, "LAClippers", "GoldenState")
+    write_book(outside / "nba odds 2016-17;rm -rf.xlsx", NBA_HEADER, nba_rows)
+    path = tmp_path / "fresh" / ".." / "outside" / "nba odds 2016-17;rm -rf.xlsx"
+    code, out, text = run("import", "totals", "--format", "sbr", str(path), "--no-build")
+    assert code == 0 and out["games_loaded"] == 1, text
+    copies = [p for p in home.inbox.rglob("*") if p.is_file()]
+    assert [p.relative_to(home.inbox).parts[:2] for p in copies] == [("imports", "sbr_games")]
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", copies[0].name), copies[0].name
+    assert sorted(p.name for p in outside.iterdir()) == ["nba odds 2016-17;rm -rf.xlsx"]
