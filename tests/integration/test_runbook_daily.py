@@ -147,7 +147,7 @@ def test_validate_golden_holds_on_the_demo_and_names_a_broken_invariant(
     assert broken.exit_code == 1
     failing = [c["name"] for c in last_json(broken.output)["checks"] if not c["passed"]]
     assert failing == ["grain fct_predictions"], failing
-    assert "1 duplicated (game_id, player_id, market, line) keys" in broken.output
+    assert "1 duplicated (game_id, player_id, subject_id, market, line) keys" in broken.output
 
 
 def test_odds_ingestion_off_fetches_no_odds_and_still_fetches_results(
