@@ -129,9 +129,12 @@ def test_import_props_with_unsettled_rows_loads_all(empty_home: Home, tmp_path: 
     assert {r[4] for r in rows} == {rows[0][4]}  # the import's time (the suite's pinned clock)
 
 
+@pytest.mark.slow
 def test_import_builds_what_reads_the_imports(empty_home: Home, tmp_path: Path):
     """The one import with its build: on an empty home the build must succeed, whether or not
-    models read the imports yet (dbt's "nothing to do" is no error)."""
+    models read the imports yet (dbt's "nothing to do" is no error). Slow (a fresh home's full
+    dbt parse, ~55 s): make test sees the same path in test_backtest_cli's and
+    test_sbr_import's imports with their builds."""
     good = "\r\n".join(TOTALS.split("\r\n")[:4]) + "\r\n"
     code, body, out = run("import", "totals", str(write(tmp_path, "t.csv", good)))
     assert code == 0, out
