@@ -15,9 +15,10 @@ is data in a `LeagueSpec`, so the NHL can be added as another spec.
 
 Players (`roster.py`, `names.py`): 13 per team in depth slots (starters: two guards, a wing,
 two bigs). Each has a latent quality (better slots draw higher), a minutes weight and
-per-minute rates of points, rebounds and assists from his archetype (bigs rebound, guards
-assist) lifted by quality. Rosters are scaled so a team at full strength produces the league's
-average totals (113 points, 44 rebounds, 26 assists) times its own offensive style.
+per-minute rates of points, rebounds, assists and threes from his archetype (bigs rebound,
+guards assist and shoot threes) lifted by quality. Rosters are scaled so a team at full strength
+produces the league's average totals (113 points, 44 rebounds, 26 assists, 13 threes) times its
+own offensive style.
 
 Every day (`season.py`):
 * form: each player's log form per stat is an AR(1) (daily phi 0.97, stationary sd 0.10); his
@@ -30,9 +31,9 @@ Every day (`season.py`):
   back) are scaled to the team's 240 player-minutes, at most 42 each; the top five start;
 * true mean of each stat = expected minutes * rate * form * game pace (mean of both teams') *
   opponent's defence * home edge (±1.2 % points) * back-to-back fatigue;
-* distributions: points ~ negative binomial with Var = 2.2 * mean; rebounds and assists ~
-  Poisson. Stats are drawn as quantiles of exactly these distributions through a Gaussian
-  copula with the player's minutes shock (corr 0.6 / 0.5 / 0.45), so minutes and production
+* distributions: points ~ negative binomial with Var = 2.2 * mean, threes with Var = 1.25 *
+  mean; rebounds and assists ~ Poisson. Stats are drawn as quantiles of exactly these distributions through a Gaussian
+  copula with the player's minutes shock (corr 0.6 / 0.5 / 0.45 / 0.4), so minutes and production
   move together while each prop's distribution stays exact: `true_p_over` is P(X > line) under
   the very distribution the outcome came from, hence calibrated;
 * minutes played = expected + (2 + 0.12 * expected) * minutes shock, rescaled to 240 (265, 290

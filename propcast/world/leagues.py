@@ -210,6 +210,21 @@ NBA = LeagueSpec(
             back_to_back=0.99,
             minutes_corr=0.45,
         ),
+        # Three-pointers made: guards and wings shoot them, bigs rarely; a little overdispersed
+        # (hot and cold shooting nights), ~13 a team.
+        StatSpec(
+            market="player_threes",
+            column="threes",
+            family="nbinom",
+            variance_ratio=1.25,
+            per36={"guard": 2.8, "wing": 2.4, "big": 0.8},
+            team_total=13.0,
+            quality_weight=0.3,
+            defence_sd=0.05,
+            home_log_edge=0.01,
+            back_to_back=0.98,
+            minutes_corr=0.4,
+        ),
     ),
     score_stat="points",
     on_floor=5,

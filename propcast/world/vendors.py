@@ -24,10 +24,10 @@ Spellings (docs/ARCHITECTURE.md):
   2 % of players by a nickname (`names.py`).
 * csvfeed: team codes in its own, mixed-case variants (`GS`, `brk`, `PHO`, `NOR`, `UTAH`, `sa`,
   `NY`, `Wsh`), book abbreviations (`DK`, `FD`, `MGM`, `CZR`, `BR`, `ESPN`, `BOV`, `PIN`), stat
-  codes `PTS`/`REB`/`AST`, players as `Last, First` with accents kept and the suffix after the
-  first name (`Jackson, Jaren Jr.`).
+  codes `PTS`/`REB`/`AST`/`3PM`, players as `Last, First` with accents kept and the suffix
+  after the first name (`Jackson, Jaren Jr.`).
 * decimalfeed: team nickname and NBA code, book keys as oddsapi's, markets `points`/`rebounds`/
-  `assists`, selections `over`/`under`, players `First Last` without accents (suffix kept).
+  `assists`/`threes`, selections `over`/`under`, players `First Last` without accents (suffix kept).
 * csvfeed and decimalfeed each spell exactly one player (a starter) by a nickname: a name
   that does not map until a user adds it to `seeds/player_alias_overrides.csv`.
 
@@ -72,7 +72,7 @@ CSV_TEAM_CODES = {
     "GSW": "GS", "BKN": "brk", "PHX": "PHO", "NOP": "NOR", "UTA": "UTAH", "SAS": "sa",
     "NYK": "NY", "WAS": "Wsh",
 }  # fmt: skip
-CSV_STAT_CODES = {"points": "PTS", "rebounds": "REB", "assists": "AST"}
+CSV_STAT_CODES = {"points": "PTS", "rebounds": "REB", "assists": "AST", "threes": "3PM"}
 SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
 
 

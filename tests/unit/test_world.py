@@ -36,7 +36,7 @@ SCHEDULE_HEADER = (
 )
 BOXSCORE_HEADER = (
     "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,"
-    "rebounds,assists,fetched_at"
+    "rebounds,assists,threes,fetched_at"
 )
 TRUTH_HEADER = "game_id,event_id,game_date,player_id,market,line,true_mean,true_p_over"
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})__(\d{8}T\d{6}Z)\.(json|csv)$")
@@ -46,6 +46,7 @@ STAT_OF_MARKET = {
     "player_points": "points",
     "player_rebounds": "rebounds",
     "player_assists": "assists",
+    "player_threes": "threes",
 }
 
 
@@ -642,7 +643,7 @@ def test_csvfeed_files_have_the_documented_shape(world: World) -> None:
     assert {"GS", "brk", "PHO", "NOR", "UTAH"} <= spellings
     assert all(s.lower() in codes for s in spellings)
     assert set(rows.book) == set(CSV_BOOKS)
-    assert set(rows.stat) == {"PTS", "REB", "AST"}
+    assert set(rows.stat) == {"PTS", "REB", "AST", "3PM"}
     assert rows.line.str.fullmatch(r"\d+\.5").all()
     named = rows[rows.player != ""]
     assert named.player.str.fullmatch(r"[^,]+, [^,]+").all()
@@ -673,7 +674,7 @@ def test_decimalfeed_files_have_the_documented_shape(world: World) -> None:
                 ]  # fmt: skip
     offers = flatten_decimal(world.decimal_docs)
     assert set(offers.book) == DECIMAL_BOOKS
-    assert set(offers.market) == {"points", "rebounds", "assists"}
+    assert set(offers.market) == {"points", "rebounds", "assists", "threes"}
     assert set(offers.selection) == {"over", "under"}
     assert (offers.selection.iloc[::2].values == "over").all()
     assert (offers.handicap * 2 % 2 == 1).all()
@@ -688,8 +689,8 @@ def test_a_book_has_one_price_whichever_vendor_carries_it(world: World) -> None:
     code_of_name = dict(zip(teams.full_name, teams.team_code, strict=True))
     code_of_name["Los Angeles Clippers"] = "LAC"
     codes = team_codes()
-    stat = {"player_points": "points", "player_rebounds": "rebounds", "player_assists": "assists"}
-    csv_stat = {"PTS": "points", "REB": "rebounds", "AST": "assists"}
+    stat = STAT_OF_MARKET
+    csv_stat = {"PTS": "points", "REB": "rebounds", "AST": "assists", "3PM": "threes"}
     keys = ["bucket", "day", "home", "player", "stat", "line"]
 
     odds = world.quotes.assign(
