@@ -11,6 +11,7 @@ from propcast.cli import (  # noqa: F401  (registers the commands)
     backtest,
     checks,
     daily,
+    evaluate,
     imports,
     inspect,
     model,

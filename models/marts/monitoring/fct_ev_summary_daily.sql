@@ -1,163 +1,94 @@
 {#-
-    What the recommendations expected and what they made, per game_date x market.
-    Priced: rows of fct_bet_recommendations with a bettable price (a side). Expected profit:
-    stake x EV per unit. Settlement of each recommended bet against fct_player_game_stats: a
-    game is settled once its boxscores are loaded; a player without a boxscore line in a settled
-    game did not play (void: not counted); stat = line is a push (stake back); otherwise the
-    side wins or loses (win: stake x (decimal price - 1), loss: -stake). Bets on games without
-    boxscores (not played yet, postponed) are pending. ROI = profit / stake over settled bets.
-    CLV (closing line value, in probability points) = the closing de-vigged probability of the
-    bet's side minus the probability implied by the price taken (1 / decimal price); the
-    closing probability is the mean over books whose closing main line (the last pre-game
-    snapshot, int_prop_odds_opening_closing) is the bet's line, once the game is final.
-    Incremental by game_date: a run rebuilds D-1 (settled by last night's boxscores) and D.
+    What the recommendations expected and what they made, per game_date x league x market
+    family. Lines priced: scored lines with a bettable price (fct_line_settlements). The
+    recommended bets and their settlement come from fct_bet_settlements: a prop's game is
+    settled once its boxscores are loaded, a total's once its final score is; a player without
+    a boxscore line in a settled game (did not play) or a postponed game is void (refunded, not
+    counted); stat = line is a push (stake back, counted); otherwise the side wins (stake x
+    (decimal price - 1)) or loses (-stake). Bets on games not settled yet are pending. ROI =
+    profit / stake over settled bets. CLV (closing line value, probability points) = the
+    de-vigged consensus close of the bet's side on its line minus 1 / decimal price taken
+    (fct_bet_settlements.clv_prob). Incremental by game_date: a run rebuilds D-1 (settled by
+    last night's results) and D.
 -#}
-{{ config(tags=['phase_predictions'], **game_date_slices()) }}
+{%- set slices = game_date_slices() -%}
+{%- do slices.update({'on_schema_change': 'append_new_columns'}) -%}
+{{ config(tags=['phase_predictions'], **slices) }}
 
 with
 
-priced_lines as (
-    select * from {{ ref('fct_bet_recommendations') }}
+lines as (
+    select * from {{ ref('fct_line_settlements') }}
     where {{ in_build_slice('game_date') }}
-),
-
-stats as (
-    select * from {{ ref('fct_player_game_stats') }}
-    where {{ in_build_slice('game_date') }}
-),
-
-closing_lines as (
-    select * from {{ ref('int_prop_odds_opening_closing') }}
-    where
-        {{ in_build_slice('game_date') }}
-        and is_closing_final
-        and closing_fair_prob_over is not null
-),
-
-market_stats as (
-    select * from {{ ref('markets') }}
-),
-
-settled_games as (
-    select distinct game_id
-    from stats
-),
-
-closing_consensus as (
-    select
-        game_id,
-        player_id,
-        market,
-        closing_line,
-        avg(closing_fair_prob_over) as closing_prob_over
-    from closing_lines
-    group by game_id, player_id, market, closing_line
 ),
 
 bets as (
-    select
-        priced_lines.game_date,
-        priced_lines.market,
-        priced_lines.side,
-        priced_lines.line,
-        priced_lines.price_decimal,
-        priced_lines.stake,
-        priced_lines.ev,
-        priced_lines.is_recommended,
-        settled_games.game_id is not null as is_game_settled,
-        stats.player_id is not null as player_played,
-        case market_stats.stat
-            when 'points' then stats.points
-            when 'rebounds' then stats.rebounds
-            when 'assists' then stats.assists
-            when 'points_rebounds_assists' then stats.points_rebounds_assists
-        end as stat_value,
-        case priced_lines.side
-            when 'over' then closing_consensus.closing_prob_over
-            when 'under' then 1.0 - closing_consensus.closing_prob_over
-        end - 1.0 / priced_lines.price_decimal as clv
-    from priced_lines
-    left join settled_games
-        on priced_lines.game_id = settled_games.game_id
-    left join stats
-        on
-            priced_lines.game_id = stats.game_id
-            and priced_lines.player_id = stats.player_id
-    left join market_stats
-        on priced_lines.market = market_stats.market_id
-    left join closing_consensus
-        on
-            priced_lines.game_id = closing_consensus.game_id
-            and priced_lines.player_id = closing_consensus.player_id
-            and priced_lines.market = closing_consensus.market
-            and priced_lines.line = closing_consensus.closing_line
+    select * from {{ ref('fct_bet_settlements') }}
+    where {{ in_build_slice('game_date') }}
 ),
 
-results as (
-    select
-        *,
-        case
-            when not is_recommended then null
-            when not is_game_settled then 'pending'
-            when not player_played then 'void'
-            when stat_value is null then 'pending'
-            when stat_value = line then 'push'
-            when (stat_value > line) = (side = 'over') then 'won'
-            else 'lost'
-        end as result
-    from bets
-),
-
-profits as (
-    select
-        *,
-        case result
-            when 'won' then stake * (price_decimal - 1.0)
-            when 'lost' then -stake
-            when 'push' then 0.0
-        end as bet_profit,
-        case when result in ('won', 'lost', 'push') then stake end as settled_stake
-    from results
-),
-
-summed as (
+priced as (
     select
         game_date,
+        league,
+        market_family,
         market,
-        count(side) as lines_priced,
-        count(case when is_recommended then 1 end) as recommendations,
-        coalesce(sum(case when is_recommended then stake end), 0.0) as total_stake,
-        coalesce(sum(case when is_recommended then stake * ev end), 0.0) as expected_profit,
-        count(settled_stake) as settled_bets,
+        count(case when has_bettable_price then 1 end) as lines_priced
+    from lines
+    group by game_date, league, market_family, market
+),
+
+settled as (
+    select
+        game_date,
+        league,
+        market_family,
+        market,
+        count(*) as recommendations,
+        sum(stake) as total_stake,
+        sum(stake * ev) as expected_profit,
+        count(case when is_settled then 1 end) as settled_bets,
         count(case when result = 'won' then 1 end) as bets_won,
         count(case when result = 'lost' then 1 end) as bets_lost,
         count(case when result = 'push' then 1 end) as bets_pushed,
         count(case when result = 'void' then 1 end) as bets_void,
         count(case when result = 'pending' then 1 end) as bets_pending,
-        sum(settled_stake) as settled_stake,
-        sum(bet_profit) as profit,
-        count(case when is_recommended then clv end) as bets_with_clv,
-        avg(case when is_recommended then clv end) as mean_clv
-    from profits
-    group by game_date, market
+        sum(case when is_settled then stake end) as settled_stake,
+        sum(case when is_settled then profit end) as profit,
+        sum(case when is_settled then units_won end) as units_won,
+        count(clv_prob) as bets_with_clv,
+        avg(clv_prob) as mean_clv,
+        avg(clv_price) as mean_clv_price
+    from bets
+    group by game_date, league, market_family, market
 )
 
 select
-    game_date,
-    market,
-    lines_priced,
-    recommendations,
-    total_stake,
-    expected_profit,
-    settled_bets,
-    bets_won,
-    bets_lost,
-    bets_pushed,
-    profit,
-    profit / nullif(settled_stake, 0) as roi,
-    mean_clv,
-    bets_void,
-    bets_pending,
-    settled_stake,
-    bets_with_clv
-from summed
+    priced.game_date,
+    priced.market,
+    priced.lines_priced,
+    coalesce(settled.recommendations, 0) as recommendations,
+    coalesce(settled.total_stake, 0.0) as total_stake,
+    coalesce(settled.expected_profit, 0.0) as expected_profit,
+    coalesce(settled.settled_bets, 0) as settled_bets,
+    coalesce(settled.bets_won, 0) as bets_won,
+    coalesce(settled.bets_lost, 0) as bets_lost,
+    coalesce(settled.bets_pushed, 0) as bets_pushed,
+    settled.profit,
+    settled.profit / nullif(settled.settled_stake, 0) as roi,
+    settled.mean_clv,
+    coalesce(settled.bets_void, 0) as bets_void,
+    coalesce(settled.bets_pending, 0) as bets_pending,
+    settled.settled_stake,
+    coalesce(settled.bets_with_clv, 0) as bets_with_clv,
+    priced.league,
+    priced.market_family,
+    settled.units_won,
+    settled.units_won / nullif(settled.settled_bets, 0) as roi_flat,
+    settled.mean_clv_price
+from priced
+left join settled
+    on
+        priced.game_date = settled.game_date
+        and priced.league = settled.league
+        and priced.market = settled.market
