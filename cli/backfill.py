@@ -12,62 +12,73 @@ from propcast.cli.output import ExitCode, console, finish, progress_bar
 
 from propcast.timeutil import today_in_slate_tz
 
+StartDateOption = Annotated[
+    str,
+    typer.Option(
+        "--start-date",
+        help="First slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive.",
+        show_default=False,
+    ),
+]
+
+EndDateOption = Annotated[
+    str,
+    typer.Option(
+        "--end-date",
+        help="Last slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive; not after today.",
+        show_default=False,
+    ),
+]
+
+DryRunFlag = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print the plan (per date: files available, already loaded, to fetch) and "
+        "change nothing: no fetch, no load, no build, no run recorded.",
+    ),
+]
+
+MaxRequestsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-requests",
+        min=0,
+        help="Fetch at most this many files from the vendors (one file is one request); "
+        "then stop cleanly, keep what was loaded and exit 3 with the command that resumes. "
+        "Default: no limit.",
+    ),
+]
+
+MaxElapsedOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-elapsed-seconds",
+        min=0,
+        help="Start no new fetch after this many seconds of the run (a duration, measured "
+        "on the monotonic clock); then stop as --max-requests does. The rebuild of what "
+        "was loaded still runs. Default: no limit.",
+    ),
+]
+
+VendorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vendor",
+        help="Only this vendor (repeatable): oddsapi, csvfeed, decimalfeed, league. "
+        "Default: all of them.",
+    ),
+]
+
 
 @app.command()
 def backfill(
-    start_date: Annotated[
-        str,
-        typer.Option(
-            "--start-date",
-            help="First slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive.",
-            show_default=False,
-        ),
-    ],
-    end_date: Annotated[
-        str,
-        typer.Option(
-            "--end-date",
-            help="Last slate date to backfill (YYYY-MM-DD, US/Eastern), inclusive; "
-            "not after today.",
-            show_default=False,
-        ),
-    ],
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help="Print the plan (per date: files available, already loaded, to fetch) and "
-            "change nothing: no fetch, no load, no build, no run recorded.",
-        ),
-    ] = False,
-    max_requests: Annotated[
-        int | None,
-        typer.Option(
-            "--max-requests",
-            min=0,
-            help="Fetch at most this many files from the vendors (one file is one request); "
-            "then stop cleanly, keep what was loaded and exit 3 with the command that resumes. "
-            "Default: no limit.",
-        ),
-    ] = None,
-    max_elapsed_seconds: Annotated[
-        float | None,
-        typer.Option(
-            "--max-elapsed-seconds",
-            min=0,
-            help="Start no new fetch after this many seconds of the run (a duration, measured "
-            "on the monotonic clock); then stop as --max-requests does. The rebuild of what "
-            "was loaded still runs. Default: no limit.",
-        ),
-    ] = None,
-    vendor: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--vendor",
-            help="Only this vendor (repeatable): oddsapi, csvfeed, decimalfeed, league. "
-            "Default: all of them.",
-        ),
-    ] = None,
+    start_date: StartDateOption,
+    end_date: EndDateOption,
+    dry_run: DryRunFlag = False,
+    max_requests: MaxRequestsOption = None,
+    max_elapsed_seconds: MaxElapsedOption = None,
+    vendor: VendorOption = None,
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:

@@ -32,10 +32,13 @@ def health(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Is this install able to run the morning job? Exit 0 healthy, 1 not (the cause named).
+    """Is this install able to run the morning job? Exit 0 healthy, 1 not (the cause named and
+    the command that recovers), 2 usage error.
 
     Shallow (fast): settings valid, PROPCAST_HOME writable, the warehouse file present and
     openable (a run holding it is reported as "locked by a run"), the model registry not empty.
+    Deep (--deep): also the imports, a canary scored through the production path and the
+    fallback guard on the latest predictions.
     """
     from propcast.health import DEFAULT_PACKAGES, run_health
 
@@ -75,7 +78,8 @@ def verify(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     """Check a slate's predictions after its run: present for every line offered and mapped,
     varying (the fallback guard: not constant, not all 0.5, unless the market is flat), and
     scored by the model that should have (the pinned one, else the newest trained before the
-    slate), as the prediction rows and the run state record it. Exit 0 ok, 1 not.
+    slate), as the prediction rows and the run state record it. Exit 0 ok, 1 not (with the
+    command that recovers), 2 usage error.
     """
     from propcast.verify import verify_day
 
@@ -118,7 +122,8 @@ def positive_control(
     predictions one line priced at +5 % EV against the model at a single book and one line at
     the model's fair price with vig, re-runs the production pricing (fct_bet_recommendations,
     through dbt) for the slate on the copy, and passes only if the first is recommended and
-    the second is not. Exit 0 passed, 1 not.
+    the second is not. Exit 0 passed, 1 not (the line that failed named, with the command that
+    recovers), 2 usage error.
     """
     from propcast.positive_control import ControlError, run_positive_control
 

@@ -37,6 +37,9 @@ def ingest(
     A file whose content hash is already loaded is skipped, so running this twice adds nothing.
     An unparseable file is quarantined whole (raw_quarantine, with its reason); a bad row is
     quarantined alone while the good rows of its file load.
+
+    Exit 0 ok, 3 degraded (rows or files quarantined), 1 failed (another run holds the
+    warehouse, or the load failed; with the command that recovers), 2 usage error.
     """
     from propcast.ingest import FEEDS
     from propcast.ingest import ingest as run_ingest
@@ -112,6 +115,9 @@ def build(
 
     Big models are incremental by game_date: a build for D rebuilds the D-1 and later slices
     (or those from --from on); --full-refresh rebuilds them all and gives the same tables.
+
+    Exit 0 ok, 3 degraded (data tests warned), 1 failed (a model or test failed, or another
+    run holds the warehouse; with the command that recovers), 2 usage error.
     """
     from propcast.locking import WarehouseBusy, writer_lock
     from propcast.pipeline import build as run_build
@@ -169,6 +175,9 @@ def train(
 
     Appends to ml_model_registry (history: never rewritten). Daily builds do not retrain; they
     score with the newest model trained before the slate (or the pinned one).
+
+    Exit 0 registered, 1 failed (no outcomes to train on, training failed, or another run holds
+    the warehouse; with the command that recovers), 2 usage error.
     """
     from propcast.daily import train as run_train
     from propcast.locking import WarehouseBusy, writer_lock
@@ -221,6 +230,9 @@ def demo(
     The season ends on the latest slate already priced (today after 14:00 US/Eastern, else
     yesterday). Its ground truth goes to PROPCAST_HOME/world/truth, which nothing downstream
     reads. Prints the slate report at the end.
+
+    Exit 0 ok, 3 degraded (the morning run was), 1 failed (with the command that recovers),
+    2 usage error.
     """
     from propcast.demo import DemoFailed, run_demo
     from propcast.locking import WarehouseBusy, writer_lock
@@ -259,47 +271,58 @@ def demo(
     )
 
 
+CutoffOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Latest vendor snapshot time to use: HH:MM (US/Eastern, on the slate date) or "
+        "an ISO time with offset. Default: now for today's slate, 14:00 ET for past ones."
+    ),
+]
+
+RetrainEveryOption = Annotated[
+    int | None,
+    typer.Option(
+        "--retrain-every",
+        min=0,
+        help="Retrain first when the newest model's outcomes end this many days or more "
+        "before the slate's eve; 0: only when no model exists. Default: "
+        "PROPCAST_RETRAIN_EVERY_DAYS or 7. Scoring itself never trains.",
+    ),
+]
+
+OddsIngestionFlag = Annotated[
+    bool,
+    typer.Option(
+        help="Fetch and ingest the slate's odds from the vendors. Off: price with the odds "
+        "already loaded (results are still fetched)."
+    ),
+]
+
+EvFlag = Annotated[
+    bool,
+    typer.Option(
+        help="Price the slate (EV, Kelly stakes, recommendations: fct_bet_recommendations "
+        "and what reads it). Off: score only."
+    ),
+]
+
+DiagnosticsFlag = Annotated[
+    bool,
+    typer.Option(
+        help="Build the monitoring marts (models/marts/monitoring) and write the slate "
+        "report. Off: the run report only."
+    ),
+]
+
+
 @app.command("run-day")
 def run_day(
     run_date: DateOption = None,
-    cutoff: Annotated[
-        str | None,
-        typer.Option(
-            help="Latest vendor snapshot time to use: HH:MM (US/Eastern, on the slate date) or "
-            "an ISO time with offset. Default: now for today's slate, 14:00 ET for past ones."
-        ),
-    ] = None,
-    retrain_every: Annotated[
-        int | None,
-        typer.Option(
-            "--retrain-every",
-            min=0,
-            help="Retrain first when the newest model's outcomes end this many days or more "
-            "before the slate's eve; 0: only when no model exists. Default: "
-            "PROPCAST_RETRAIN_EVERY_DAYS or 7. Scoring itself never trains.",
-        ),
-    ] = None,
-    run_odds_ingestion: Annotated[
-        bool,
-        typer.Option(
-            help="Fetch and ingest the slate's odds from the vendors. Off: price with the odds "
-            "already loaded (results are still fetched)."
-        ),
-    ] = True,
-    run_ev: Annotated[
-        bool,
-        typer.Option(
-            help="Price the slate (EV, Kelly stakes, recommendations: fct_bet_recommendations "
-            "and what reads it). Off: score only."
-        ),
-    ] = True,
-    run_diagnostics: Annotated[
-        bool,
-        typer.Option(
-            help="Build the monitoring marts (models/marts/monitoring) and write the slate "
-            "report. Off: the run report only."
-        ),
-    ] = True,
+    cutoff: CutoffOption = None,
+    retrain_every: RetrainEveryOption = None,
+    run_odds_ingestion: OddsIngestionFlag = True,
+    run_ev: EvFlag = True,
+    run_diagnostics: DiagnosticsFlag = True,
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -309,7 +332,7 @@ def run_day(
     Without --date the slate is today in US/Eastern; another date is processed with a warning,
     and so is a slate whose odds are missing while another date's are there. Exit 0 ok, 3
     degraded (a vendor down, quarantined rows, the wrong slate's odds or warnings), 1 failed
-    (with the command that recovers).
+    (with the command that recovers), 2 usage error (e.g. a cutoff in the future).
     """
     from propcast.daily import DayPlan
     from propcast.daily import run_day as run
@@ -337,6 +360,10 @@ def run_day(
             )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover=f"propcast run-day --date {day}", as_json=as_json)
+    _finish_run_day(outcome, day, moment, as_json)
+
+
+def _finish_run_day(outcome, day, moment, as_json: bool) -> None:
     for report in outcome.reports:
         console.print(f"  report: {report}")
     verdict = verdict_of(outcome.status)

@@ -19,7 +19,7 @@ def freshness(as_json: JsonFlag = False) -> None:
 
     Backfilled old rows cannot make stale data look fresh, a day without games is not
     staleness, and scheduled future games are not loaded data. Exit 0 when every source passes,
-    3 when one warns, 1 when one errors.
+    3 when one warns, 1 when one errors (or no warehouse), 2 usage error.
     """
     from propcast import freshness as fresh
 
@@ -57,7 +57,11 @@ def freshness(as_json: JsonFlag = False) -> None:
 
 @app.command()
 def docs(as_json: JsonFlag = False) -> None:
-    """Generate dbt's documentation site as one static HTML file under PROPCAST_HOME/target."""
+    """Generate dbt's documentation site as one static HTML file under PROPCAST_HOME/target.
+
+    Exit 0 written, 1 failed (dbt docs generate failed; with the command that recovers), 2 usage
+    error.
+    """
     from propcast.dbt_runner import Dbt
 
     home = open_home()
@@ -80,7 +84,8 @@ def status(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
 
     Reads only the run state files under PROPCAST_HOME/runs, so it works while another run
     holds the warehouse. Exit 0 when every phase is complete, 3 when complete but degraded or
-    still running, 1 when a phase is incomplete (with the command that completes it).
+    still running, 1 when a phase is incomplete or no run is recorded for the date (with the
+    command that completes it), 2 usage error.
     """
     from propcast.phase_ledger import run_is_alive, slate_ledger
     from propcast.runs import read_runs
@@ -149,20 +154,23 @@ def _finish_status(day, ledger, as_json: bool, running: bool) -> None:
     )
 
 
+ExistingFlag = Annotated[
+    bool,
+    typer.Option(
+        "--existing",
+        help="Check PROPCAST_HOME as it is (e.g. after `make demo`) instead of running a "
+        "fresh demo season in PROPCAST_HOME/golden.",
+    ),
+]
+
+
 @app.command("validate-golden")
 def validate_golden(
     days: Annotated[
         int, typer.Option(min=10, help="Length of the demo season to run (days).")
     ] = 30,
     seed: Annotated[int, typer.Option(help="Seed of the demo world.")] = 7,
-    existing: Annotated[
-        bool,
-        typer.Option(
-            "--existing",
-            help="Check PROPCAST_HOME as it is (e.g. after `make demo`) instead of running a "
-            "fresh demo season in PROPCAST_HOME/golden.",
-        ),
-    ] = False,
+    existing: ExistingFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """The demo world end to end against the golden-run invariants: every mart at its declared
@@ -170,14 +178,10 @@ def validate_golden(
     varying, at least one recommendation, the run's reports present.
 
     By default runs a fresh demo season in PROPCAST_HOME/golden (the live warehouse is not
-    touched). Exit 0 when every invariant holds, 1 naming the ones that do not.
+    touched). Exit 0 when every invariant holds, 1 naming the ones that do not, 2 usage error.
     """
-    import shutil
-
-    from propcast.demo import run_demo
     from propcast.golden import check_golden
     from propcast.runs import read_runs
-    from propcast.settings import Home
 
     home = open_home()
     if existing:
@@ -193,15 +197,7 @@ def validate_golden(
         last = runs[-1].cutoff_utc
         cutoff = datetime.fromisoformat(last) if last else default_cutoff(slate)
     else:
-        target = Home(home.root / "golden")
-        shutil.rmtree(target.root, ignore_errors=True)
-        target.ensure()
-        console.print(f"golden run: a {days}-day demo season (seed {seed}) in {target.root}")
-        with progress_bar("days generated") as advance:
-            outcome = run_demo(
-                target, days=days, seed=seed, books=5, say=console.print, progress=advance
-            )
-        slate, cutoff = outcome.day.run_date, outcome.day.cutoff
+        target, slate, cutoff = _golden_season(home, days, seed)
     checks = check_golden(target, slate, cutoff)
     for check in checks:
         mark = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
@@ -215,3 +211,21 @@ def validate_golden(
         payload={"slate": str(slate), "checks": [vars(c) for c in checks]},
         as_json=as_json,
     )
+
+
+def _golden_season(home, days: int, seed: int):
+    """A fresh demo season in PROPCAST_HOME/golden: its home, slate and cutoff."""
+    import shutil
+
+    from propcast.demo import run_demo
+    from propcast.settings import Home
+
+    target = Home(home.root / "golden")
+    shutil.rmtree(target.root, ignore_errors=True)
+    target.ensure()
+    console.print(f"golden run: a {days}-day demo season (seed {seed}) in {target.root}")
+    with progress_bar("days generated") as advance:
+        outcome = run_demo(
+            target, days=days, seed=seed, books=5, say=console.print, progress=advance
+        )
+    return target, outcome.day.run_date, outcome.day.cutoff

@@ -42,7 +42,11 @@ def _refuse_when_locked(home, what: str, as_json: bool) -> None:
 @model_app.command("list")
 def list_models(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     """Registered versions (family, train_end, registered_at, dates scored) and which one
-    scores the slate date, and why: pinned, or the newest trained before it."""
+    scores the slate date, and why: pinned, or the newest trained before it.
+
+    Exit 0 listed, 1 no warehouse, an empty registry or a run holding the warehouse (with the
+    command that recovers), 2 usage error.
+    """
     from propcast.model_pins import PinError, pinned_version
     from propcast.model_pins import list_models as models_of
 
@@ -104,7 +108,12 @@ def pin_model(
     as_json: JsonFlag = False,
 ) -> None:
     """Make VERSION score every slate from the next run on (it must be registered, and is
-    refused at scoring time for a slate on or before its train_end)."""
+    refused at scoring time for a slate on or before its train_end). Recorded with who, when
+    and --reason in PROPCAST_HOME/model_pins.jsonl; run-day and recover honour it.
+
+    Exit 0 pinned, 1 refused (VERSION not registered, or a run holds the warehouse), 2 usage
+    error.
+    """
     from propcast.model_pins import PinError, pin
 
     home = open_home()
@@ -125,7 +134,11 @@ def pin_model(
 
 @model_app.command("unpin")
 def unpin_model(reason: ReasonOption = None, as_json: JsonFlag = False) -> None:
-    """Release the pin: the newest model trained before each slate scores it again."""
+    """Release the pin: the newest model trained before each slate scores it again.
+
+    Exit 0 (also when nothing was pinned), 1 refused while a run holds the warehouse, 2 usage
+    error.
+    """
     from propcast.model_pins import unpin
 
     home = open_home()
@@ -152,7 +165,11 @@ def rollback_model(
     run_date: DateOption = None, reason: ReasonOption = None, as_json: JsonFlag = False
 ) -> None:
     """Pin the version that scored before the one serving now (the pin, else the newest
-    trained before the slate date); an error when no earlier version has scored."""
+    trained before the slate date); recorded like a pin.
+
+    Exit 0 rolled back, 1 refused (no earlier version has scored, or a run holds the
+    warehouse), 2 usage error.
+    """
     from propcast.model_pins import PinError, rollback
 
     home, day = open_home(), parse_date(run_date)

@@ -20,18 +20,20 @@ from propcast.cli.output import ExitCode, console, finish
 from propcast.phases import PHASES
 from propcast.timeutil import default_cutoff
 
+FromPhaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from-phase",
+        help=f"Rerun from this phase on ({', '.join(PHASES)}). Default: the first "
+        "incomplete phase of the slate (see `propcast status --date D`).",
+    ),
+]
+
 
 @app.command()
 def recover(
     run_date: DateOption = None,
-    from_phase: Annotated[
-        str | None,
-        typer.Option(
-            "--from-phase",
-            help=f"Rerun from this phase on ({', '.join(PHASES)}). Default: the first "
-            "incomplete phase of the slate (see `propcast status --date D`).",
-        ),
-    ] = None,
+    from_phase: FromPhaseOption = None,
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -40,11 +42,11 @@ def recover(
 
     Every step is idempotent (hash-deduplicated ingest, incremental models keyed by game_date,
     predictions keyed by line), so rerunning repairs a half-processed day without duplicating.
-    Nothing to do (every phase complete, no --from-phase) exits 0.
+    Exit 0 ok (also when every phase is already complete and no --from-phase is given), 3
+    degraded (a vendor down, rows quarantined or data tests warned), 1 failed (no run recorded
+    for the date, a phase failed again, or another run holds the warehouse; with the command
+    that recovers), 2 usage error (e.g. an unknown --from-phase).
     """
-    from propcast.daily import DayPlan
-    from propcast.daily import run_day as run
-    from propcast.locking import WarehouseBusy, writer_lock
     from propcast.phase_ledger import slate_ledger
 
     if from_phase is not None and from_phase not in PHASES:
@@ -71,10 +73,19 @@ def recover(
             payload={"run_date": str(day), "from_phase": None},
             as_json=as_json,
         )
+    _rerun(home, day, start, last, asked=from_phase is not None, wait=wait, as_json=as_json)
+
+
+def _rerun(home, day, start: str, last, asked: bool, wait: float, as_json: bool) -> None:
+    """Run the slate's phases from `start` on with the cutoff of its last run, and finish."""
+    from propcast.daily import DayPlan
+    from propcast.daily import run_day as run
+    from propcast.locking import WarehouseBusy, writer_lock
+
     cutoff = datetime.fromisoformat(last.cutoff_utc) if last.cutoff_utc else default_cutoff(day)
     console.print(
         f"slate [bold]{day}[/]: rerunning from phase {start} "
-        f"({'as asked' if from_phase else 'its first incomplete phase'}) with the cutoff of run "
+        f"({'as asked' if asked else 'its first incomplete phase'}) with the cutoff of run "
         f"{last.run_id}: {cutoff:%Y-%m-%d %H:%M} UTC"
     )
     try:

@@ -23,7 +23,8 @@ def report(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     mapping quality) and report_<D>.html: one self-contained page (it opens offline) with
     the calibration curve, ROI and CLV over time, odds coverage and mapping quality. A chart
     without data says why instead. Exit 0 when every section has data, 3 when some has none
-    (named), 1 when the warehouse cannot be read (with the command that recovers).
+    (named), 1 when the warehouse cannot be read (with the command that recovers),
+    2 usage error.
     """
     require_packages("report", "matplotlib", as_json=as_json)
     from propcast.locking import WarehouseBusy, writer_lock
@@ -69,7 +70,8 @@ def export(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     .jsonl and .md: one row per scored line with the model's and the market's probability,
     prices, EV per side, the decision and its reason code. No bets is not an error: the files
     keep their headers and the .md says why. Exit 0 when written, 3 when nothing was scored
-    for D, 1 when the warehouse cannot be read (with the command that recovers).
+    for D, 1 when the warehouse cannot be read (with the command that recovers),
+    2 usage error.
     """
     require_packages("export", "openpyxl", "matplotlib", as_json=as_json)
     from propcast.export import explain, write_export
