@@ -20,6 +20,7 @@ from propcast.settings import Home
 from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
 from propcast.training import dbt_vars, train
 from propcast.world import WorldSummary, generate
+from propcast.world.market import DEFAULT_MARKET_STRENGTH
 
 TRAIN_SHARE = 0.55  # of the season's days used to train before walk-forward scoring starts
 #: Training's default windows (14 validation + 14 calibration dates and one to train on).
@@ -55,9 +56,11 @@ def run_demo(
     progress: Progress | None = None,
     train_overrides: dict[str, object] | None = None,
     retrain_every: int | None = None,
+    market_strength: str = DEFAULT_MARKET_STRENGTH,
 ) -> DemoOutcome:
     """`train_overrides` and `retrain_every` reach training and the closing run-day; by default
-    a season too short for training's windows gets shorter ones (`short_season`)."""
+    a season too short for training's windows gets shorter ones (`short_season`).
+    `market_strength` is the world's ("realistic", "sharp", "soft": propcast.world.market)."""
     if train_overrides is None:
         train_overrides, short_retrain = short_season(days)
         retrain_every = short_retrain if retrain_every is None else retrain_every
@@ -68,7 +71,8 @@ def run_demo(
     clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} (seed {seed})")
-    world = generate(home.world, seed=seed, start=start, days=days, books=books, progress=progress)
+    world = generate(home.world, seed=seed, start=start, days=days, books=books,
+                     market_strength=market_strength, progress=progress)  # fmt: skip
     say(f"      {world}")
 
     history_cutoff = slate_time_to_utc(slate, time(0, 0))

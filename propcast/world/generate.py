@@ -10,7 +10,7 @@ from pathlib import Path
 
 from propcast.world.feeds import FeedWriter
 from propcast.world.leagues import NBA, LeagueSpec
-from propcast.world.market import ErrorModel
+from propcast.world.market import DEFAULT_MARKET_STRENGTH, ErrorModel, strength_multiplier
 from propcast.world.season import Season
 from propcast.world.vendors import VENDOR_KEYS, carriage, vendor_spec
 
@@ -51,6 +51,7 @@ def generate(
     days: int,
     books: int = 5,
     market_noise: float = 1.0,
+    market_strength: str = DEFAULT_MARKET_STRENGTH,
     progress: Callable[[int, int], None] | None = None,
     league: LeagueSpec = NBA,
     vendors: tuple[str, ...] = VENDOR_KEYS,
@@ -61,7 +62,9 @@ def generate(
     offered line and the world's parameters. Both folders are replaced. The output is byte-for-
     byte the same for the same arguments. `vendors` are the odds vendors to publish through
     (`vendors.py`: which books each carries, at what times, in which spellings); the market,
-    the games and the truth do not depend on them.
+    the games and the truth do not depend on them. `market_strength` ("realistic", "sharp",
+    "soft": `market.MARKET_STRENGTHS`) sets how wrong the books are; `market_noise` scales it
+    further (1: as documented). Neither moves the games, the boxscores or the truth.
     """
     errors = ErrorModel()
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -72,6 +75,7 @@ def generate(
         raise ValueError(f"books must be between 1 and {len(errors.books)}, got {books}")
     if not market_noise >= 0:
         raise ValueError(f"market_noise must be >= 0, got {market_noise}")
+    strength = strength_multiplier(market_strength)
     vendors = tuple(vendors)
     if not vendors or len(set(vendors)) != len(vendors):
         raise ValueError(f"vendors must name each odds vendor once, got {vendors!r}")
@@ -83,7 +87,12 @@ def generate(
         shutil.rmtree(out_dir / folder, ignore_errors=True)
 
     season = Season(
-        league, seed=seed, start=start, books=books, market_noise=market_noise, errors=errors
+        league,
+        seed=seed,
+        start=start,
+        books=books,
+        market_noise=market_noise * strength,
+        errors=errors,
     )
     writer = FeedWriter(
         out_dir, league, season.roster, errors.books[:books], seed=seed, vendors=vendors
@@ -116,6 +125,7 @@ def generate(
                     for v, carried in carriage(errors.books[:books], vendors).items()
                 },
                 "market_noise": market_noise,
+                "market_strength": market_strength,
                 "error_model": errors.as_json(),
                 "stat_model": [asdict(s) for s in league.stats],
             }

@@ -20,7 +20,13 @@ and the same distribution family and dispersion as the truth. The terms:
   the 10:00 to the 18:00 snapshot; each snapshot's error keeps correlation `snapshot_corr` with
   the opening one, so lines drift toward the truth instead of jumping around it.
 
-`market_noise` multiplies all four (0: every book knows the true mean; 2: twice as wrong).
+`market_noise` multiplies all four (0: every book knows the true mean; 2: twice as wrong). It
+is the product of the world's `market_strength` (`MARKET_STRENGTHS`, a documented flag of
+`generate`, `propcast demo` and world.json) and the error model's per-market calibration
+(`stat_noise`): the same log-mean error costs a points prop more log loss than a threes prop
+(a wider distribution, more lines near the median), so each market has its own multiplier,
+pinned so that at "realistic" the de-vigged close's log loss is 1.03-1.05 x the truth's in
+every market (bench/market_strength.py measures it; tests/unit/test_world_market.py holds it).
 The line is the half point nearest the book's median (so books differ by 0.5-1 point); the
 price comes from the book's own P(over line), grossed up by its margin (multiplicative vig:
 both sides * (1 + margin)) and rounded to a multiple of 5 in the book's favour, so Over and
@@ -57,6 +63,23 @@ BOOKS = (
 )
 
 
+#: `market_strength` → multiplier of the books' whole error. "realistic" (the default): real
+#: closing lines are sharp, the close's log loss is 1.03-1.05 x the truth's; "sharp": a near-
+#: efficient market (the close within ~0.5 % of the truth: the honest answer is "no edge");
+#: "soft": a slow, noisy market (~1.1 x) a model should beat clearly.
+MARKET_STRENGTHS: dict[str, float] = {"sharp": 0.35, "realistic": 1.0, "soft": 1.6}
+DEFAULT_MARKET_STRENGTH = "realistic"
+
+
+def strength_multiplier(strength: str) -> float:
+    try:
+        return MARKET_STRENGTHS[strength]
+    except KeyError:
+        raise ValueError(
+            f"market_strength must be one of {sorted(MARKET_STRENGTHS)}, got {strength!r}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class ErrorModel:
     snapshots_et: tuple[time, ...] = (time(10, 0), time(14, 0), time(18, 0))
@@ -72,6 +95,18 @@ class ErrorModel:
     first_posted: tuple[float, ...] = (0.85, 0.10, 0.05)  # share first posted at each snapshot
     max_p_over: float = 0.92
     books: tuple[BookSpec, ...] = field(default=BOOKS)
+    # Per-market multiplier of the whole error (module doc); a market not listed gets 1.
+    stat_noise: dict[str, float] = field(
+        default_factory=lambda: {
+            "player_points": 1.52,
+            "player_rebounds": 1.63,
+            "player_assists": 2.12,
+            "player_threes": 3.25,
+        }
+    )
+
+    def noise_of(self, market: str) -> float:
+        return float(self.stat_noise.get(market, 1.0))
 
     def as_json(self) -> dict:
         out = asdict(self)
@@ -110,7 +145,8 @@ def american_price(implied: np.ndarray) -> np.ndarray:
 
 def implied_probability(price: np.ndarray) -> np.ndarray:
     price = np.asarray(price, dtype=float)
-    return np.where(price < 0, -price / (100.0 - price), 100.0 / (price + 100.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(price < 0, -price / (100.0 - price), 100.0 / (price + 100.0))
 
 
 def vig_prices(p_over: np.ndarray, margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from propcast.world.schedule import Game, Scheduler, eastern_to_utc
 
 # Purposes of the random streams; never renumber (it would change every world), only append.
 _ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET, VENDOR_NAMES, VENDOR_ERRORS = range(8)
+ROSTER_STREAM = _ROSTER
 
 
 def stream(seed: int, *keys: int) -> np.random.Generator:
@@ -75,7 +76,9 @@ class Season:
         errors: ErrorModel,
     ) -> None:
         self.spec, self.seed, self.start = spec, seed, start
-        self.n_books, self.market_noise, self.errors = books, market_noise, errors
+        self.n_books, self.errors = books, errors
+        # Per stat: market_noise times the error model's calibration of that market.
+        self.market_noise = market_noise * np.array([errors.noise_of(s.market) for s in spec.stats])
         self.roster: Roster = make_roster(spec, stream(seed, _ROSTER))
         id_base = int(stream(seed, _META).integers(100, 800)) * 1000
         self.scheduler = Scheduler(spec, seed, id_base)
@@ -361,7 +364,7 @@ class Season:
                 + e_market[k, r_idx, s_idx]
                 + sharp[b_idx] * e_book[k, b_idx, r_idx, s_idx]
             )
-            book_mean = np.exp(log_mean[r_idx, s_idx] + self.market_noise * noise)
+            book_mean = np.exp(log_mean[r_idx, s_idx] + self.market_noise[s_idx] * noise)
             line = np.zeros(len(b_idx))
             p_book = np.zeros(len(b_idx))
             for s, stat in enumerate(spec.stats):

@@ -1,0 +1,35 @@
+"""The demo world's market strength: at the default ("realistic") the books' de-vigged close
+costs 1.03-1.05 x the truth's log loss in every prop market (issue 10), read back from the
+world's own files as bench/market_strength.py reads them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from propcast.world import NBA, generate
+from propcast.world.closing import close_over_truth, closing_lines
+from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
+
+BAND = (1.03, 1.05)
+
+
+def test_the_default_close_is_realistic_in_every_market(tmp_path: Path) -> None:
+    # Expected log loss under the truth (no outcome noise), so 20 days pin it to ~0.003.
+    generate(tmp_path, seed=2, start=date(2027, 1, 5), days=20, vendors=("oddsapi",))
+    params = json.loads((tmp_path / "truth" / "world.json").read_text())
+    assert params["market_strength"] == DEFAULT_MARKET_STRENGTH == "realistic"
+    result = close_over_truth(closing_lines(tmp_path))
+    assert sorted(result) == sorted(s.market for s in NBA.stats)
+    for market, r in result.items():
+        assert r["n"] > 2000, market
+        assert BAND[0] <= r["expected_ratio"] <= BAND[1], (market, r)
+
+
+def test_market_strengths_are_ordered_and_checked(tmp_path: Path) -> None:
+    assert MARKET_STRENGTHS["sharp"] < MARKET_STRENGTHS["realistic"] < MARKET_STRENGTHS["soft"]
+    with pytest.raises(ValueError, match="market_strength"):
+        generate(tmp_path, start=date(2027, 1, 5), days=1, market_strength="efficient")
