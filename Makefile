@@ -102,5 +102,19 @@ bench-scale: install
 bench-smoke: install
 	$(BIN)/pytest -q -m slow tests/integration/test_bench_scale.py
 
+# Predictor quality on a fair test (README "Benchmarks", bench/quality.py): a 3-season world at
+# each market strength, trained on two seasons and scored on the third, against the market's
+# de-vigged close and the truth; the last line is JSON. The small size runs in a few minutes.
+.PHONY: bench-quality bench-quality-small bench-market-strength
+bench-quality: install
+	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 165 --train-rows 1000000
+
+bench-quality-small: install
+	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 45
+
+# How sharp the world's market is per family and setting (the close's log loss / the truth's).
+bench-market-strength: install
+	$(BIN)/python bench/market_strength.py --days 60
+
 clean:
 	rm -rf $(VENV) .venv-meta .home

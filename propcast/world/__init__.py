@@ -32,10 +32,11 @@ Every day (`season.py`):
 * true mean of each stat = expected minutes * rate * form * game pace (mean of both teams') *
   opponent's defence * home edge (±1.2 % points) * back-to-back fatigue;
 * distributions: points ~ negative binomial with Var = 2.2 * mean, threes with Var = 1.25 *
-  mean; rebounds and assists ~ Poisson. Stats are drawn as quantiles of exactly these distributions through a Gaussian
-  copula with the player's minutes shock (corr 0.6 / 0.5 / 0.45 / 0.4), so minutes and production
-  move together while each prop's distribution stays exact: `true_p_over` is P(X > line) under
-  the very distribution the outcome came from, hence calibrated;
+  mean; rebounds and assists ~ Poisson. Stats are drawn as quantiles of exactly these
+  distributions through a Gaussian copula with the player's minutes shock (corr 0.6 / 0.5 /
+  0.45 / 0.4), so minutes and production move together while each prop's distribution stays
+  exact: `true_p_over` is P(X > line) under the very distribution the outcome came from, hence
+  calibrated;
 * minutes played = expected + (2 + 0.12 * expected) * minutes shock, rescaled to 240 (265, 290
   with overtime) and rounded; rotation players (10+ expected minutes) always play, the deep
   bench sometimes;
@@ -54,6 +55,9 @@ The market (`market.py` documents the error model): 3 snapshot buckets a day (10
 exp(market_noise * (lean to the over + lag on form and minutes + shared error + book error)),
 the errors shrinking toward the close; its line is the half point nearest its median, its
 price its own P(over) with a 4-6 % multiplicative margin, rounded to 5 in its favour.
+`market_strength` (`generate`, `run_demo`, world.json) sets how wrong the books are: "realistic"
+(the default; the de-vigged close's log loss is 1.03-1.05 x the truth's in every market, as real
+closing lines are sharp), "sharp" (near-efficient, ~1.005 x: no edge to find) or "soft" (~1.1 x).
 
 Vendors (`vendors.py`): three odds vendors publish the market, each a subset of the books at
 its own clock and in its own format and spellings (oddsapi JSON at 10:00/14:00/18:00 ET with

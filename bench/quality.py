@@ -1,0 +1,323 @@
+"""Predictor quality against a fair test: the market's close and the truth, per market family.
+
+    .venv/bin/python bench/quality.py                                # 3 seasons of 165 days
+    .venv/bin/python bench/quality.py --seasons 3 --days-per-season 40   # make bench-quality-small
+    .venv/bin/python bench/quality.py --train-rows 1000000           # + the 1M-row training speed
+
+For each market strength (`propcast.world.market.MARKET_STRENGTHS`; the default, "realistic",
+last) it generates `--seasons` seasons of the demo world (seed `--seed`, the same league and
+players every season, each season from October 21 of its year, every book published through
+oddsapi), builds one row per (game, player, market, line) at the close, trains
+`propcast.models.train_prop_model` (the product's trainer, TrainConfig defaults, one model per
+family) on every season but the last and scores the last with `propcast.models.score_lines`.
+
+The feature frame. The full dbt path (`propcast demo` of 24 days: ~10 min of dbt on the shared
+2-core machine) does not fit 3 seasons x 3 market settings, so the bench builds the columns of
+`fct_prop_line_features` in pandas from the world's files: the product's feature columns
+(python_models/_python_models__models.yml, ml_model_registry's `feature_columns`) computed
+as the dbt models define them (a player's averages over his previous 5 and 10 games, games
+played, days of rest, back-to-back, home, the opponent's points allowed over its previous 5 and
+10 games, books quoting, the move from the open), plus `threes_avg_5/10` (the warehouse's
+feature marts have no threes yet). The market's P(over) is the de-vigged close (each book's
+last quote before the game, averaged over the books on the line); the model sees it, as the
+product sees its pricing snapshot. The truth (`truth/prop_truth.csv`) is joined only to
+evaluate.
+
+Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
+season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
+(issue 10): model <= 0.98 x market, <= 1.015 x truth, ECE <= 0.01. The last line is the default
+setting's JSON object (one object per family); the line before each setting's table is that
+setting's JSON (with its name). Training speed: `train_rows_per_s` per family; with
+`--train-rows N` the largest family's training frame is resampled to N rows (whole dates
+repeated) and trained once (`train_1m_seconds`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from propcast.models import TrainConfig, score_lines, train_prop_model
+from propcast.world import generate
+from propcast.world.closing import boxscores, consensus, log_loss, outcomes, quotes
+from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
+
+ROOT = Path(__file__).resolve().parents[1]
+AVG_STATS = ("points", "rebounds", "assists", "threes", "minutes")
+EXTRA_FEATURES = ("threes_avg_5", "threes_avg_10")
+TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def product_features() -> list[str]:
+    spec = yaml.safe_load((ROOT / "python_models" / "_python_models__models.yml").read_text())
+    (registry,) = [m for m in spec["models"] if m["name"] == "ml_model_registry"]
+    return list(registry["config"]["meta"]["feature_columns"])
+
+
+# -- the frame ----------------------------------------------------------------------------
+
+
+def player_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Per boxscore row, what the player's earlier games say (the features_asof model)."""
+    box = box.sort_values(["player_id", "game_date", "game_id"]).reset_index(drop=True)
+    by = box.groupby("player_id", sort=False)
+    out = box[["game_id", "player_id", "team"]].copy()
+    for stat in AVG_STATS:
+        prior = by[stat].shift(1)
+        grouped = prior.groupby(box["player_id"], sort=False)
+        out[f"{stat}_avg_5"] = grouped.transform(lambda s: s.rolling(5, min_periods=1).mean())
+        out[f"{stat}_avg_10"] = grouped.transform(lambda s: s.rolling(10, min_periods=1).mean())
+    out["games_played"] = by.cumcount()
+    days = pd.to_datetime(box["game_date"])
+    out["days_rest"] = (days - days.groupby(box["player_id"]).shift(1)).dt.days
+    out["is_back_to_back"] = (out["days_rest"] == 1).astype(float)
+    home = schedule.set_index("game_id")["home_team"]
+    out["is_home"] = (out["game_id"].map(home) == out["team"]).astype(float)
+    return out.drop(columns="team")
+
+
+def opponent_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Per (game, team): its opponent's points allowed over the opponent's earlier games."""
+    final = schedule[schedule["status"] == "final"]
+    sides = pd.concat(
+        [
+            final.assign(team=final["away_team"], allowed=final["home_score"]),
+            final.assign(team=final["home_team"], allowed=final["away_score"]),
+        ]
+    )[["game_id", "game_date", "team", "allowed"]]
+    sides = sides.sort_values(["team", "game_date", "game_id"]).reset_index(drop=True)
+    prior = sides.groupby("team")["allowed"].shift(1).groupby(sides["team"])
+    sides["opponent_points_allowed_avg_5"] = prior.transform(
+        lambda s: s.rolling(5, min_periods=1).mean()
+    )
+    sides["opponent_points_allowed_avg_10"] = prior.transform(
+        lambda s: s.rolling(10, min_periods=1).mean()
+    )
+    sides["opponent_prior_games"] = sides.groupby("team").cumcount()
+    teams = box[["game_id", "player_id", "opponent"]]
+    return teams.merge(
+        sides.drop(columns=["game_date", "allowed"]),
+        left_on=["game_id", "opponent"], right_on=["game_id", "team"],
+    ).drop(columns=["opponent", "team"])  # fmt: skip
+
+
+def world_frame(world: Path) -> pd.DataFrame:
+    """One row per (game, player, market, closing line) with the product's feature columns,
+    `market_prob_over` (the de-vigged close), `stat_value` and `true_p_over`."""
+    quoted = quotes(world)
+    close = consensus(quoted, last=True).rename(
+        columns={"p_market": "market_prob_over", "books": "books_quoting"}
+    )
+    opening = consensus(quoted, last=False)
+    opening_line = opening.groupby(["event_id", "player_id", "market"], as_index=False)[
+        "line"
+    ].mean().rename(columns={"line": "opening_line"})  # fmt: skip
+    close = close.merge(opening_line, on=["event_id", "player_id", "market"], how="left")
+    close["line_move_from_open"] = close["line"] - close["opening_line"]
+    close = close.merge(
+        opening[["event_id", "player_id", "market", "line", "p_market"]],
+        on=["event_id", "player_id", "market", "line"], how="left",
+    )  # fmt: skip
+    close["market_prob_move_from_open"] = close["market_prob_over"] - close.pop("p_market")
+
+    truth = pd.read_csv(world / "truth" / "prop_truth.csv", dtype={"game_id": str})
+    frame = close.merge(
+        truth[["game_id", "event_id", "game_date", "player_id", "market", "line", "true_p_over"]],
+        on=["event_id", "player_id", "market", "line"],
+    )
+    frame = frame.merge(
+        outcomes(world, truth).rename(columns={"stat": "stat_value"}),
+        on=["event_id", "player_id", "market"],
+    )  # postponed games have no boxscore: dropped, as the product drops them
+    return frame
+
+
+def season_frames(worlds: list[Path]) -> pd.DataFrame:
+    """Every season's frame with player features over all seasons' boxscores (a player's last
+    games of a season count for the next, as in the warehouse)."""
+    box = pd.concat([boxscores(w) for w in worlds], ignore_index=True)
+    schedule = pd.concat(
+        [
+            pd.read_csv(p, dtype={"game_id": str})
+            for w in worlds
+            for p in sorted((w / "feeds" / "league" / "schedule").glob("*.csv"))
+        ]
+    ).drop_duplicates("game_id", keep="last")
+    features = player_features(box, schedule).merge(
+        opponent_features(box, schedule), on=["game_id", "player_id"], how="left"
+    )
+    frames = [world_frame(w).assign(season=k) for k, w in enumerate(worlds)]
+    frame = pd.concat(frames, ignore_index=True).merge(
+        features, on=["game_id", "player_id"], how="left"
+    )
+    frame["game_date"] = pd.to_datetime(frame["game_date"]).dt.date
+    return frame
+
+
+# -- the evaluation -------------------------------------------------------------------------
+
+
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    order = np.argsort(p, kind="stable")
+    total = 0.0
+    for part in np.array_split(order, bins):
+        if len(part):
+            total += len(part) * abs(float(p[part].mean()) - float(y[part].mean()))
+    return total / len(p)
+
+
+def family_result(scored: pd.DataFrame) -> dict[str, float]:
+    y = (scored["stat_value"] > scored["line"]).to_numpy(dtype=float)
+    model = log_loss(y, scored["prob_over"].to_numpy())
+    market = log_loss(y, scored["market_prob_over"].to_numpy())
+    truth = log_loss(y, scored["true_p_over"].to_numpy())
+    return {
+        "model_logloss": round(model, 5),
+        "market_logloss": round(market, 5),
+        "truth_logloss": round(truth, 5),
+        "model_over_market": round(model / market, 4),
+        "model_over_truth": round(model / truth, 4),
+        "ece": round(ece(y, scored["prob_over"].to_numpy()), 4),
+        "n": len(scored),
+    }
+
+
+def truth_ece(scored: pd.DataFrame) -> float:
+    """The truth's own ECE on the same rows: the floor sampling noise puts under any model's."""
+    y = (scored["stat_value"] > scored["line"]).to_numpy(dtype=float)
+    return round(ece(y, scored["true_p_over"].to_numpy()), 4)
+
+
+def evaluate(frame: pd.DataFrame, features: list[str]) -> tuple[dict, dict]:
+    """Train on every season but the last, score the last; per family results and speed."""
+    last = frame["season"].max()
+    train_end = max(frame.loc[frame["season"] < last, "game_date"])
+    results, speed = {}, {}
+    for market in sorted(frame["market"].unique()):
+        rows = frame[frame["market"] == market]
+        cfg = TrainConfig(market_family=market, feature_columns=features, train_end=train_end)
+        started = time.perf_counter()
+        model = train_prop_model(rows[rows["season"] < last], cfg)
+        seconds = time.perf_counter() - started
+        trained = int((rows["season"] < last).sum())
+        speed[market] = {"train_rows": trained, "train_seconds": round(seconds, 2),
+                         "train_rows_per_s": round(trained / seconds)}  # fmt: skip
+        scored = score_lines(model, rows[rows["season"] == last])
+        results[market] = family_result(scored)
+        speed[market]["truth_ece"] = truth_ece(scored)
+    return results, speed
+
+
+def train_speed(frame: pd.DataFrame, features: list[str], n_rows: int) -> dict:
+    """Train once on `n_rows` rows: the largest family's training frame, its dates repeated
+    as new dates (shifted by whole seasons' spans) until there are enough."""
+    market = frame["market"].value_counts().index[0]
+    base = frame[(frame["market"] == market) & (frame["season"] < frame["season"].max())]
+    span = (max(base["game_date"]) - min(base["game_date"])).days + 1
+    copies = []
+    for k in range(-(-n_rows // len(base))):
+        shifted = pd.to_datetime(base["game_date"]) - pd.Timedelta(days=span * k)
+        copies.append(base.assign(game_date=shifted.dt.date))
+    big = pd.concat(copies[::-1], ignore_index=True).tail(n_rows)
+    cfg = TrainConfig(
+        market_family=market, feature_columns=features, train_end=max(big["game_date"])
+    )
+    started = time.perf_counter()
+    train_prop_model(big, cfg)
+    seconds = time.perf_counter() - started
+    return {"train_rows": len(big), "train_seconds": round(seconds, 1),
+            "train_rows_per_s": round(len(big) / seconds)}  # fmt: skip
+
+
+def run_setting(
+    strength: str, args: argparse.Namespace, work: Path
+) -> tuple[dict, dict, pd.DataFrame]:
+    worlds = []
+    for k in range(args.seasons):
+        world = work / f"{strength}-season{k}"
+        started = time.perf_counter()
+        summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
+                           days=args.days_per_season, books=args.books, market_strength=strength,
+                           vendors=("oddsapi",))  # fmt: skip
+        say(f"{strength} season {k}: {summary} ({time.perf_counter() - started:.0f}s)")
+        worlds.append(world)
+    started = time.perf_counter()
+    frame = season_frames(worlds)
+    say(f"{strength}: frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
+    features = [*product_features(), *EXTRA_FEATURES]
+    results, speed = evaluate(frame, features)
+    return results, speed, frame
+
+
+def print_table(strength: str, results: dict) -> None:
+    print(f"market_strength={strength}")
+    print(f"{'family':18} {'model':>8} {'market':>8} {'truth':>8} {'m/mkt':>7} {'m/truth':>8} "
+          f"{'ece':>7} {'n':>7}  targets")  # fmt: skip
+    for family, r in results.items():
+        met = [r[k] <= v for k, v in TARGETS.items()]
+        print(f"{family:18} {r['model_logloss']:8.4f} {r['market_logloss']:8.4f} "
+              f"{r['truth_logloss']:8.4f} {r['model_over_market']:7.4f} "
+              f"{r['model_over_truth']:8.4f} {r['ece']:7.4f} {r['n']:7d}  "
+              f"{'met' if all(met) else 'MISSED'}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seasons", type=int, default=3)
+    parser.add_argument("--days-per-season", type=int, default=165)
+    parser.add_argument("--books", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--first-year", type=int, default=2023)
+    parser.add_argument(
+        "--settings",
+        default=",".join(MARKET_STRENGTHS),
+        help="market strengths to run, comma-separated (the default runs last)",
+    )
+    parser.add_argument(
+        "--train-rows",
+        type=int,
+        default=0,
+        help="also time one training on this many prop rows (e.g. 1000000)",
+    )
+    parser.add_argument("--work-dir", type=Path, default=None)
+    args = parser.parse_args(argv)  # fmt: skip
+    if args.seasons < 2:
+        parser.error("--seasons must be at least 2 (train on all but the last)")
+    settings = [s for s in args.settings.split(",") if s != DEFAULT_MARKET_STRENGTH]
+    if DEFAULT_MARKET_STRENGTH in args.settings.split(","):
+        settings.append(DEFAULT_MARKET_STRENGTH)
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="propcast-quality-"))
+    final: dict = {}
+    try:
+        for strength in settings:
+            results, speed, frame = run_setting(strength, args, work)
+            print_table(strength, results)
+            print("speed " + json.dumps(speed))
+            if strength == DEFAULT_MARKET_STRENGTH and args.train_rows:
+                features = [*product_features(), *EXTRA_FEATURES]
+                print("train_speed " + json.dumps(train_speed(frame, features, args.train_rows)))
+            final = results
+            print(json.dumps({"market_strength": strength, **results}), flush=True)
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(final))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
