@@ -1,4 +1,5 @@
-"""The stats' distributions, shared by the draw, the books' pricing and the ground truth.
+"""The stats' distributions, shared by the draw, the books' pricing and the ground truth; and
+the draw's helpers (teammates' correlated shocks, whole minutes).
 
 Drawing, pricing and the truth all go through these functions, so `true_p_over` is exactly the
 probability of the distribution the outcome was drawn from.
@@ -48,3 +49,40 @@ def median_line(stat: StatSpec, mean: np.ndarray) -> tuple[np.ndarray, np.ndarra
     p_low, p_high = p_over(stat, mean, low), p_over(stat, mean, high)
     take_low = np.abs(p_low - 0.5) <= np.abs(p_high - 0.5)
     return np.where(take_low, low, high), np.where(take_low, p_low, p_high)
+
+
+def teammate_shocks(
+    shocks: np.ndarray, group: np.ndarray, active: np.ndarray, corr: float
+) -> np.ndarray:
+    """Standard normals → standard normals with correlation `corr` (< 0) between teammates.
+
+    v = (e - λ·mean_team(e)) / s: removing a share λ of the team's mean shock makes teammates
+    compete; s restores unit variance, so every marginal is still exactly N(0, 1).
+    """
+    out = shocks.copy()
+    if corr >= 0:
+        return out
+    x = -corr / (1.0 - corr)  # (2λ - λ²)/n solves corr = -x / (1 - x)
+    _, inverse, counts = np.unique(group[active], return_inverse=True, return_counts=True)
+    n = counts[inverse].astype(float)[:, None]
+    lam = 1.0 - np.sqrt(np.clip(1.0 - n * x, 0.0, None))
+    sums = np.zeros((len(counts), shocks.shape[1]))
+    np.add.at(sums, inverse, shocks[active])
+    mean = sums[inverse] / n
+    spread = np.sqrt(1.0 - (2.0 * lam - lam**2) / n)
+    out[active] = (shocks[active] - lam * mean) / spread
+    return out
+
+
+def whole_minutes(minutes: np.ndarray, total: int) -> np.ndarray:
+    """Whole minutes summing to `total` (largest remainder), at least 1 for whoever played."""
+    floor = np.floor(minutes).astype(np.int64)
+    short = total - int(floor.sum())
+    if short > 0:
+        order = np.argsort(-(minutes - floor), kind="stable")
+        floor[order[:short]] += 1
+    zero = floor == 0
+    if zero.any():
+        floor[zero] = 1
+        floor[np.argmax(floor)] -= int(zero.sum())
+    return floor

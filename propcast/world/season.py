@@ -244,9 +244,9 @@ class Season:
         spec = self.spec
         n_rows, n_stats = true_mean.shape
         group = row_game * len(spec.teams) + row_team
-        z_minutes = _teammate_shocks(rng.normal(size=(n_rows, 1)), group, active,
+        z_minutes = dist.teammate_shocks(rng.normal(size=(n_rows, 1)), group, active,
                                      spec.teammate_corr)[:, 0]  # fmt: skip
-        z_own = _teammate_shocks(rng.normal(size=(n_rows, n_stats)), group, active,
+        z_own = dist.teammate_shocks(rng.normal(size=(n_rows, n_stats)), group, active,
                                  spec.teammate_corr)  # fmt: skip
         stats = np.zeros((n_rows, n_stats), dtype=np.int64)
         for k, stat in enumerate(spec.stats):
@@ -298,7 +298,7 @@ class Season:
             budget = round(spec.on_floor * length)
             for idx in sides:
                 on = idx[played[idx]]
-                minutes[on] = _whole_minutes(
+                minutes[on] = dist.whole_minutes(
                     spread_minutes(np.maximum(raw[on], 0.5), budget, length), budget
                 )
         return played, minutes, stats
@@ -427,43 +427,6 @@ class Season:
                    stats, np.zeros((0, n_stats)), quotes)  # fmt: skip
 
 
-def _teammate_shocks(
-    shocks: np.ndarray, group: np.ndarray, active: np.ndarray, corr: float
-) -> np.ndarray:
-    """Standard normals → standard normals with correlation `corr` (< 0) between teammates.
-
-    v = (e - λ·mean_team(e)) / s: removing a share λ of the team's mean shock makes teammates
-    compete; s restores unit variance, so every marginal is still exactly N(0, 1).
-    """
-    out = shocks.copy()
-    if corr >= 0:
-        return out
-    x = -corr / (1.0 - corr)  # (2λ - λ²)/n solves corr = -x / (1 - x)
-    _, inverse, counts = np.unique(group[active], return_inverse=True, return_counts=True)
-    n = counts[inverse].astype(float)[:, None]
-    lam = 1.0 - np.sqrt(np.clip(1.0 - n * x, 0.0, None))
-    sums = np.zeros((len(counts), shocks.shape[1]))
-    np.add.at(sums, inverse, shocks[active])
-    mean = sums[inverse] / n
-    spread = np.sqrt(1.0 - (2.0 * lam - lam**2) / n)
-    out[active] = (shocks[active] - lam * mean) / spread
-    return out
-
-
 def _no_quotes(stale: np.ndarray) -> Quotes:
     none = np.zeros(0, dtype=np.int64)
     return Quotes(none, none, none, none, np.zeros(0), none, none, stale)
-
-
-def _whole_minutes(minutes: np.ndarray, total: int) -> np.ndarray:
-    """Whole minutes summing to `total` (largest remainder), at least 1 for whoever played."""
-    floor = np.floor(minutes).astype(np.int64)
-    short = total - int(floor.sum())
-    if short > 0:
-        order = np.argsort(-(minutes - floor), kind="stable")
-        floor[order[:short]] += 1
-    zero = floor == 0
-    if zero.any():
-        floor[zero] = 1
-        floor[np.argmax(floor)] -= int(zero.sum())
-    return floor
