@@ -164,13 +164,28 @@ def test_health_deep_fails_on_a_constant_model(demo_home: Home) -> None:
     assert "canary" in body["message"] and "propcast model pin" in body["recover"]
 
 
-def test_health_fails_on_an_empty_registry(demo_home: Home) -> None:
+def test_health_deep_fails_on_flat_latest_predictions_then_on_an_empty_registry(
+    demo_home: Home,
+) -> None:
+    (latest,) = rows(demo_home, "select max(game_date) from main.fct_predictions")[0]
+    with connect(demo_home) as con:  # the latest slate scored flat: the model itself is fine
+        con.execute("update main.fct_predictions set prob_over = 0.5 where game_date = ?", [latest])
+    code, out, body = cli(demo_home, "health", "--deep")
+    assert code == 1, out
+    checks = {c["name"]: c for c in body["checks"]}
+    assert checks["canary"]["ok"] and not checks["latest_predictions"]["ok"]
+    assert "[all_half]" in checks["latest_predictions"]["detail"]
+    assert body["message"].startswith(f"health (deep) for {body['run_date']}: failed latest_")
+    assert body["recover"] == f"propcast verify --date {latest}"
+
     with connect(demo_home) as con:
         con.execute("delete from main.ml_model_registry")
-    code, out, body = cli(demo_home, "health")
-    assert code == 1, out
-    assert "registry: ml_model_registry is empty" in body["message"]
-    assert body["recover"].startswith("propcast train --date")
+    for deep in ([], ["--deep"]):
+        code, out, body = cli(demo_home, "health", *deep)
+        assert code == 1, out
+        assert "registry: ml_model_registry is empty" in body["message"]
+        assert body["recover"].startswith("propcast train --date")
+        assert "canary" not in {c["name"] for c in body["checks"]}  # nothing to score with
 
 
 # --- verify ----------------------------------------------------------------------------------

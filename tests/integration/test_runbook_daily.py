@@ -4,8 +4,12 @@ the wrong-slate warning and alerts (DESIGN §7 incidents 3, 4, 6)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
+from time import perf_counter
 
 import pytest
 from typer.testing import CliRunner
@@ -170,3 +174,46 @@ def test_odds_ingestion_off_fetches_no_odds_and_still_fetches_results(
     vendors = fetch_for_day(demo_home, day, cutoff, say=lambda _line: None)
     assert set(vendors) == {"league", "oddsapi", "csvfeed", "decimalfeed"}
     assert len(list(demo_home.inbox.glob(f"*/prop_odds/{day}__*"))) == len(odds_files)
+
+
+HOLD_THE_WAREHOUSE = """
+import sys
+from pathlib import Path
+from propcast.locking import writer_lock
+from propcast.settings import Home
+from propcast.warehouse import connect
+home = Home(Path(sys.argv[1]))
+with writer_lock(home, sys.argv[2]), connect(home) as con:  # DuckDB's own file lock too
+    con.execute("select count(*) from main.fct_predictions").fetchone()
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_status_answers_while_another_process_holds_the_warehouse(
+    demo_world: DemoWorld, demo_home: Home
+) -> None:
+    """Another process holds the writer lock and DuckDB's write lock on the file: `propcast
+    status`, a process of its own, still answers for the slate, within seconds."""
+    day = str(demo_world.slate)
+    exe = Path(sys.executable).with_name("propcast")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_WAREHOUSE, str(demo_home.root), f"run-day {day}"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = perf_counter()
+        status = subprocess.run(
+            [str(exe), "status", "--date", day, "--json"],
+            capture_output=True, text=True, env=os.environ.copy(), timeout=120, check=False,
+        )  # fmt: skip
+        seconds = perf_counter() - started
+    finally:
+        holder.communicate("", timeout=60)
+    assert status.returncode in (0, 3), status.stdout + status.stderr
+    body = last_json(status.stdout)
+    assert body["run_date"] == day and body["first_incomplete"] is None
+    assert body["model_version"] and all(p["complete"] for p in body["phases"].values())
+    print(f"status while the warehouse is held: {seconds:.2f}s")
+    assert seconds < 30
