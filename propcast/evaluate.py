@@ -255,20 +255,32 @@ def evaluate(home: Home, start: date | None, end: date | None, through: date) ->
         )
     try:
         with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            span = settled_range(con, through)
-            start = start or (span[0] if span else through)
-            end = end or max(min(span[1], through) if span else through, start)
-            lines, bets = load_settled(con, start, end)
-    except duckdb.CatalogException as exc:
-        raise EvaluationError(
-            f"the warehouse has no settlement marts ({_first_line(exc)})",
-            recover="propcast build  (builds fct_line_settlements and fct_bet_settlements)",
-        ) from None
-    except duckdb.IOException as exc:
+            return evaluate_connection(con, home, start, end, through)
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise EvaluationError(
             f"the warehouse cannot be opened read-only ({_first_line(exc)}); another process "
             "is writing it",
             recover="propcast status  (wait for the run to finish), then propcast evaluate",
+        ) from None
+
+
+def evaluate_connection(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    start: date | None,
+    end: date | None,
+    through: date,
+) -> Evaluation:
+    """evaluate() on an open connection (the daily report's)."""
+    try:
+        span = settled_range(con, through)
+        start = start or (span[0] if span else through)
+        end = end or max(min(span[1], through) if span else through, start)
+        lines, bets = load_settled(con, start, end)
+    except duckdb.CatalogException as exc:
+        raise EvaluationError(
+            f"the warehouse has no settlement marts ({_first_line(exc)})",
+            recover="propcast build  (builds fct_line_settlements and fct_bet_settlements)",
         ) from None
     result = evaluate_frames(lines, bets, read_truth(home), start, end)
     if span is None:
