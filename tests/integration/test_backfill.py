@@ -115,8 +115,10 @@ def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
 
 
-def test_backfill_plans_caps_resumes_and_never_duplicates(world_home: Home) -> None:
+def test_backfill_plans_caps_resumes_and_never_duplicates(world_home: Home, tmp_path: Path) -> None:
     home = world_home
+    alert = tmp_path / "alert.txt"
+    alerting = {"PROPCAST_ALERT_CMD": f"tee {alert}"}
     original_raw = {t: n for t, n in table_rows(home).items() if t.startswith("raw.raw_")}
     original_odds = _prop_odds_by_date(home)
     _unload(home, UNLOADED)
@@ -141,9 +143,13 @@ def test_backfill_plans_caps_resumes_and_never_duplicates(world_home: Home) -> N
     assert _snapshot(home) == before
     assert hashlib.sha256(home.warehouse.read_bytes()).hexdigest() == warehouse_sha
 
-    # A time cap of 0 s fetches nothing: degraded, resumes at the first date with work.
-    code, report = _invoke("--start-date", START, "--end-date", END, "--max-elapsed-seconds", "0")
+    # A time cap of 0 s fetches nothing: degraded (alerted), resumes at the first date with work.
+    code, report = _invoke(
+        "--start-date", START, "--end-date", END, "--max-elapsed-seconds", "0", env=alerting
+    )  # fmt: skip
     assert code == 3, report
+    assert alert.read_text() == f"DEGRADED {report['message']}\nrecover with: {report['recover']}\n"
+    alert.unlink()
     assert report["requests"] == 0 and report["rebuild"] is None
     assert report["recover"].startswith(
         f"propcast backfill --start-date {gone[0]} --end-date {END}"
@@ -181,8 +187,9 @@ def test_backfill_plans_caps_resumes_and_never_duplicates(world_home: Home) -> N
     assert _prop_odds_by_date(home) == original_odds
 
     # A third run over the whole range: nothing fetched, nothing loaded, nothing rebuilt.
-    code, report = _invoke("--start-date", START, "--end-date", END)
+    code, report = _invoke("--start-date", START, "--end-date", END, env=alerting)
     assert code == 0, report
+    assert not alert.exists()  # an ok run alerts nobody
     assert report["requests"] == 0 and report["payloads_loaded"] == 0 and report["rows"] == 0
     assert report["rebuild"] is None
     third = _snapshot(home)
