@@ -154,8 +154,37 @@ def write_daily_report(home: Home, run_date: date) -> Path:
             """,
             [run_date],
         )
-    path.write_text(_render_daily(run_date, summary, games, bets, predictions, accuracy, overall))
+        evaluation = evaluation_section(con, home, run_date)
+    text = _render_daily(run_date, summary, games, bets, predictions, accuracy, overall)
+    path.write_text(text + evaluation)
     return path
+
+
+def evaluation_section(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> str:
+    """`propcast evaluate` over the settled days before the slate, as a Markdown section: the
+    model against the de-vigged open and close (and the demo world's truth) per family."""
+    from datetime import timedelta
+
+    from propcast.evaluate import EvaluationError, evaluate_connection, markdown_table
+
+    title = "## Evaluation on settled days (propcast evaluate)"
+    try:
+        result = evaluate_connection(con, home, None, None, run_date - timedelta(days=1))
+    except EvaluationError as exc:
+        return f"\n{title}\n_Not available: {exc}_ (recover with `{exc.recover}`).\n"
+    if result.is_empty:
+        return f"\n{title}\nNo settled line before {run_date} yet.\n"
+    lines = [
+        "",
+        title,
+        f"Games {result.start} to {result.end}: {result.settled_lines} settled lines, "
+        f"{result.compared_lines} scored on every source (the same lines for each column)."
+        + ("" if result.has_truth else " No demo-world truth in this home."),
+        "",
+        markdown_table(result),
+    ]
+    lines += [f"- {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
 
 
 def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall) -> str:
