@@ -4,6 +4,9 @@
 path on a 20-day season (trained model, walk-forward predictions and recommendations, the
 morning run-day of the last slate with its run state file and reports).
 
+`imported_world`: generated NBA and NHL totals and props history imported through the CLI
+(tests/support/imported_world.py), built once per test run and shared by every xdist worker.
+
 tests/reliability and tests/incidents import these fixtures into their own conftest, which
 makes pytest hold one definition per folder; each world is built once per process anyway
 (`_BUILT`), so a worker that runs tests of several folders does not build it again.
@@ -11,12 +14,17 @@ makes pytest hold one definition per folder; each world is built once per proces
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from filelock import FileLock
 
 from propcast.dbt_runner import Dbt
 from propcast.demo import DemoOutcome, run_demo
@@ -27,7 +35,9 @@ from propcast.settings import Home
 from propcast.timeutil import today_in_slate_tz
 from propcast.warehouse import copy_warehouse
 from propcast.world import generate
+from tests.support.imported_world import ImportedWorld, build_imported_world, copy_imported_home
 
+T = TypeVar("T")
 WORLD_DAYS = 24
 EVERYTHING = datetime(2100, 1, 1)
 #: Session worlds already built in this process, by fixture name (read-only once built).
@@ -122,3 +132,39 @@ def demo_home(demo_world: DemoWorld, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PROPCAST_HOME", str(root))
     monkeypatch.setenv("PROPCAST_RETRAIN_EVERY_DAYS", "0")  # the model is never due again
     return Home(root).ensure()
+
+
+def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """`make(folder)` once per test run, not once per xdist worker (--dist loadfile spreads the
+    modules that share it): the first worker runs it under a file lock in the run's shared
+    temp folder and pickles the outcome (plain data); the others wait for it and read it."""
+    if name in _BUILT:
+        return _BUILT[name]  # type: ignore[return-value]
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        _BUILT[name] = make(factory.mktemp(name))
+        return _BUILT[name]  # type: ignore[return-value]
+    folder = factory.getbasetemp().parent / f"{name}-{run}"
+    done = folder / "outcome.pickle"
+    with FileLock(f"{folder}.lock"):
+        if done.exists():
+            _BUILT[name] = pickle.loads(done.read_bytes())
+        else:
+            shutil.rmtree(folder, ignore_errors=True)  # a failed attempt's leftovers
+            folder.mkdir()
+            _BUILT[name] = make(folder)
+            done.write_bytes(pickle.dumps(_BUILT[name]))
+    return _BUILT[name]  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def imported_world(tmp_path_factory: pytest.TempPathFactory) -> ImportedWorld:
+    """NBA and NHL totals and props history imported and built once per run (read it through
+    `imported_home` or a copy: other workers copy its warehouse file)."""
+    return once_per_run(tmp_path_factory, "imported_world", build_imported_world)
+
+
+@pytest.fixture(scope="session")
+def imported_home(imported_world: ImportedWorld, tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """This worker's copy of the imported world, for tests that only read it (the backtest)."""
+    return copy_imported_home(imported_world, tmp_path_factory.mktemp("imported") / "home")

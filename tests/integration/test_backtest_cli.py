@@ -1,13 +1,12 @@
 """`propcast backtest` end to end: generated NBA and NHL seasons (tests/support/history_files.py)
-→ `propcast import totals` (one build for both files) → the backtest's --json on the mart
-main.fct_game_total_features. The generated closing lines are efficient: the verdict must be
-"no edge", with every metric key present."""
+→ `propcast import totals` (the imported world of tests/support/imported_world.py: one build
+for every file) → the backtest's --json on the mart main.fct_game_total_features. The
+generated closing lines are efficient: the verdict must be "no edge", with every metric key
+present."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from propcast.cli.main import app
@@ -15,14 +14,9 @@ from typer.testing import CliRunner
 
 from propcast.backtest import METRIC_KEYS
 from propcast.settings import Home
-from tests.support.history_files import write_history_files
+from tests.support.imported_world import ImportedWorld
 
 runner = CliRunner()
-
-
-@dataclass(frozen=True)
-class ImportedHome:
-    root: Path
 
 
 def run(*args: str) -> tuple[int, dict, str]:
@@ -31,28 +25,18 @@ def run(*args: str) -> tuple[int, dict, str]:
     return result.exit_code, json.loads(lines[-1]), result.stdout
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> ImportedHome:
-    """One home with a generated NBA season (two books, open lines) and an NHL season."""
-    base = tmp_path_factory.mktemp("backtest")
-    root = base / "home"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PROPCAST_HOME", str(root))
-    mp.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI,CSVFEED,DECIMALFEED,LEAGUE")
-    Home(root).ensure()
-    nba = write_history_files(base / "files", "NBA", 3, days=120, books=2, open_lines=True)
-    nhl = write_history_files(base / "files", "NHL", 3, days=120)
-    code, body, out = run("import", "totals", str(nba[0]), "--no-build")
-    assert code == 0, out
-    code, body, out = run("import", "totals", str(nhl[0]))
-    assert code == 0 and body["built"], out
-    yield ImportedHome(root)
-    mp.undo()
+def test_totals_imports_load_and_build(imported_world: ImportedWorld) -> None:
+    """The NBA file imported with --no-build, the NHL file later in a run that builds."""
+    nba, nhl = imported_world.run("totals", "NBA"), imported_world.run("totals", "NHL")
+    assert nba.code == 0 and "--no-build" in nba.args, nba.out
+    assert nhl.code == 0, nhl.out
+    last = imported_world.runs[-1]
+    assert last.code == 0 and last.body["built"], last.out
 
 
 @pytest.mark.parametrize("league", ["NBA", "NHL"])
-def test_backtest_json_on_imported_history(imported, monkeypatch, league) -> None:
-    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+def test_backtest_json_on_imported_history(imported_home: Home, monkeypatch, league) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported_home.root))
     code, body, out = run(
         "backtest", "--league", league.lower(), "--market", "game_total",
         "--train-until", "2023-01-01", "--start-date", "2023-01-02",
@@ -69,16 +53,17 @@ def test_backtest_json_on_imported_history(imported, monkeypatch, league) -> Non
     assert "training model 3/3" in out and "log loss" in out
 
 
-def test_backtest_errors_name_the_fix(imported, monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+def test_backtest_errors_name_the_fix(imported_home: Home, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported_home.root))
     code, body, _ = run("backtest", "--league", "NBA", "--train-until", "2021-01-01",
                         "--start-date", "2021-01-02", "--end-date", "2021-02-01")  # fmt: skip
     assert code == 1 and "the data holds 120 dates from 2022-10-22" in body["message"]
     assert body["recover"].startswith("propcast backtest --league NBA --market game_total")
-    code, body, _ = run("backtest", "--league", "NBA", "--market", "player_points",
+    # The world imported NBA props and NHL shots on goal only.
+    code, body, _ = run("backtest", "--league", "NHL", "--market", "player_points",
                         "--train-until", "2023-01-01", "--start-date", "2023-01-02",
                         "--end-date", "2023-02-01")  # fmt: skip
-    assert code == 1 and "no NBA player_points props" in body["message"]
+    assert code == 1 and "no NHL player_points props" in body["message"]
     assert "propcast import props" in body["recover"]
     monkeypatch.setenv("PROPCAST_HOME", str(tmp_path / "empty"))
     code, body, _ = run("backtest", "--league", "NHL", "--train-until", "2023-01-01",

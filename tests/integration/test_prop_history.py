@@ -1,13 +1,13 @@
 """Imported props on their own, end to end: generated NBA and NHL seasons of player props
 (tests/support/prop_history_files.py: several books with vig, messy names, pushes, unsettled
-rows) → `propcast import props` (one build) → main.fct_prop_history_features → `propcast
+rows) → `propcast import props` (the imported world of tests/support/imported_world.py, with
+the totals history beside it: one build) → main.fct_prop_history_features → `propcast
 backtest --market <prop> --json`. The form features come from actual_value alone and never
 see the game itself; the verdict follows the bootstrap interval."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -19,16 +19,11 @@ from typer.testing import CliRunner
 
 from propcast.backtest import METRIC_KEYS
 from propcast.settings import Home
-from tests.support.prop_history_files import write_prop_files
+from tests.support.imported_world import PROP_PLAYERS as PLAYERS
+from tests.support.imported_world import ImportedWorld
 
 runner = CliRunner()
-PLAYERS = 30
 WINDOW = ("--train-until", "2024-12-20", "--start-date", "2024-12-21", "--end-date", "2025-01-29")
-
-
-@dataclass(frozen=True)
-class ImportedProps:
-    root: Path
 
 
 def run(*args: str) -> tuple[int, dict, str]:
@@ -37,24 +32,11 @@ def run(*args: str) -> tuple[int, dict, str]:
     return result.exit_code, json.loads(lines[-1]), result.stdout
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> ImportedProps:
-    """One home with an NBA season (3 books, opening and closing quotes) and an NHL season
-    (3 books, no quoted_at) of generated props."""
-    base = tmp_path_factory.mktemp("props")
-    root = base / "home"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PROPCAST_HOME", str(root))
-    mp.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI,CSVFEED,DECIMALFEED,LEAGUE")
-    Home(root).ensure()
-    nba, _ = write_prop_files(base / "files", "NBA", 5, days=100, players=PLAYERS, open_quotes=True)
-    nhl, _ = write_prop_files(base / "files", "NHL", 6, days=100, players=PLAYERS)
-    code, body, out = run("import", "props", str(nba), "--no-build")
-    assert code == 0, out
-    code, body, out = run("import", "props", str(nhl))
-    assert code == 0 and body["built"], out
-    yield ImportedProps(root)
-    mp.undo()
+def test_props_imports_load_and_build(imported_world: ImportedWorld) -> None:
+    """The NBA props file imported with --no-build, the NHL file in the run that builds."""
+    nba, nhl = imported_world.run("props", "NBA"), imported_world.run("props", "NHL")
+    assert nba.code == 0 and "--no-build" in nba.args, nba.out
+    assert nhl.code == 0 and nhl.body["built"], nhl.out
 
 
 def _mart(root: Path) -> pd.DataFrame:
@@ -62,8 +44,8 @@ def _mart(root: Path) -> pd.DataFrame:
         return con.execute("select * from main.fct_prop_history_features").df()
 
 
-def test_prop_features_from_actual_values_alone(imported) -> None:
-    mart = _mart(imported.root)
+def test_prop_features_from_actual_values_alone(imported_home: Home) -> None:
+    mart = _mart(imported_home.root)
     counts = mart.groupby(["league", "market"]).size()
     assert set(counts.index) == {("NBA", m) for m in (
         "player_points", "player_rebounds", "player_assists", "player_threes")} | {
@@ -95,8 +77,8 @@ def test_prop_features_from_actual_values_alone(imported) -> None:
 @pytest.mark.parametrize(
     ("league", "market"), [("NBA", "player_points"), ("NHL", "player_shots_on_goal")]
 )
-def test_prop_backtest_json(imported, monkeypatch, league, market) -> None:
-    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+def test_prop_backtest_json(imported_home: Home, monkeypatch, league, market) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported_home.root))
     code, body, out = run("backtest", "--league", league, "--market", market, *WINDOW,
                           "--retrain-every-days", "14")  # fmt: skip
     assert code == 0, out
@@ -114,8 +96,8 @@ def test_prop_backtest_json(imported, monkeypatch, league, market) -> None:
     assert "training model 3/3" in out and "MAE of the stat" in out
 
 
-def test_prop_backtest_errors_name_the_fix(imported, monkeypatch) -> None:
-    monkeypatch.setenv("PROPCAST_HOME", str(imported.root))
+def test_prop_backtest_errors_name_the_fix(imported_home: Home, monkeypatch) -> None:
+    monkeypatch.setenv("PROPCAST_HOME", str(imported_home.root))
     code, body, _ = run("backtest", "--league", "NBA", "--market", "player_blocks", *WINDOW)
     assert code == 1 and "no NBA player_blocks props" in body["message"]
     assert "NBA player_points" in body["message"] and "import props" in body["recover"]
