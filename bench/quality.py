@@ -202,14 +202,18 @@ def truth_ece(scored: pd.DataFrame) -> float:
     return round(ece(y, scored["true_p_over"].to_numpy()), 4)
 
 
-def evaluate(frame: pd.DataFrame, features: list[str]) -> tuple[dict, dict]:
-    """Train on every season but the last, score the last; per family results and speed."""
+def evaluate(
+    frame: pd.DataFrame, features: list[str], overrides: dict | None = None
+) -> tuple[dict, dict]:
+    """Train on every season but the last, score the last; per family results and speed.
+    `overrides`: TrainConfig fields (none: the product's defaults)."""
     last = frame["season"].max()
     train_end = max(frame.loc[frame["season"] < last, "game_date"])
     results, speed = {}, {}
     for market in sorted(frame["market"].unique()):
         rows = frame[frame["market"] == market]
-        cfg = TrainConfig(market_family=market, feature_columns=features, train_end=train_end)
+        cfg = TrainConfig(market_family=market, feature_columns=features, train_end=train_end,
+                          **(overrides or {}))  # fmt: skip
         started = time.perf_counter()
         model = train_prop_model(rows[rows["season"] < last], cfg)
         seconds = time.perf_counter() - started
@@ -259,7 +263,7 @@ def run_setting(
     frame = season_frames(worlds)
     say(f"{strength}: frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
     features = [*product_features(), *EXTRA_FEATURES]
-    results, speed = evaluate(frame, features)
+    results, speed = evaluate(frame, features, json.loads(args.override))
     return results, speed, frame
 
 
@@ -294,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also time one training on this many prop rows (e.g. 1000000)",
     )
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--override",
+        default="{}",
+        help="TrainConfig fields as JSON, e.g. '{\"calibration_days\": 42}'",
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
