@@ -116,5 +116,13 @@ bench-quality-small: install
 bench-market-strength: install
 	$(BIN)/python bench/market_strength.py --days 60
 
+# Refresh tests/golden/warehouse_checksums.json, the checksum test's expected intermediate and
+# mart tables of the session's demo world, after a change meant to alter them (a model's logic,
+# the world generator, DuckDB's version): builds that world once, writes the file; commit it.
+.PHONY: golden
+golden: install
+	PROPCAST_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:randomly -p no:xdist \
+		tests/integration/test_warehouse_checksum.py
+
 clean:
 	rm -rf $(VENV) .venv-meta .home

@@ -56,6 +56,37 @@ def table_checksums(
         }
 
 
+def _stable_value(column: str, data_type: str) -> str:
+    """A column as the checksum hashes it: floats and decimals as whole units of 1e-9 (so
+    platforms whose last bits differ agree), every other type as it is."""
+    quoted = f'"{column}"'
+    if data_type in ("DOUBLE", "FLOAT", "REAL") or data_type.startswith("DECIMAL"):
+        return f"cast(round(cast({quoted} as double) * 1e{DECIMALS}) as hugeint)"
+    return quoted
+
+
+def stable_checksums(
+    con: duckdb.DuckDBPyConnection, tables: list[str]
+) -> dict[str, dict[str, object]]:
+    """Per table (`schema.name`): its row count and an order-independent checksum of its rows
+    (the sum of DuckDB's hash of each row, as a decimal string)."""
+    out: dict[str, dict[str, object]] = {}
+    for table in tables:
+        schema, name = table.split(".")
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+        values = ", ".join(_stable_value(c, t) for c, t in columns)
+        rows, total = con.execute(
+            f"select count(*), coalesce(sum(cast(hash({values}) as hugeint)), 0) "
+            f'from "{schema}"."{name}"'
+        ).fetchone()
+        out[table] = {"rows": int(rows), "checksum": str(total)}
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("a")

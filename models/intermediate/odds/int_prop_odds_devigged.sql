@@ -4,6 +4,22 @@
         "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
 {%- endif -%}
 {%- set newton_steps = 8 -%}
+{#- One pair of quotes (over and under) per key; the key's columns lead the output. -#}
+{%- set pair_key = [
+    'vendor', 'book_id', 'vendor_event_id', 'market', 'vendor_player_name', 'line', 'fetched_at',
+    'league', 'player_name_key', 'game_id', 'player_id', 'player_mapping', 'home_team_id',
+    'away_team_id', 'game_date', 'commence_time', 'game_start_utc',
+] -%}
+{#- Each side's fair probability by both methods (var devig_method picks one below). -#}
+{%- set fair_probs -%}
+    {%- for side in ['over', 'under'] -%}
+        {%- set prob = side ~ '_implied_prob' -%}
+        {{ devig_multiplicative(prob, 'over_implied_prob', 'under_implied_prob') }}
+            as fair_prob_{{ side }}_multiplicative,
+        {{ devig_power(prob, 'power_k_' ~ newton_steps) }}
+            as fair_prob_{{ side }}_power{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endset %}
 
 
 {{ config(**game_date_slices()) }}
@@ -17,51 +33,14 @@ quotes as (
 
 paired as (
     select
-        vendor,
-        book_id,
-        vendor_event_id,
-        market,
-        vendor_player_name,
-        line,
-        fetched_at,
-        league,
-        player_name_key,
-        game_id,
-        player_id,
-        player_mapping,
-        home_team_id,
-        away_team_id,
-        game_date,
-        commence_time,
-        game_start_utc,
+        {%- for column in pair_key %}
+            {{ column }},
+        {%- endfor %}
         is_bettable_book,
-        max(case when side = 'over' then price_american end) as over_price_american,
-        max(case when side = 'under' then price_american end) as under_price_american,
-        max(case when side = 'over' then price_decimal end) as over_price_decimal,
-        max(case when side = 'under' then price_decimal end) as under_price_decimal,
-        max(case when side = 'over' then implied_prob end) as over_implied_prob,
-        max(case when side = 'under' then implied_prob end) as under_implied_prob,
+        {{ pivot_sides(['price_american', 'price_decimal', 'implied_prob']) }},
         max(loaded_at) as loaded_at
     from quotes
-    group by
-        vendor,
-        book_id,
-        vendor_event_id,
-        market,
-        vendor_player_name,
-        line,
-        fetched_at,
-        league,
-        player_name_key,
-        game_id,
-        player_id,
-        player_mapping,
-        home_team_id,
-        away_team_id,
-        game_date,
-        commence_time,
-        game_start_utc,
-        is_bettable_book
+    group by {{ pair_key | join(', ') }}, is_bettable_book
 ),
 
 {{ devig_power_exponent_ctes('paired', 'over_implied_prob', 'under_implied_prob', newton_steps) }},
@@ -70,50 +49,25 @@ devigged as (
     select
         *,
         over_implied_prob + under_implied_prob - 1.0 as overround,
-        {{ devig_multiplicative('over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-            as fair_prob_over_multiplicative,
-        {{ devig_multiplicative('under_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-            as fair_prob_under_multiplicative,
         power_k_{{ newton_steps }} as power_exponent,
-        {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_over_power,
-        {{ devig_power('under_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_under_power
+        {{ fair_probs }}
     from power_newton_{{ newton_steps }}
 )
 
 select
-    vendor,
-    book_id,
-    vendor_event_id,
-    market,
-    vendor_player_name,
-    line,
-    fetched_at,
-    league,
-    player_name_key,
-    game_id,
-    player_id,
-    player_mapping,
-    home_team_id,
-    away_team_id,
-    game_date,
-    commence_time,
-    game_start_utc,
+    {%- for column in pair_key %}
+        {{ column }},
+    {%- endfor %}
     over_price_american is not null and under_price_american is not null as is_two_sided,
-    over_price_american,
-    under_price_american,
-    over_price_decimal,
-    under_price_decimal,
-    over_implied_prob,
-    under_implied_prob,
+    {{ sided_columns(['{side}_price_american', '{side}_price_decimal', '{side}_implied_prob']) }},
     overround,
-    fair_prob_over_multiplicative,
-    fair_prob_under_multiplicative,
+    {{ sided_columns(['fair_prob_{side}_multiplicative']) }},
     power_exponent,
-    fair_prob_over_power,
-    fair_prob_under_power,
+    {{ sided_columns(['fair_prob_{side}_power']) }},
     '{{ devig_method }}' as devig_method,
-    fair_prob_over_{{ devig_method }} as fair_prob_over,
-    fair_prob_under_{{ devig_method }} as fair_prob_under,
+    {%- for side in ['over', 'under'] %}
+        fair_prob_{{ side }}_{{ devig_method }} as fair_prob_{{ side }},
+    {%- endfor %}
     loaded_at,
     is_bettable_book
 from devigged

@@ -50,31 +50,21 @@ main_lines as (
     from quotes
 ),
 
-opening as (
-    select main_lines.*
-    from main_lines
-    inner join snapshot_bounds
-        on
-            main_lines.game_id = snapshot_bounds.game_id
-            and main_lines.player_id = snapshot_bounds.player_id
-            and main_lines.market = snapshot_bounds.market
-            and main_lines.book_id = snapshot_bounds.book_id
-            and main_lines.fetched_at = snapshot_bounds.opening_fetched_at
-    where main_lines.line_rank = 1
-),
+{%- for end in ['opening', 'closing'] %}
 
-closing as (
-    select main_lines.*
-    from main_lines
-    inner join snapshot_bounds
-        on
-            main_lines.game_id = snapshot_bounds.game_id
-            and main_lines.player_id = snapshot_bounds.player_id
-            and main_lines.market = snapshot_bounds.market
-            and main_lines.book_id = snapshot_bounds.book_id
-            and main_lines.fetched_at = snapshot_bounds.closing_fetched_at
-    where main_lines.line_rank = 1
-)
+    {{ end }} as (
+        select main_lines.*
+        from main_lines
+        inner join snapshot_bounds
+            on
+                main_lines.game_id = snapshot_bounds.game_id
+                and main_lines.player_id = snapshot_bounds.player_id
+                and main_lines.market = snapshot_bounds.market
+                and main_lines.book_id = snapshot_bounds.book_id
+                and main_lines.fetched_at = snapshot_bounds.{{ end }}_fetched_at
+        where main_lines.line_rank = 1
+    ){{ ',' if not loop.last }}
+{%- endfor %}
 
 select
     snapshot_bounds.game_date,
@@ -83,30 +73,23 @@ select
     snapshot_bounds.market,
     snapshot_bounds.book_id,
     snapshot_bounds.snapshot_count,
-    snapshot_bounds.opening_fetched_at,
-    opening.line as opening_line,
-    opening.over_price_american as opening_over_price_american,
-    opening.under_price_american as opening_under_price_american,
-    opening.fair_prob_over as opening_fair_prob_over,
-    snapshot_bounds.closing_fetched_at,
-    closing.line as closing_line,
-    closing.over_price_american as closing_over_price_american,
-    closing.under_price_american as closing_under_price_american,
-    closing.fair_prob_over as closing_fair_prob_over,
+    {%- for end in ['opening', 'closing'] %}
+        snapshot_bounds.{{ end }}_fetched_at,
+        {{ end }}.line as {{ end }}_line,
+        {{ end }}.over_price_american as {{ end }}_over_price_american,
+        {{ end }}.under_price_american as {{ end }}_under_price_american,
+        {{ end }}.fair_prob_over as {{ end }}_fair_prob_over,
+    {%- endfor %}
     closing.line - opening.line as line_movement,
     coalesce(games.status = 'final', false) as is_closing_final
 from snapshot_bounds
 left join games
     on snapshot_bounds.game_id = games.game_id
-inner join opening
-    on
-        snapshot_bounds.game_id = opening.game_id
-        and snapshot_bounds.player_id = opening.player_id
-        and snapshot_bounds.market = opening.market
-        and snapshot_bounds.book_id = opening.book_id
-inner join closing
-    on
-        snapshot_bounds.game_id = closing.game_id
-        and snapshot_bounds.player_id = closing.player_id
-        and snapshot_bounds.market = closing.market
-        and snapshot_bounds.book_id = closing.book_id
+{%- for end in ['opening', 'closing'] %}
+    inner join {{ end }}
+        on
+            snapshot_bounds.game_id = {{ end }}.game_id
+            and snapshot_bounds.player_id = {{ end }}.player_id
+            and snapshot_bounds.market = {{ end }}.market
+            and snapshot_bounds.book_id = {{ end }}.book_id
+{%- endfor %}

@@ -10,78 +10,33 @@ team_games as (
     where team_id is not null
 ),
 
-finals_through as (
-    select
-        team_id,
-        game_date as through_date,
-        avg(points_allowed) over last_5 as points_allowed_avg_5,
-        avg(points_allowed) over last_10 as points_allowed_avg_10,
-        count(*) over all_before as final_games_through
-    from team_games
-    where status = 'final'
-    window
-        last_5 as (
-            partition by team_id order by game_date
-            rows between 4 preceding and current row
-        ),
-        last_10 as (
-            partition by team_id order by game_date
-            rows between 9 preceding and current row
-        ),
-        all_before as (
-            partition by team_id order by game_date
-            rows unbounded preceding
-        )
-),
-
--- Timeline of games (kind 0) and finished games (kind 1); on a tie of dates the game sorts
--- first, so "rows before it" are strictly earlier dates.
-timeline as (
-    select
-        team_id,
-        game_id,
-        game_date,
-        0 as row_kind,
-        cast(null as date) as through_date
-    from team_games
-    union all
-    select
-        team_id,
-        cast(null as {{ dbt.type_string() }}) as game_id,
-        through_date as game_date,
-        1 as row_kind,
-        through_date
-    from finals_through
-),
-
-as_of as (
-    select
-        team_id,
-        game_id,
-        row_kind,
-        max(through_date) over (
-            partition by team_id
-            order by game_date, row_kind
-            rows between unbounded preceding and 1 preceding
-        ) as defense_through_date
-    from timeline
-)
+-- finals_through (rolling means through each final game), asof_finals (the latest final of
+-- an earlier date before each game).
+{{ asof_rolling_means(
+    'team_games',
+    partition_by='team_id',
+    is_final="status = 'final'",
+    means=[
+        ['points_allowed_avg_5', 'points_allowed', 5],
+        ['points_allowed_avg_10', 'points_allowed', 10],
+    ],
+) }}
 
 select
     team_games.team_id,
     team_games.game_id,
     team_games.game_date,
-    as_of.defense_through_date,
-    coalesce(finals_through.final_games_through, 0) as prior_final_games,
+    finals_through.through_date as defense_through_date,
+    coalesce(asof_finals.prior_final_seq, 0) as prior_final_games,
     finals_through.points_allowed_avg_5,
     finals_through.points_allowed_avg_10
 from team_games
-inner join as_of
+inner join asof_finals
     on
-        team_games.team_id = as_of.team_id
-        and team_games.game_id = as_of.game_id
-        and as_of.row_kind = 0
+        team_games.team_id = asof_finals.team_id
+        and team_games.game_id = asof_finals.game_id
+        and asof_finals.row_kind = 0
 left join finals_through
     on
-        as_of.team_id = finals_through.team_id
-        and as_of.defense_through_date = finals_through.through_date
+        asof_finals.team_id = finals_through.team_id
+        and asof_finals.prior_final_seq = finals_through.final_seq

@@ -5,7 +5,8 @@
     the lower line); at it, the best American price of each side across books, the de-vigged
     P(over) averaged over the books quoting it (var devig_method), whether a price was
     assumed (-110) and the number of books. The opening consensus (same rule on the opening
-    quotes) is given only when quoted_at holds more than one time for the player-game.
+    quotes) is given only when quoted_at holds more than one time for the player-game. The
+    consensus rule is macro consensus_line_ctes (shared with game totals).
 -#}
 {%- set devig_method = var('devig_method') -%}
 {%- if devig_method not in ('multiplicative', 'power') -%}
@@ -66,61 +67,11 @@ sided as (
     where quotes.earliest_rank = 1
 ),
 
-line_counts as (
-    select
-        league,
-        game_date,
-        player_name_key,
-        market,
-        quote_side,
-        line,
-        count(distinct book) as book_count
-    from sided
-    group by league, game_date, player_name_key, market, quote_side, line
-),
-
-consensus as (
-    select
-        *,
-        row_number() over (
-            partition by league, game_date, player_name_key, market, quote_side
-            order by book_count desc, line asc
-        ) as consensus_rank
-    from line_counts
-),
-
-at_consensus as (
-    select
-        sided.league,
-        sided.game_date,
-        sided.player_name_key,
-        sided.market,
-        sided.quote_side,
-        consensus.line,
-        consensus.book_count,
-        max(sided.over_price_american) as over_price,
-        max(sided.under_price_american) as under_price,
-        avg(sided.fair_prob_over) as market_prob_over,
-        max(case when sided.prices_assumed then 1 else 0 end) = 1 as prices_assumed
-    from sided
-    inner join consensus
-        on
-            sided.league = consensus.league
-            and sided.game_date = consensus.game_date
-            and sided.player_name_key = consensus.player_name_key
-            and sided.market = consensus.market
-            and sided.quote_side = consensus.quote_side
-            and sided.line = consensus.line
-            and consensus.consensus_rank = 1
-    group by
-        sided.league,
-        sided.game_date,
-        sided.player_name_key,
-        sided.market,
-        sided.quote_side,
-        consensus.line,
-        consensus.book_count
-),
+{{ consensus_line_ctes(
+    'sided',
+    ['league', 'game_date', 'player_name_key', 'market', 'quote_side'],
+    book_count='count(distinct book)',
+) }},
 
 quote_times as (
     select

@@ -39,62 +39,20 @@ team_games as (
     from games
 ),
 
--- Each final game with the team's rolling means through it (itself included).
-finals_through as (
-    select
-        team_id,
-        game_date as through_date,
-        row_number() over (partition by team_id order by game_date, game_id) as final_seq,
-        avg(points_for) over last_5 as pts_for_avg_5,
-        avg(points_for) over last_10 as pts_for_avg_10,
-        avg(points_against) over last_5 as pts_against_avg_5,
-        avg(points_against) over last_10 as pts_against_avg_10,
-        avg(total_score) over last_10 as total_avg_10
-    from team_games
-    where is_final
-    window
-        last_5 as (
-            partition by team_id order by game_date, game_id
-            rows between 4 preceding and current row
-        ),
-        last_10 as (
-            partition by team_id order by game_date, game_id
-            rows between 9 preceding and current row
-        )
-),
-
--- Timeline of games (kind 0) and finished games (kind 1); on a tie of dates the games sort
--- first, so the rows before a game are finals of strictly earlier dates.
-timeline as (
-    select
-        team_id,
-        game_id,
-        game_date,
-        0 as row_kind,
-        cast(null as {{ dbt.type_int() }}) as final_seq
-    from team_games
-    union all
-    select
-        team_id,
-        cast(null as {{ dbt.type_string() }}) as game_id,
-        through_date as game_date,
-        1 as row_kind,
-        final_seq
-    from finals_through
-),
-
-as_of as (
-    select
-        team_id,
-        game_id,
-        row_kind,
-        max(final_seq) over (
-            partition by team_id
-            order by game_date, row_kind
-            rows between unbounded preceding and 1 preceding
-        ) as prior_final_seq
-    from timeline
-),
+-- finals_through (rolling means through each final game), asof_finals (the latest final of
+-- an earlier date before each game).
+{{ asof_rolling_means(
+    'team_games',
+    partition_by='team_id',
+    is_final='is_final',
+    means=[
+        ['pts_for_avg_5', 'points_for', 5],
+        ['pts_for_avg_10', 'points_for', 10],
+        ['pts_against_avg_5', 'points_against', 5],
+        ['pts_against_avg_10', 'points_against', 10],
+        ['total_avg_10', 'total_score', 10],
+    ],
+) }},
 
 team_dates as (
     select
@@ -147,7 +105,7 @@ select
     team_games.is_home,
     team_games.opponent_team_id,
     rest.games_before,
-    coalesce(as_of.prior_final_seq, 0) as prior_final_games,
+    coalesce(asof_finals.prior_final_seq, 0) as prior_final_games,
     finals_through.through_date as scoring_through_date,
     finals_through.pts_for_avg_5,
     finals_through.pts_for_avg_10,
@@ -165,15 +123,15 @@ select
     team_games.total_score,
     team_games.is_final
 from team_games
-inner join as_of
+inner join asof_finals
     on
-        team_games.team_id = as_of.team_id
-        and team_games.game_id = as_of.game_id
-        and as_of.row_kind = 0
+        team_games.team_id = asof_finals.team_id
+        and team_games.game_id = asof_finals.game_id
+        and asof_finals.row_kind = 0
 left join finals_through
     on
-        as_of.team_id = finals_through.team_id
-        and as_of.prior_final_seq = finals_through.final_seq
+        asof_finals.team_id = finals_through.team_id
+        and asof_finals.prior_final_seq = finals_through.final_seq
 inner join rest
     on
         team_games.team_id = rest.team_id

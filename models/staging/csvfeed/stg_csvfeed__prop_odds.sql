@@ -58,17 +58,14 @@ renamed as (
 
 -- One row per side, as every vendor's staged quotes.
 sides as (
-    select
-        renamed.*,
-        'over' as side,
-        renamed.over_price_american as price_american
-    from renamed
-    union all
-    select
-        renamed.*,
-        'under' as side,
-        renamed.under_price_american as price_american
-    from renamed
+    {%- for side in ['over', 'under'] %}
+        select
+            renamed.*,
+            '{{ side }}' as side,
+            renamed.{{ side }}_price_american as price_american
+        from renamed
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 mapped as (
@@ -86,46 +83,8 @@ mapped as (
         on sides.vendor_book = book_aliases.alias
     left join market_aliases
         on sides.vendor_stat = market_aliases.alias
-    left join team_aliases as home_alias
-        on
-            sides.league = home_alias.league
-            and lower(trim(sides.vendor_home_team)) = home_alias.alias
-    left join team_aliases as away_alias
-        on
-            sides.league = away_alias.league
-            and lower(trim(sides.vendor_away_team)) = away_alias.alias
+    {{ join_team_alias('sides', 'vendor_home_team', 'home_alias') }}
+    {{ join_team_alias('sides', 'vendor_away_team', 'away_alias') }}
 ),
 
-versioned as (
-    select
-        *,
-        {{ prop_quote_version_rank() }} as version_rank
-    from mapped
-)
-
-select
-    vendor,
-    vendor_event_id,
-    book_id,
-    market,
-    side,
-    league,
-    vendor_player_name,
-    player_name_key,
-    home_team_id,
-    away_team_id,
-    vendor_home_team,
-    vendor_away_team,
-    book_title,
-    line,
-    price_american,
-    price_decimal,
-    implied_prob,
-    game_date,
-    commence_time,
-    fetched_at,
-    loaded_at,
-    payload_sha256,
-    source_file
-from versioned
-where version_rank = 1
+{{ select_latest_prop_quotes('mapped') }}

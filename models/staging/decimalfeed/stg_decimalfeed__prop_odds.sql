@@ -76,54 +76,10 @@ mapped as (
         on renamed.vendor_book = book_aliases.alias
     left join market_aliases
         on renamed.vendor_market = market_aliases.alias
-    left join team_aliases as home_by_code
-        on
-            renamed.league = home_by_code.league
-            and lower(trim(renamed.vendor_home_team)) = home_by_code.alias
-    left join team_aliases as home_by_name
-        on
-            renamed.league = home_by_name.league
-            and lower(trim(renamed.vendor_home_team_name)) = home_by_name.alias
-    left join team_aliases as away_by_code
-        on
-            renamed.league = away_by_code.league
-            and lower(trim(renamed.vendor_away_team)) = away_by_code.alias
-    left join team_aliases as away_by_name
-        on
-            renamed.league = away_by_name.league
-            and lower(trim(renamed.vendor_away_team_name)) = away_by_name.alias
+    {{ join_team_alias('renamed', 'vendor_home_team', 'home_by_code') }}
+    {{ join_team_alias('renamed', 'vendor_home_team_name', 'home_by_name') }}
+    {{ join_team_alias('renamed', 'vendor_away_team', 'away_by_code') }}
+    {{ join_team_alias('renamed', 'vendor_away_team_name', 'away_by_name') }}
 ),
 
-versioned as (
-    select
-        *,
-        {{ prop_quote_version_rank() }} as version_rank
-    from mapped
-)
-
-select
-    vendor,
-    vendor_event_id,
-    book_id,
-    market,
-    side,
-    league,
-    vendor_player_name,
-    player_name_key,
-    home_team_id,
-    away_team_id,
-    vendor_home_team,
-    vendor_away_team,
-    book_title,
-    line,
-    price_american,
-    price_decimal,
-    implied_prob,
-    game_date,
-    commence_time,
-    fetched_at,
-    loaded_at,
-    payload_sha256,
-    source_file
-from versioned
-where version_rank = 1
+{{ select_latest_prop_quotes('mapped') }}

@@ -58,48 +58,10 @@ with_teams as (
         home_alias.team_id as home_team_id,
         away_alias.team_id as away_team_id
     from renamed
-    left join team_aliases as home_alias
-        on
-            renamed.league = home_alias.league
-            and lower(trim(renamed.vendor_home_team)) = home_alias.alias
-    left join team_aliases as away_alias
-        on
-            renamed.league = away_alias.league
-            and lower(trim(renamed.vendor_away_team)) = away_alias.alias
+    {{ join_team_alias('renamed', 'vendor_home_team', 'home_alias') }}
+    {{ join_team_alias('renamed', 'vendor_away_team', 'away_alias') }}
 ),
 
-versioned as (
-    select
-        *,
-        {{ prop_quote_version_rank() }} as version_rank
-    from with_teams
-)
-
-select
-    vendor,
-    vendor_event_id,
-    book_id,
-    market,
-    side,
-    league,
-    vendor_player_name,
-    player_name_key,
-    home_team_id,
-    away_team_id,
-    vendor_home_team,
-    vendor_away_team,
-    book_title,
-    line,
-    price_american,
-    price_decimal,
-    implied_prob,
-    game_date,
-    commence_time,
-    book_updated_at,
-    market_updated_at,
-    fetched_at,
-    loaded_at,
-    payload_sha256,
-    source_file
-from versioned
-where version_rank = 1
+{{ select_latest_prop_quotes(
+    'with_teams', vendor_columns=['book_updated_at', 'market_updated_at']
+) }}
