@@ -86,10 +86,10 @@ def _print_table(result) -> None:
     from propcast.evaluate import SOURCES, metric_rows
 
     table = Table(title=f"settled {result.start} → {result.end}", title_justify="left")
-    table.add_column("family", no_wrap=True)
+    table.add_column("family")
     table.add_column("metric", no_wrap=True)
     for source in SOURCES:
-        table.add_column(source, justify="right")
+        table.add_column(source, justify="right", no_wrap=True, min_width=len(source))
     previous = None
     for family, metric, cells in metric_rows(result):
         if previous is not None and family != previous:

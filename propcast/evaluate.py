@@ -325,7 +325,7 @@ def metric_rows(result: Evaluation) -> list[tuple[str, str, list[str]]]:
         for metric, name, spec in METRICS:
             if metric == "clv_prob":
                 bets = [str(int(by_source.loc[s, "n_bets"])) for s in SOURCES]
-                out.append((label, "bets settled (with P)", bets))
+                out.append((label, "bets settled", bets))
             cells = [format_value(by_source.loc[s, metric], spec) for s in SOURCES]
             out.append((label, name, cells))
     return out
