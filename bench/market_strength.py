@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/market_strength.py                  # 60 days, every setting
     .venv/bin/python bench/market_strength.py --days 30 --settings realistic
+    .venv/bin/python bench/market_strength.py --league NHL          # the NHL world (nhl.py)
 
 For each market strength (`propcast.world.market.MARKET_STRENGTHS`) it generates a world
 (seed `--seed`, every book published through oddsapi) and reads it back from its own files
@@ -28,15 +29,18 @@ from pathlib import Path
 
 from propcast.world import generate
 from propcast.world.closing import close_over_truth, closing_lines
+from propcast.world.leagues import NBA
 from propcast.world.market import MARKET_STRENGTHS
+from propcast.world.nhl import NHL
 
 BAND = (1.03, 1.05)
 
 
-def measure(strength: str, days: int, seed: int, work: Path) -> dict:
+def measure(strength: str, days: int, seed: int, work: Path, league: str = "NBA") -> dict:
     world = work / strength
+    spec = {"NBA": NBA, "NHL": NHL}[league]
     generate(world, seed=seed, start=date(2026, 10, 21), days=days, market_strength=strength,
-             vendors=("oddsapi",))  # fmt: skip
+             league=spec, vendors=("oddsapi",))  # fmt: skip
     return close_over_truth(closing_lines(world))
 
 
@@ -45,13 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--settings", default=",".join(MARKET_STRENGTHS))
+    parser.add_argument("--league", choices=("NBA", "NHL"), default="NBA")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="propcast-market-"))
     out = {}
     try:
         for strength in args.settings.split(","):
             started = time.perf_counter()
-            out[strength] = measure(strength, args.days, args.seed, work)
+            out[strength] = measure(strength, args.days, args.seed, work, args.league)
             print(f"market_strength={strength} ({time.perf_counter() - started:.0f}s)")
             for family, r in out[strength].items():
                 inside = BAND[0] <= r["ratio"] <= BAND[1]

@@ -11,7 +11,8 @@ The model
 ---------
 League (`leagues.py`): the 30 NBA teams; the league feed writes ESPN-style codes (GS, NY, SA,
 NO, UTAH, WSH), the odds vendor full names ("Los Angeles Clippers"). Everything league-specific
-is data in a `LeagueSpec`, so the NHL can be added as another spec.
+is data in a `LeagueSpec`; `generate(league=NHL)` (`nhl.py`, a first cut) simulates the NHL
+instead (shots on goal and goals; its boxscores are not read by the warehouse yet).
 
 Players (`roster.py`, `names.py`): 13 per team in depth slots (starters: two guards, a wing,
 two bigs). Each has a latent quality (better slots draw higher), a minutes weight and

@@ -19,6 +19,7 @@ import pandas as pd
 
 from propcast.world.leagues import NBA, LeagueSpec
 from propcast.world.market import implied_probability
+from propcast.world.nhl import NHL
 from propcast.world.roster import make_roster
 from propcast.world.season import ROSTER_STREAM, stream
 
@@ -29,10 +30,16 @@ def quotes(world: Path) -> pd.DataFrame:
     """Every oddsapi quote of the world: one row per (snapshot, event, book, market, player,
     line) with its American prices and the player's id (the world's own spelling of him)."""
     params = json.loads((world / "truth" / "world.json").read_text(encoding="utf-8"))
-    roster = make_roster(NBA, stream(int(params["seed"]), ROSTER_STREAM))
+    roster = make_roster(league_of(world), stream(int(params["seed"]), ROSTER_STREAM))
     ids = {n.vendor: pid for n, pid in zip(roster.names, roster.player_ids, strict=True)}
     raw = _quotes(world)
     return raw.assign(player_id=raw.pop("name").map(ids))
+
+
+def league_of(world: Path) -> LeagueSpec:
+    """The world's league (world.json's `league`)."""
+    params = json.loads((world / "truth" / "world.json").read_text(encoding="utf-8"))
+    return {spec.name: spec for spec in (NBA, NHL)}[params["league"]]
 
 
 def _quotes(world: Path) -> pd.DataFrame:
@@ -62,11 +69,12 @@ def boxscores(world: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def closing_lines(world: Path, spec: LeagueSpec = NBA) -> pd.DataFrame:
+def closing_lines(world: Path, spec: LeagueSpec | None = None) -> pd.DataFrame:
     """One row per (event, player, market, closing line): `market` (the prop market), `y`
     (1 when the stat went over), `p_market` (de-vigged close, mean over the books closing on
     that line), `p_truth`, `books`."""
     world = Path(world)
+    spec = spec or league_of(world)
     quoted = quotes(world)
     if quoted.empty:
         raise ValueError(f"no oddsapi quotes under {world}: generate with vendors=('oddsapi',)")

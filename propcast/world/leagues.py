@@ -1,9 +1,9 @@
 """A league as data: teams, roster slots, stat distributions, calendar and rhythm of play.
 
 The simulation (`season.py`) and the writers (`feeds.py`) read only a `LeagueSpec`, so another
-league (the NHL: 60-minute games, ice time instead of minutes, Poisson goals and shots, ties
-settled in overtime or a shootout) is a new `LeagueSpec` plus, where its rules differ, a hook —
-not a rewrite. Only the NBA is defined today.
+league is a new `LeagueSpec` plus, where its rules differ, a hook — not a rewrite. The NBA is
+defined here, the NHL in `nhl.py` (a first cut: its world generates, the warehouse does not
+read its boxscores yet).
 """
 
 from __future__ import annotations
@@ -100,6 +100,9 @@ class LeagueSpec:
     # one player's big night is partly another's quiet one (keeps team totals realistic).
     teammate_corr: float
     rotation_minutes: float  # players expected this much always get on the floor
+    # Books' minimum expected minutes to offer a player (BookSpec.min_minutes, set in NBA
+    # minutes) times this: an NHL skater's ice time is shorter.
+    offer_minutes_scale: float = 1.0
 
     @property
     def team_minutes(self) -> float:

@@ -102,6 +102,8 @@ class ErrorModel:
             "player_rebounds": 1.63,
             "player_assists": 2.12,
             "player_threes": 3.25,
+            "player_shots_on_goal": 3.45,
+            "player_goals": 6.5,
         }
     )
 

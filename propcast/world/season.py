@@ -264,7 +264,7 @@ class Season:
         score_k = next(k for k, s in enumerate(spec.stats) if s.column == spec.score_stat)
         # Only players no book can offer (expected under every book's threshold) take overtime
         # points, so every offered prop keeps its exact distribution.
-        min_offer = min(b.min_minutes for b in self.errors.books)
+        min_offer = min(b.min_minutes for b in self.errors.books) * spec.offer_minutes_scale
         minutes = np.zeros(n_rows, dtype=np.int64)
         for g, game in enumerate(games):
             if game.postponed:
@@ -341,7 +341,7 @@ class Season:
         lag = np.where(active[:, None], minutes_lag[:, None] + lagged_form - self.form[row_player],
                        0.0)  # fmt: skip
 
-        min_minutes = np.array([b.min_minutes for b in all_books])
+        min_minutes = np.array([b.min_minutes for b in all_books]) * spec.offer_minutes_scale
         offered = (
             active[None, :]
             & (minutes_expected[None, :] >= np.maximum(min_minutes[:, None], spec.rotation_minutes))

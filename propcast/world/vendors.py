@@ -24,8 +24,8 @@ Spellings (docs/ARCHITECTURE.md):
   2 % of players by a nickname (`names.py`).
 * csvfeed: team codes in its own, mixed-case variants (`GS`, `brk`, `PHO`, `NOR`, `UTAH`, `sa`,
   `NY`, `Wsh`), book abbreviations (`DK`, `FD`, `MGM`, `CZR`, `BR`, `ESPN`, `BOV`, `PIN`), stat
-  codes `PTS`/`REB`/`AST`/`3PM`, players as `Last, First` with accents kept and the suffix
-  after the first name (`Jackson, Jaren Jr.`).
+  codes `PTS`/`REB`/`AST`/`3PM` (NHL `SOG`/`G`), players as `Last, First` with accents kept
+  and the suffix after the first name (`Jackson, Jaren Jr.`).
 * decimalfeed: team nickname and NBA code, book keys as oddsapi's, markets `points`/`rebounds`/
   `assists`/`threes`, selections `over`/`under`, players `First Last` without accents (suffix kept).
 * csvfeed and decimalfeed each spell exactly one player (a starter) by a nickname: a name
@@ -72,7 +72,10 @@ CSV_TEAM_CODES = {
     "GSW": "GS", "BKN": "brk", "PHX": "PHO", "NOP": "NOR", "UTA": "UTAH", "SAS": "sa",
     "NYK": "NY", "WAS": "Wsh",
 }  # fmt: skip
-CSV_STAT_CODES = {"points": "PTS", "rebounds": "REB", "assists": "AST", "threes": "3PM"}
+CSV_STAT_CODES = {
+    "points": "PTS", "rebounds": "REB", "assists": "AST", "threes": "3PM",
+    "shots_on_goal": "SOG", "goals": "G",
+}  # fmt: skip
 SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
 
 

@@ -13,6 +13,7 @@ import pytest
 from propcast.world import NBA, generate
 from propcast.world.closing import close_over_truth, closing_lines
 from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
+from propcast.world.nhl import NHL
 
 BAND = (1.03, 1.05)
 
@@ -24,6 +25,16 @@ def test_the_default_close_is_realistic_in_every_market(tmp_path: Path) -> None:
     assert params["market_strength"] == DEFAULT_MARKET_STRENGTH == "realistic"
     result = close_over_truth(closing_lines(tmp_path))
     assert sorted(result) == sorted(s.market for s in NBA.stats)
+    for market, r in result.items():
+        assert r["n"] > 2000, market
+        assert BAND[0] <= r["expected_ratio"] <= BAND[1], (market, r)
+
+
+def test_the_nhl_default_close_is_realistic_too(tmp_path: Path) -> None:
+    generate(tmp_path, seed=3, start=date(2026, 11, 10), days=16, league=NHL,
+             vendors=("oddsapi",))  # fmt: skip
+    result = close_over_truth(closing_lines(tmp_path))
+    assert sorted(result) == sorted(s.market for s in NHL.stats)
     for market, r in result.items():
         assert r["n"] > 2000, market
         assert BAND[0] <= r["expected_ratio"] <= BAND[1], (market, r)
