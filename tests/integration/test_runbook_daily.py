@@ -70,20 +70,33 @@ def test_a_half_built_slate_shows_n_of_m_and_recover_completes_it(
         assert done["complete"] and done["built"] == done["selected"] > 0, (phase, done)
     assert f"{predictions['built']}/{predictions['selected']}" in status.output
 
-    with connect(demo_home) as con:  # the model is fixed
+    assert [r["status"] for r in ledger["runs"]][-1] == "failed"  # the run history
+    earlier = str(demo_world.slate - timedelta(days=3))
+    with connect(demo_home) as con:  # the model is fixed; an earlier date's row is marked
         con.execute("delete from ml_model_registry")
         con.execute("insert into ml_model_registry select * from saved_registry")
         con.execute("drop table saved_registry")
+        con.execute(
+            "update fct_predictions set prob_over = 0.123456 where game_date = ? and player_id ="
+            " (select min(player_id) from fct_predictions where game_date = ?)",
+            [earlier, earlier],
+        )
     alert_file.unlink()
     recovered = cli("recover", "--date", day)
     assert recovered.exit_code in (0, 3), recovered.output
     assert "rerunning from phase predictions (its first incomplete phase)" in recovered.output
     assert not alert_file.exists() or recovered.exit_code == 3
+    marked = "select count(*) from fct_predictions where game_date = ? and prob_over = 0.123456"
+    assert scalar(demo_home, marked, [earlier]) > 0  # that date only: D-3 was not rebuilt
 
     after = last_json(cli("status", "--date", day, "--json").output)
     assert after["first_incomplete"] is None
     assert all(after["phases"][p]["complete"] for p in PHASES)
     assert after["model_version"]
+    assert [(r["command"], r["status"]) for r in after["runs"]][-2:] == [
+        ("run-day", "failed"), ("recover", after["runs"][-1]["status"]),
+    ]  # fmt: skip
+    assert after["runs"][-1]["status"] in ("ok", "degraded")
     assert scalar(demo_home, "select count(*) from ml_model_registry") == boosters
     rows_after = scalar(
         demo_home, "select count(*) from fct_predictions where game_date = ?", [day]
@@ -217,3 +230,21 @@ def test_status_answers_while_another_process_holds_the_warehouse(
     assert body["model_version"] and all(p["complete"] for p in body["phases"].values())
     print(f"status while the warehouse is held: {seconds:.2f}s")
     assert seconds < 30
+
+
+@pytest.mark.slow
+def test_validate_golden_runs_a_fresh_demo_season_beside_the_live_home(home: Home) -> None:
+    """The default path: a new demo season in PROPCAST_HOME/golden, every invariant holding,
+    and nothing written to the live warehouse."""
+    held = cli("validate-golden", "--days", "12", "--json")
+    assert held.exit_code == 0, held.output
+    body = last_json(held.output)
+    assert body["checks"] and all(c["passed"] for c in body["checks"]), body["checks"]
+    names = {c["name"] for c in body["checks"]}
+    assert {
+        "grain fct_predictions",
+        "recommendations",
+        f"predictions vary on {body['slate']}",
+    } <= names
+    assert (home.root / "golden" / "warehouse.duckdb").exists()
+    assert not home.warehouse.exists()
