@@ -1,7 +1,8 @@
-"""The game-totals family end to end (issue 9, docs/imports.md): a generated NHL season →
-`propcast import totals` → `propcast train --date D` (ml_model_registry gains a game_total
-model) → the walk-forward scoring build of the demo (vars score_start/score_end) → totals rows
-in fct_predictions; a rerun of both adds nothing."""
+"""The game-totals family end to end (issue 9, docs/imports.md): generated NBA and NHL seasons
+→ `propcast import totals` (a copy of the imported world, tests/support/imported_world.py) →
+`propcast train --date D` (ml_model_registry gains a game_total model per league) → the
+walk-forward scoring build of the demo (vars score_start/score_end) → totals rows in
+fct_predictions; a rerun of both adds nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from propcast.dbt_runner import Dbt
 from propcast.settings import Home
 from propcast.timeutil import default_cutoff
 from propcast.training import dbt_vars
-from tests.support.history_files import write_history_files
+from tests.support.imported_world import VENDORS_DOWN, ImportedWorld, copy_imported_home
 
 runner = CliRunner()
 START = date(2022, 10, 22)
@@ -51,14 +52,15 @@ def rows(home: Home, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    base = tmp_path_factory.mktemp("totals_predictions")
+def home(imported_world: ImportedWorld, tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """A copy of the imported world (its NBA and NHL totals imported and built), trained for
+    TRAIN_DATE and scored through SCORE_END."""
+    home = copy_imported_home(
+        imported_world, tmp_path_factory.mktemp("totals_predictions") / "home"
+    )
     mp = pytest.MonkeyPatch()
-    mp.setenv("PROPCAST_HOME", str(base / "home"))
-    mp.setenv("FORCE_VENDOR_FAILURE", "ODDSAPI,CSVFEED,DECIMALFEED,LEAGUE")
-    home = Home(base / "home").ensure()
-    (nhl,) = write_history_files(base / "files", "NHL", 5, days=60)
-    assert cli("import", "totals", str(nhl))["built"]
+    mp.setenv("PROPCAST_HOME", str(home.root))
+    mp.setenv("FORCE_VENDOR_FAILURE", VENDORS_DOWN)
     cli("train", "--date", TRAIN_DATE.isoformat())
     score(home)
     yield home
@@ -68,14 +70,17 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
 PREDICTIONS = (
     "select game_date, game_id, subject_id, player_id, line, prob_over, prob_push, "
     "predicted_mean, train_end, model_version from main.fct_predictions "
-    "where market = 'game_total' order by all"
+    "where market = 'game_total' and league = 'NHL' order by all"
 )
 
 
 def test_training_registers_a_totals_model(home: Home) -> None:
     got = rows(home, "select model_family, market_family, train_end, booster_mean is not null "
-                     "from main.ml_model_registry")  # fmt: skip
-    assert got == [("game_total", "game_total_nhl", TRAIN_DATE - timedelta(days=1), True)]
+                     "from main.ml_model_registry order by market_family")  # fmt: skip
+    assert got == [
+        ("game_total", f"game_total_{league}", TRAIN_DATE - timedelta(days=1), True)
+        for league in ("nba", "nhl")
+    ]
 
 
 def test_totals_are_scored_after_train_end_with_pushes(home: Home) -> None:
@@ -89,6 +94,9 @@ def test_totals_are_scored_after_train_end_with_pushes(home: Home) -> None:
     half = [r for r in got if r[4] != int(r[4])]
     assert whole and half
     assert all(r[6] > 0 for r in whole) and all(r[6] == 0 for r in half)
+    nba = rows(home, "select count(*), min(predicted_mean) from main.fct_predictions "
+                     "where market = 'game_total' and league = 'NBA'")  # fmt: skip
+    assert nba[0][0] > 50 and nba[0][1] > 150  # NBA's own model prices NBA games
     assert rows(home, "select count(*) from main.fct_bet_recommendations") == [(0,)]
 
 
