@@ -42,3 +42,20 @@
             {{ relation }}.league = {{ alias }}.league
             and lower(trim({{ relation }}.{{ team_column }})) = {{ alias }}.alias
 {%- endmacro %}
+
+
+{#-
+    The alias seeds' rows of one vendor, as two CTEs (no trailing comma): book_aliases (the
+    vendor's book spellings -> book_id) and market_aliases (its market spellings -> market_id).
+-#}
+{% macro vendor_alias_ctes(vendor) -%}
+    book_aliases as (
+        select * from {{ ref('book_aliases') }}
+        where vendor = '{{ vendor }}'
+    ),
+
+    market_aliases as (
+        select * from {{ ref('market_aliases') }}
+        where vendor = '{{ vendor }}'
+    )
+{%- endmacro %}

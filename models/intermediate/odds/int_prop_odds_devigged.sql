@@ -1,8 +1,4 @@
-{%- set devig_method = var('devig_method') -%}
-{%- if devig_method not in ('multiplicative', 'power') -%}
-    {{ exceptions.raise_compiler_error(
-        "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
-{%- endif -%}
+{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 {#- One pair of quotes (over and under) per key; the key's columns lead the output. -#}
 {%- set pair_key = [

@@ -10,8 +10,7 @@ team_games as (
     where team_id is not null
 ),
 
--- finals_through (rolling means through each final game), asof_finals (the latest final of
--- an earlier date before each game).
+-- asof_means: per team and game, its rolling means over its finals of earlier dates.
 {{ asof_rolling_means(
     'team_games',
     partition_by='team_id',
@@ -26,17 +25,12 @@ select
     team_games.team_id,
     team_games.game_id,
     team_games.game_date,
-    finals_through.through_date as defense_through_date,
-    coalesce(asof_finals.prior_final_seq, 0) as prior_final_games,
-    finals_through.points_allowed_avg_5,
-    finals_through.points_allowed_avg_10
+    asof_means.through_date as defense_through_date,
+    asof_means.prior_final_games,
+    asof_means.points_allowed_avg_5,
+    asof_means.points_allowed_avg_10
 from team_games
-inner join asof_finals
+inner join asof_means
     on
-        team_games.team_id = asof_finals.team_id
-        and team_games.game_id = asof_finals.game_id
-        and asof_finals.row_kind = 0
-left join finals_through
-    on
-        asof_finals.team_id = finals_through.team_id
-        and asof_finals.prior_final_seq = finals_through.final_seq
+        team_games.team_id = asof_means.team_id
+        and team_games.game_id = asof_means.game_id

@@ -8,11 +8,7 @@
     quotes) is given only when quoted_at holds more than one time for the player-game. The
     consensus rule is macro consensus_line_ctes (shared with game totals).
 -#}
-{%- set devig_method = var('devig_method') -%}
-{%- if devig_method not in ('multiplicative', 'power') -%}
-    {{ exceptions.raise_compiler_error(
-        "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
-{%- endif -%}
+{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 
 with

@@ -39,8 +39,7 @@ team_games as (
     from games
 ),
 
--- finals_through (rolling means through each final game), asof_finals (the latest final of
--- an earlier date before each game).
+-- asof_means: per team and game, its rolling means over its finals of earlier dates.
 {{ asof_rolling_means(
     'team_games',
     partition_by='team_id',
@@ -105,13 +104,13 @@ select
     team_games.is_home,
     team_games.opponent_team_id,
     rest.games_before,
-    coalesce(asof_finals.prior_final_seq, 0) as prior_final_games,
-    finals_through.through_date as scoring_through_date,
-    finals_through.pts_for_avg_5,
-    finals_through.pts_for_avg_10,
-    finals_through.pts_against_avg_5,
-    finals_through.pts_against_avg_10,
-    finals_through.total_avg_10,
+    asof_means.prior_final_games,
+    asof_means.through_date as scoring_through_date,
+    asof_means.pts_for_avg_5,
+    asof_means.pts_for_avg_10,
+    asof_means.pts_against_avg_5,
+    asof_means.pts_against_avg_10,
+    asof_means.total_avg_10,
     rest.previous_game_date,
     {{ dbt.datediff('rest.previous_game_date', 'team_games.game_date', 'day') }} as rest_days,
     coalesce(
@@ -123,15 +122,10 @@ select
     team_games.total_score,
     team_games.is_final
 from team_games
-inner join asof_finals
+inner join asof_means
     on
-        team_games.team_id = asof_finals.team_id
-        and team_games.game_id = asof_finals.game_id
-        and asof_finals.row_kind = 0
-left join finals_through
-    on
-        asof_finals.team_id = finals_through.team_id
-        and asof_finals.prior_final_seq = finals_through.final_seq
+        team_games.team_id = asof_means.team_id
+        and team_games.game_id = asof_means.game_id
 inner join rest
     on
         team_games.team_id = rest.team_id

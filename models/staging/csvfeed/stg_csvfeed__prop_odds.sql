@@ -11,15 +11,7 @@ team_aliases as (
     select * from {{ ref('team_aliases') }}
 ),
 
-book_aliases as (
-    select * from {{ ref('book_aliases') }}
-    where vendor = 'csvfeed'
-),
-
-market_aliases as (
-    select * from {{ ref('market_aliases') }}
-    where vendor = 'csvfeed'
-),
+{{ vendor_alias_ctes('csvfeed') }},
 
 renamed as (
     select

@@ -11,15 +11,7 @@ team_aliases as (
     select * from {{ ref('team_aliases') }}
 ),
 
-book_aliases as (
-    select * from {{ ref('book_aliases') }}
-    where vendor = 'decimalfeed'
-),
-
-market_aliases as (
-    select * from {{ ref('market_aliases') }}
-    where vendor = 'decimalfeed'
-),
+{{ vendor_alias_ctes('decimalfeed') }},
 
 renamed as (
     select
