@@ -169,6 +169,11 @@ def backtest(
     against the de-vigged closing market (log loss, Brier, ECE, MAE), the bets the pricing
     rules would have placed (ROI, CLV) and an honest verdict: "edge" only when a bootstrap
     interval of the log-loss difference excludes zero in the model's favour.
+
+    Exit 0 when the walk-forward ran and was measured (whatever the verdict); 3 (degraded)
+    when games were scored but none is settled yet; 1 when the warehouse holds no such
+    history, a model cannot be trained or the dates leave nothing to score (each names the
+    command that fixes it); 2 usage error (a bad date, league or market).
     """
     from propcast.backtest import BacktestSpec
     from propcast.totals import LEAGUES

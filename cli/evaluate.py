@@ -50,7 +50,8 @@ def evaluate(
     Prints the table and saves it to PROPCAST_HOME/outputs/evaluation/
     evaluation_<start>_<end>.csv (one row per family and source) and .json. Reads the
     warehouse read-only. Exit 0 when evaluated, 3 when nothing is settled in the range (the
-    message says which dates are), 1 when the warehouse cannot be read, 2 on bad options.
+    message says which dates are), 1 when the warehouse cannot be read, 2 usage error (bad
+    dates or options).
     """
     from propcast.evaluate import EvaluationError, save
     from propcast.evaluate import evaluate as run_evaluation

@@ -16,7 +16,8 @@ EXIT_CODES = (
     "Exit 0 when every row loaded (or the file was already imported), 3 (degraded) when rows "
     "were quarantined or the build warned, 1 when the file was refused whole (unreadable, a "
     "required column missing), the build failed or another process holds the warehouse; "
-    "each failure names what went wrong and the command that recovers."
+    "2 usage error (no such file, a bad --format or --league). Each failure names what went "
+    "wrong and the command that recovers."
 )
 COMMON_HELP = (
     "Header names may be in any case, with spaces or a byte-order mark; the delimiter (comma, "

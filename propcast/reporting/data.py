@@ -106,9 +106,11 @@ def calibration(con: duckdb.DuckDBPyConnection, day: date) -> Section:
 
 def accuracy(con: duckdb.DuckDBPyConnection, day: date) -> Section:
     sql = """
-        select game_date, n_lines, model_versions, log_loss_model, log_loss_market,
-               log_loss_model - log_loss_market as log_loss_gap, brier_model, brier_market
-        from main.fct_forecast_accuracy_daily where game_date <= ? order by game_date
+        select game_date, league, market_family, n_lines, model_versions, log_loss_model,
+               log_loss_market, log_loss_model - log_loss_market as log_loss_gap, brier_model,
+               brier_market
+        from main.fct_forecast_accuracy_daily where game_date <= ?
+        order by game_date, league, market_family
     """
     return _section(
         con, "forecast accuracy", ("fct_forecast_accuracy_daily",), sql, [day],

@@ -33,7 +33,7 @@ def _accuracy(section: Section) -> list[str]:
     model = (f.log_loss_model * f.n_lines).sum() / n
     market = (f.log_loss_market * f.n_lines).sum() / n
     lines += [
-        f"Over {len(f)} settled days ({int(n):,} lines): model {model:.4f}, market "
+        f"Over {f.game_date.nunique()} settled days ({int(n):,} lines): model {model:.4f}, market "
         f"{market:.4f}, gap {model - market:+.4f} (negative: the model beat the market).",
         "",
         md_table(f.drop(columns=["model_versions"])),

@@ -17,11 +17,12 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "cli"
 RUNBOOKS = ROOT / "docs" / "runbooks"
-# The runbook commands of issue 11 and the daily run's (backtest and import have their own).
+# Every command of the CLI.
 RUNBOOK_COMMANDS = (
     "ingest", "build", "train", "demo", "run-day", "backfill", "freshness", "docs", "status",
     "recover", "health", "verify", "positive-control", "validate-golden", "report", "export",
-    "model list", "model pin", "model unpin", "model rollback",
+    "model list", "model pin", "model unpin", "model rollback", "backtest", "evaluate",
+    "import totals", "import props",
 )  # fmt: skip
 INCIDENTS = 12  # DESIGN §7
 
