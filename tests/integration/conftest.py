@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from filelock import FileLock
@@ -35,7 +35,9 @@ from propcast.settings import Home
 from propcast.timeutil import today_in_slate_tz
 from propcast.warehouse import copy_warehouse
 from propcast.world import generate
-from tests.support.imported_world import ImportedWorld, build_imported_world, copy_imported_home
+
+if TYPE_CHECKING:  # the imported world's generators (pandas, scipy) load only when it is used
+    from tests.support.imported_world import ImportedWorld
 
 T = TypeVar("T")
 WORLD_DAYS = 24
@@ -161,10 +163,14 @@ def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pat
 def imported_world(tmp_path_factory: pytest.TempPathFactory) -> ImportedWorld:
     """NBA and NHL totals and props history imported and built once per run (read it through
     `imported_home` or a copy: other workers copy its warehouse file)."""
+    from tests.support.imported_world import build_imported_world
+
     return once_per_run(tmp_path_factory, "imported_world", build_imported_world)
 
 
 @pytest.fixture(scope="session")
 def imported_home(imported_world: ImportedWorld, tmp_path_factory: pytest.TempPathFactory) -> Home:
     """This worker's copy of the imported world, for tests that only read it (the backtest)."""
+    from tests.support.imported_world import copy_imported_home
+
     return copy_imported_home(imported_world, tmp_path_factory.mktemp("imported") / "home")
