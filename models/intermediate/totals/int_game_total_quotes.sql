@@ -4,11 +4,7 @@
     var('devig_method') as fct_prop_odds does. Rows whose teams do not map have no game and
     are left out (visible in stg_imports__game_totals).
 -#}
-{%- set devig_method = var('devig_method') -%}
-{%- if devig_method not in ('multiplicative', 'power') -%}
-    {{ exceptions.raise_compiler_error(
-        "var devig_method must be 'multiplicative' or 'power', got '" ~ devig_method ~ "'") }}
-{%- endif -%}
+{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 
 with
