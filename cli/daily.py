@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from propcast.cli.app import app
@@ -209,6 +209,17 @@ def train(
     )
 
 
+MarketStrengthOption = Annotated[
+    Literal["realistic", "sharp", "soft"],
+    typer.Option(
+        "--market-strength",
+        help="How wrong the demo world's books are: realistic (default; the de-vigged close "
+        "is 1.03-1.05x the truth's log loss in every market), sharp (near-efficient: the "
+        "honest answer is no edge) or soft. Recorded in PROPCAST_HOME/world/truth/world.json.",
+    ),
+]
+
+
 @app.command()
 def demo(
     days: Annotated[
@@ -221,6 +232,7 @@ def demo(
     ] = 165,
     seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
     books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
+    market_strength: MarketStrengthOption = "realistic",
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -245,7 +257,13 @@ def demo(
             progress_bar("days generated") as advance,
         ):
             outcome = run_demo(
-                home, days=days, seed=seed, books=books, say=console.print, progress=advance
+                home,
+                days=days,
+                seed=seed,
+                books=books,
+                say=console.print,
+                progress=advance,
+                market_strength=market_strength,
             )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)

@@ -44,3 +44,13 @@ def test_market_strengths_are_ordered_and_checked(tmp_path: Path) -> None:
     assert MARKET_STRENGTHS["sharp"] < MARKET_STRENGTHS["realistic"] < MARKET_STRENGTHS["soft"]
     with pytest.raises(ValueError, match="market_strength"):
         generate(tmp_path, start=date(2027, 1, 5), days=1, market_strength="efficient")
+
+
+def test_the_demo_command_offers_exactly_the_worlds_market_strengths() -> None:
+    from typing import get_args
+
+    from propcast.cli.daily import MarketStrengthOption
+
+    choices, option = get_args(MarketStrengthOption)
+    assert set(get_args(choices)) == set(MARKET_STRENGTHS)
+    assert DEFAULT_MARKET_STRENGTH in option.help
