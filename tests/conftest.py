@@ -32,3 +32,28 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     root = tmp_path / "home"
     monkeypatch.setenv("PROPCAST_HOME", str(root))
     return Home(root).ensure()
+
+
+# The costliest modules first (measured with --durations): `--dist loadfile` hands modules to the
+# workers in collection order, so a long module collected last leaves the other worker idle at
+# the end; longest-first balances the two. Every other module keeps its place after these.
+COSTLIEST_FIRST = (
+    "tests/integration/test_predictions.py",
+    "tests/integration/test_incremental.py",
+    "tests/reliability/test_config.py",
+    "tests/integration/test_freshness.py",
+    "tests/integration/test_runbook_checks.py",
+    "tests/integration/test_runbook_daily.py",
+    "tests/integration/test_backfill.py",
+    "tests/reliability/test_outages.py",
+    "tests/incidents/test_03_zero_opportunities.py",
+    "tests/unit/test_world.py",
+    "tests/integration/test_vendors_mapping.py",
+    "tests/reliability/test_crash_safety.py",
+    "tests/incidents/test_06_old_dates.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {module: i for i, module in enumerate(COSTLIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

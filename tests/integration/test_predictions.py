@@ -314,6 +314,9 @@ def table_counts(home: Home) -> dict[str, int]:
         return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
 
 
+# make test covers both halves elsewhere: tests/incidents/test_08_vendor_down.py (a vendor down
+# degrades, its return loads once) and test_09_duplicated_rows.py (a rerun adds no rows).
+@pytest.mark.slow
 def test_run_day_rerun_adds_no_rows_and_a_vendor_outage_degrades(
     scored: ScoredWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
