@@ -25,7 +25,7 @@ CLOCK_SKIP  = test_backtest test_evaluate test_family_models test_models test_pr
 CLOCK_TESTS = tests/unit $(CLOCK_SKIP:%=--ignore=tests/unit/%.py) \
               tests/integration/test_freshness.py tests/integration/test_pipeline.py \
               --deselect tests/integration/test_freshness.py::test_freshness_judges_the_latest_due_game_date
-PYTEST_ARGS = -x -q -m "not slow" -n 2 --dist loadfile
+PYTEST_ARGS = -x -q -m "not slow" -n 2 --dist loadfile --durations=25
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 # $(call at_clock,HH:MM,pytest arguments). The offset is taken from the real clock (the helper
 # runs without libfaketime), so the guard holds even when make itself runs under a faked clock.

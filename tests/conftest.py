@@ -36,11 +36,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
 
 # The costliest modules first (measured with --durations): `--dist loadfile` hands modules to the
 # workers in collection order, so a long module collected last leaves the other worker idle at
-# the end; longest-first balances the two. Every other module keeps its place after these.
+# the end; longest-first balances the two. test_config leads: it builds the run's demo world
+# (once per run) while the other worker starts test_predictions, so no demo user waits for it.
+# Every other module keeps its place after these.
 COSTLIEST_FIRST = (
+    "tests/reliability/test_config.py",
     "tests/integration/test_predictions.py",
     "tests/integration/test_incremental.py",
-    "tests/reliability/test_config.py",
     "tests/integration/test_freshness.py",
     "tests/integration/test_runbook_checks.py",
     "tests/integration/test_runbook_daily.py",

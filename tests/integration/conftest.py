@@ -33,7 +33,7 @@ from propcast.ingest import ingest
 from propcast.pipeline import BuildSummary, build
 from propcast.settings import Home
 from propcast.timeutil import today_in_slate_tz
-from propcast.warehouse import copy_warehouse
+from propcast.warehouse import connect, copy_warehouse
 from propcast.world import generate
 
 if TYPE_CHECKING:  # the imported world's generators (pandas, scipy) load only when it is used
@@ -54,13 +54,12 @@ class BuiltWorld:
     build: BuildSummary
 
 
-@pytest.fixture(scope="session")
-def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
+def build_built_world(folder: Path) -> BuiltWorld:
     """A 24-day world ending yesterday (US/Eastern, by the suite's pinned clock), all of it
-    published, ingested and built."""
-    if "built_world" in _BUILT:
-        return _BUILT["built_world"]  # type: ignore[return-value]
-    home = Home(tmp_path_factory.mktemp("session") / "home").ensure()
+    published, ingested and built in `folder`/home; checkpointed and closed for copying."""
+    from tests.support.imported_world import release_dbt_connection
+
+    home = Home(folder / "home").ensure()
     last_day = today_in_slate_tz() - timedelta(days=1)
     first_day = last_day - timedelta(days=WORLD_DAYS - 1)
     generate(home.world, seed=11, start=first_day, days=WORLD_DAYS, books=5)
@@ -68,7 +67,23 @@ def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
     ingest(home)
     summary = build(home, last_day, dbt=Dbt(home))
     assert summary.result.success, summary.problems()
-    _BUILT["built_world"] = BuiltWorld(home, first_day, last_day, summary)
+    release_dbt_connection()
+    with connect(home) as con:
+        con.execute("checkpoint")
+    return BuiltWorld(home, first_day, last_day, summary)
+
+
+@pytest.fixture(scope="session")
+def built_world(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
+    """The 24-day built world, built once per test run; this worker reads its own copy."""
+    if "built_world" in _BUILT:
+        return _BUILT["built_world"]  # type: ignore[return-value]
+    shared = once_per_run(tmp_path_factory, "built_world_run", build_built_world)
+    local = tmp_path_factory.mktemp("session") / "home"
+    shutil.copytree(shared.home.root, local)
+    _BUILT["built_world"] = BuiltWorld(
+        Home(local).ensure(), shared.first_day, shared.last_day, shared.build
+    )
     return _BUILT["built_world"]  # type: ignore[return-value]
 
 
@@ -101,21 +116,32 @@ class DemoWorld:
         return self.outcome.day.run_date
 
 
+def build_demo_world(folder: Path) -> DemoWorld:
+    """The demo season in `folder`/home, its warehouse checkpointed and closed so that another
+    process can copy it whole."""
+    from tests.support.imported_world import release_dbt_connection
+
+    home = Home(folder / "home").ensure()
+    outcome = run_demo(home, days=DEMO_DAYS, seed=5, books=5, say=lambda _line: None)
+    assert outcome.day.status in ("ok", "degraded"), outcome.day.message
+    release_dbt_connection()
+    with connect(home) as con:
+        con.execute("checkpoint")
+    return DemoWorld(home, outcome)
+
+
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
-    """The `propcast demo` path on a 24-day season: trained, scored walk-forward, run-day."""
+    """The `propcast demo` path on a 24-day season: trained, scored walk-forward, run-day.
+    Built once per test run (`once_per_run`); each worker reads its own copy of the home, so
+    no two processes open one warehouse file. `outcome` is the build's (its paths name the
+    shared home)."""
     if "demo_world" in _BUILT:
         return _BUILT["demo_world"]  # type: ignore[return-value]
-    home = Home(tmp_path_factory.mktemp("demo") / "home").ensure()
-    outcome = run_demo(
-        home,
-        days=DEMO_DAYS,
-        seed=5,
-        books=5,
-        say=lambda _line: None,
-    )
-    assert outcome.day.status in ("ok", "degraded"), outcome.day.message
-    _BUILT["demo_world"] = DemoWorld(home, outcome)
+    shared = once_per_run(tmp_path_factory, "demo_world_run", build_demo_world)
+    local = tmp_path_factory.mktemp("demo") / "home"
+    shutil.copytree(shared.home.root, local)
+    _BUILT["demo_world"] = DemoWorld(Home(local).ensure(), shared.outcome)
     return _BUILT["demo_world"]  # type: ignore[return-value]
 
 
