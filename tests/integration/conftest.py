@@ -33,7 +33,7 @@ from propcast.ingest import ingest
 from propcast.pipeline import BuildSummary, build
 from propcast.settings import Home
 from propcast.timeutil import today_in_slate_tz
-from propcast.warehouse import connect, copy_warehouse
+from propcast.warehouse import copy_warehouse
 from propcast.world import generate
 
 if TYPE_CHECKING:  # the imported world's generators (pandas, scipy) load only when it is used
@@ -57,7 +57,7 @@ class BuiltWorld:
 def build_built_world(folder: Path) -> BuiltWorld:
     """A 24-day world ending yesterday (US/Eastern, by the suite's pinned clock), all of it
     published, ingested and built in `folder`/home; checkpointed and closed for copying."""
-    from tests.support.imported_world import release_dbt_connection
+    from tests.support.imported_world import close_for_copy
 
     home = Home(folder / "home").ensure()
     last_day = today_in_slate_tz() - timedelta(days=1)
@@ -67,9 +67,7 @@ def build_built_world(folder: Path) -> BuiltWorld:
     ingest(home)
     summary = build(home, last_day, dbt=Dbt(home))
     assert summary.result.success, summary.problems()
-    release_dbt_connection()
-    with connect(home) as con:
-        con.execute("checkpoint")
+    close_for_copy(home)
     return BuiltWorld(home, first_day, last_day, summary)
 
 
@@ -119,14 +117,12 @@ class DemoWorld:
 def build_demo_world(folder: Path) -> DemoWorld:
     """The demo season in `folder`/home, its warehouse checkpointed and closed so that another
     process can copy it whole."""
-    from tests.support.imported_world import release_dbt_connection
+    from tests.support.imported_world import close_for_copy
 
     home = Home(folder / "home").ensure()
     outcome = run_demo(home, days=DEMO_DAYS, seed=5, books=5, say=lambda _line: None)
     assert outcome.day.status in ("ok", "degraded"), outcome.day.message
-    release_dbt_connection()
-    with connect(home) as con:
-        con.execute("checkpoint")
+    close_for_copy(home)
     return DemoWorld(home, outcome)
 
 

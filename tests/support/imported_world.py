@@ -84,6 +84,14 @@ def release_dbt_connection() -> None:
     gc.collect()
 
 
+def close_for_copy(home: Home) -> None:
+    """Release dbt-duckdb's connection and checkpoint the warehouse, so that another process
+    can open or copy the file whole (a world built once per run, copied by every worker)."""
+    release_dbt_connection()
+    with connect(home) as con:
+        con.execute("checkpoint")
+
+
 def build_imported_world(base: Path) -> ImportedWorld:
     """Write the files under `base`, import them into `base`/home (the last import builds),
     then checkpoint and close the warehouse so that other processes can copy it whole."""
@@ -98,9 +106,7 @@ def build_imported_world(base: Path) -> ImportedWorld:
             last = i == len(files) - 1
             args = ("import", kind, str(path), *(() if last else ("--no-build",)))
             runs.append(ImportRun(args, *cli(*args)))
-        release_dbt_connection()
-    with connect(Home(root)) as con:
-        con.execute("checkpoint")
+    close_for_copy(Home(root))
     return ImportedWorld(root, tuple(runs))
 
 
