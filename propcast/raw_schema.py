@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from propcast.ledger import ensure_ledger_tables
+
 RAW_SCHEMA = "raw"
 
 # Columns every loaded row carries, in front of the vendor's own columns.
@@ -204,3 +206,4 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in TABLES.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
+    ensure_ledger_tables(con)  # the ledger of placed bets (propcast.ledger)
