@@ -33,12 +33,30 @@ EndOption = Annotated[
 ]
 
 
+DevigFlag = Annotated[
+    bool,
+    typer.Option(
+        "--devig",
+        help="Score the de-vig methods instead of the model: each book's settled close "
+        "de-vigged by multiplicative, additive, power, shin, odds_ratio, logarithmic and "
+        "margin_proportional (log loss, Brier, ECE per league x family x book; the best "
+        "method per league and family with its margin over multiplicative and walk-forward).",
+    ),
+]
+
+
 @app.command()
 def evaluate(
-    start_date: StartOption = None, end_date: EndOption = None, as_json: JsonFlag = False
+    start_date: StartOption = None,
+    end_date: EndOption = None,
+    devig: DevigFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Evaluate settled predictions: the model against the de-vigged open and close, and
     on the demo world the truth, per league and market family.
+
+    With --devig: every de-vig method on each book's settled closing quotes instead
+    (propcast.devig_evaluation; saved to outputs/evaluation/devig_<start>_<end>.csv and .json).
 
     Every source is scored on the same settled lines (over or under; voids and pushes out):
     log loss, Brier, ECE (10 equal-width probability bins) and hit rate. The model's
@@ -50,8 +68,8 @@ def evaluate(
     Prints the table and saves it to PROPCAST_HOME/outputs/evaluation/
     evaluation_<start>_<end>.csv (one row per family and source) and .json. Reads the
     warehouse read-only. Exit 0 when evaluated, 3 when nothing is settled in the range (the
-    message says which dates are), 1 when the warehouse cannot be read, 2 usage error (bad
-    dates or options).
+    message says which dates are; with --devig: no settled close with real prices), 1 when
+    the warehouse cannot be read, 2 usage error (bad dates or options).
     """
     from propcast.evaluate import EvaluationError, save
     from propcast.evaluate import evaluate as run_evaluation
@@ -63,6 +81,10 @@ def evaluate(
     home = open_home()
     yesterday = today_in_slate_tz() - timedelta(days=1)
     through = end or yesterday
+    if devig:
+        from propcast.cli.evaluate_devig import evaluate_devig_command
+
+        evaluate_devig_command(home, start, end, through, as_json)
     try:
         result = run_evaluation(home, start, end, through)
     except EvaluationError as exc:
