@@ -163,7 +163,8 @@ TABLES: dict[str, str] = {
         minutes double,
         points integer,
         rebounds integer,
-        assists integer
+        assists integer,
+        threes integer
     """,
     "raw_schedule": LOAD_COLUMNS
     + """,
@@ -202,8 +203,32 @@ TABLES: dict[str, str] = {
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and its tables when missing (never alters existing data)."""
+    """Create the raw schema and its tables when missing, and add the columns a table declared
+    since the warehouse was created (never alters existing data)."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in TABLES.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
     ensure_ledger_tables(con)  # the ledger of placed bets (propcast.ledger)
+    _add_missing_columns(con)
+
+
+def column_definitions(columns: str) -> dict[str, str]:
+    """A table's declared columns (a `TABLES` value): name -> its definition."""
+    parts = (part.strip() for part in columns.split(","))
+    return {part.split()[0]: part for part in parts if part}
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse created before a column was declared (e.g. raw_boxscores.threes) gets it,
+    null on the rows loaded before. Columns are only ever added, so a column declared later
+    must be nullable (a `not null` one cannot be added to a table with rows)."""
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [RAW_SCHEMA],
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for table, columns in TABLES.items():
+        for name, definition in column_definitions(columns).items():
+            if name not in existing.get(table, set()):
+                con.execute(f"alter table {RAW_SCHEMA}.{table} add column {definition}")

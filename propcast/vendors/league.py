@@ -66,23 +66,32 @@ BOXSCORE_COLUMNS = [
     "points",
     "rebounds",
     "assists",
+    "threes",
     "fetched_at",
 ]
 STATUSES = ("scheduled", "final", "postponed")
 STATS = ("minutes", "points", "rebounds", "assists")
+#: Counts a boxscore file may leave out (an older feed has no `threes` column): absent or blank,
+#: the count loads as null (not reported) instead of refusing the row; present, it is checked
+#: as a count.
+OPTIONAL_STATS = ("threes",)
 SCORES = ("home_score", "away_score")
 MAX_MINUTES = 70  # four overtimes fit; more is a feed error
 
 
-def _read(payload: bytes, expected: list[str]) -> tuple[pd.DataFrame, np.ndarray, str | None]:
-    """The file's `expected` columns as text, its short rows, its cut record (`read_csv_text`)."""
+def _read(
+    payload: bytes, expected: list[str], optional: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, np.ndarray, str | None]:
+    """The file's `expected` columns as text, its short rows, its cut record (`read_csv_text`);
+    an `optional` column the file lacks reads as blank."""
     try:
         frame, short, cut = read_csv_text(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnparseablePayload(f"not a CSV file: {exc}") from exc
-    missing = [c for c in expected if c not in frame.columns]
+    missing = [c for c in expected if c not in frame.columns and c not in optional]
     if missing:
         raise UnparseablePayload(f"CSV lacks columns {missing}")
+    frame = frame.assign(**{c: "" for c in optional if c not in frame.columns})
     return frame[expected].copy(), short_mask(short, len(frame)), cut
 
 
@@ -140,7 +149,7 @@ def _schedule_checks(frame: pd.DataFrame, days: pd.Series) -> list:
 
 def _typed_boxscores(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[BOXSCORE_COLUMNS].copy()
-    _numbers(frame, STATS)
+    _numbers(frame, (*STATS, *OPTIONAL_STATS))
     frame["starter"] = frame["starter"].str.lower().map({"true": True, "false": False})
     return frame
 
@@ -160,8 +169,9 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
             (frame[stat].isna(), f"{stat} missing"),
             (frame[stat] < 0, f"{stat} is negative"),
         ]
+    checks += [(frame[stat] < 0, f"{stat} is negative") for stat in OPTIONAL_STATS]
     checks.append((frame["minutes"] > MAX_MINUTES, f"minutes impossible (> {MAX_MINUTES})"))
-    for stat in STATS[1:]:
+    for stat in (*STATS[1:], *OPTIONAL_STATS):
         checks += _count_checks(frame, stat)
     return checks
 
@@ -174,6 +184,7 @@ class _Kind:
     checks: Callable[[pd.DataFrame, pd.Series], list]
     keys: tuple[tuple[str, ...], ...]  # a row repeating an earlier good row's key in its file
     # is refused (a schedule lists a game once: by its id, and by its teams on its date)
+    optional: tuple[str, ...] = ()  # columns a file may lack (read as blank)
 
 
 MATCHUP = ("league", "game_date", "home_team", "away_team")
@@ -181,7 +192,12 @@ SCHEDULE = _Kind(
     SCHEDULE_COLUMNS, SCORES, _typed_schedule, _schedule_checks, (("game_id",), MATCHUP)
 )
 BOXSCORES = _Kind(
-    BOXSCORE_COLUMNS, STATS, _typed_boxscores, _boxscore_checks, (("game_id", "player_id"),)
+    BOXSCORE_COLUMNS,
+    (*STATS, *OPTIONAL_STATS),
+    _typed_boxscores,
+    _boxscore_checks,
+    (("game_id", "player_id"),),
+    OPTIONAL_STATS,
 )
 
 
@@ -199,7 +215,7 @@ def _reasons(
 
 
 def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
-    text, short, cut = _read(payload, kind.columns)
+    text, short, cut = _read(payload, kind.columns, kind.optional)
     frame = kind.typed(text)
     frame["game_date"] = _dates(frame["game_date"])
     fetched = _fetched_at(frame)
