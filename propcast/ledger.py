@@ -193,16 +193,26 @@ def build_ledger(home: Home, dbt: Dbt | None = None) -> BuildSummary:
     return BuildSummary(run_date=today, result=result, tables=table_rows(home))
 
 
-def unmatched_reasons(home: Home, dates: tuple[date | None, date | None]) -> dict[str, int]:
-    """Why the ledger's bets of these dates followed no recommendation, counted."""
+def match_summary(home: Home, dates: tuple[date | None, date | None]) -> dict[str, Any]:
+    """The ledger's placed bets of these dates: how many followed a recommendation and why the
+    others did not (match_status), and the books no seed row names."""
     from propcast.warehouse import connect
 
     if dates[0] is None:
-        return {}
+        return {"statuses": {}, "unknown_books": {}}
     with connect(home) as con:
-        rows = con.execute(
+        statuses = con.execute(
             "select match_status, count(*) from main.fct_bet_ledger "
-            "where is_placed and game_date between ? and ? group by 1 order by 2 desc",
+            "where is_placed and game_date between ? and ? group by 1 order by 2 desc, 1",
             [dates[0], dates[1]],
         ).fetchall()
-    return {status: int(n) for status, n in rows}
+        books = con.execute(
+            "select vendor_book, count(*) from main.fct_bet_ledger "
+            "where is_placed and not is_book_known and game_date between ? and ? "
+            "group by 1 order by 2 desc, 1",
+            [dates[0], dates[1]],
+        ).fetchall()
+    return {
+        "statuses": {status: int(n) for status, n in statuses},
+        "unknown_books": {book: int(n) for book, n in books},
+    }
