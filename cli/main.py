@@ -9,6 +9,7 @@ from __future__ import annotations
 from propcast.cli import (  # noqa: F401  (registers the commands)
     backfill,
     backtest,
+    bets,
     checks,
     daily,
     evaluate,
