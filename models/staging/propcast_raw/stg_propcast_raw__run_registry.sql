@@ -5,7 +5,8 @@
 -#}
 {%- set raw_runs = source('propcast_raw', 'run_registry') -%}
 {%- set raw_exists = true -%}
-{%- if execute -%}
+{#- The offline BigQuery check cannot ask whether it exists: it compiles the usual case. -#}
+{%- if execute and not bigquery_offline_check() -%}
     {%- set raw_exists = load_relation(raw_runs) is not none -%}
 {%- endif -%}
 
