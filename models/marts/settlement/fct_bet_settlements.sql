@@ -55,23 +55,14 @@ joined as (
 settled as (
     select
         *,
-        case
-            when line_result in ('void', 'pending', 'push') then line_result
-            when line_result = side then 'won'
-            else 'lost'
-        end as result
+        {{ settle_bet_result('line_result', 'side') }} as result
     from joined
 ),
 
 valued as (
     select
         *,
-        case result
-            when 'won' then price_decimal - 1.0
-            when 'lost' then -1.0
-            when 'push' then 0.0
-            when 'void' then 0.0
-        end as units_won
+        {{ settle_units_won('result', 'price_decimal') }} as units_won
     from settled
 )
 

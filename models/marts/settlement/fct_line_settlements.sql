@@ -159,20 +159,12 @@ joined as (
 settled as (
     select
         *,
-        case
-            when is_postponed then 'void'
-            when is_game_total and not is_total_final then 'pending'
-            when not is_game_total and not has_boxscores then 'pending'
-            when not is_game_total and not player_played then 'void'
-            when actual_value is null then 'pending'
-            when actual_value > line then 'over'
-            when actual_value < line then 'under'
-            else 'push'
-        end as result,
-        case
-            when is_postponed then 'postponed'
-            when not is_game_total and has_boxscores and not player_played then 'did_not_play'
-        end as void_reason
+        {{ settle_line_result(
+            'is_postponed', 'is_game_total', 'is_total_final', 'has_boxscores',
+            'player_played', 'actual_value', 'line'
+        ) }} as result,
+        {{ settle_void_reason('is_postponed', 'is_game_total', 'has_boxscores', 'player_played') }}
+            as void_reason
     from joined
 )
 
