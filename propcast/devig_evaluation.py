@@ -8,8 +8,9 @@ positive means the method is better), with a 95 % interval from the paired diffe
 
 The closes come from three places, each read when the warehouse has it:
 - game totals: fct_game_total_odds (line_type close) settled on int_game_results' final score;
-- vendor props: each book's closing main line (int_prop_odds_opening_closing, final closes)
-  at a line fct_line_settlements settled over or under;
+- vendor props: each book's closing main line (int_prop_odds_opening_closing, final closes;
+  its implied probabilities from int_prop_odds_devigged, as the vendor priced it) at a line
+  fct_line_settlements settled over or under;
 - imported props: each book's latest quote (stg_imports__prop_odds) with its actual_value.
 Pushes are left out. Quotes whose prices were assumed (-110/-110, e.g. SBR's NBA totals)
 are left out and counted: every method turns them into 0.5, so they cannot tell methods apart.
@@ -59,16 +60,30 @@ with settled as (
     select distinct game_id, player_id, market, line, league, market_family, went_over
     from main.fct_line_settlements
     where result in ('over', 'under') and market <> 'game_total'
+),
+-- each book's closing snapshot, its main line picked as int_prop_odds_opening_closing does
+closing_quotes as (
+    select quotes.*, row_number() over (
+        partition by quotes.game_id, quotes.player_id, quotes.market, quotes.book_id
+        order by abs(quotes.over_implied_prob - quotes.under_implied_prob), quotes.line,
+            quotes.vendor
+    ) as line_rank
+    from main.int_prop_odds_devigged as quotes
+    inner join main.int_prop_odds_opening_closing as closes
+        on quotes.game_id = closes.game_id and quotes.player_id = closes.player_id
+        and quotes.market = closes.market and quotes.book_id = closes.book_id
+        and quotes.fetched_at = closes.closing_fetched_at
+    where closes.is_closing_final and quotes.is_two_sided
+        and quotes.game_date between ? and ?
 )
 select settled.league, settled.market_family, closes.book_id as book, closes.game_date,
-       closes.closing_line as line, closes.closing_over_price_american as over_price,
-       closes.closing_under_price_american as under_price, false as prices_assumed,
-       settled.went_over
-from main.int_prop_odds_opening_closing as closes
+       closes.line, closes.over_implied_prob, closes.under_implied_prob,
+       false as prices_assumed, settled.went_over
+from closing_quotes as closes
 inner join settled
     on closes.game_id = settled.game_id and closes.player_id = settled.player_id
-    and closes.market = settled.market and closes.closing_line = settled.line
-where closes.is_closing_final and closes.game_date between ? and ?
+    and closes.market = settled.market and closes.line = settled.line
+where closes.line_rank = 1
 """
 IMPORTED_PROPS_SQL = """
 with ranked as (
@@ -127,9 +142,6 @@ def load_closing_quotes(con: duckdb.DuckDBPyConnection, start: date, end: date) 
             frame = con.execute(sql, [start, end]).df()
         except duckdb.CatalogException:
             continue  # that part of the warehouse is not built (an import-only home, say)
-        if "over_price" in frame:
-            frame["over_implied_prob"] = devig.american_to_implied(frame.pop("over_price"))
-            frame["under_implied_prob"] = devig.american_to_implied(frame.pop("under_price"))
         frames.append(frame[QUOTE_COLUMNS])
     if not frames:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
@@ -154,6 +166,8 @@ def with_fair_probabilities(quotes: pd.DataFrame) -> pd.DataFrame:
 
 def line_log_losses(quotes: pd.DataFrame) -> pd.DataFrame:
     """Per quote and method, the log loss of the fair P(over) against the result."""
+    if BASELINE not in quotes:
+        quotes = with_fair_probabilities(quotes)
     y = quotes["went_over"].to_numpy(dtype=float)
     losses = {}
     for method in devig.METHODS:
