@@ -70,9 +70,16 @@ lint: install $(META_STAMP)
 	$(BIN)/sqlfluff lint models macros tests/data_tests python_models
 	$(BIN)/python -m propcast.metadata lint
 
-test: install lint faketime chromium
+test: install lint check-bigquery faketime chromium
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
 	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
+
+# Every SQL model compiled for the bigquery target offline and checked against BigQuery's
+# parser, its function list and the DuckDB-only syntax rules (README "Running on BigQuery");
+# prints its time. Part of make test, so CI runs it.
+.PHONY: check-bigquery
+check-bigquery: install
+	$(BIN)/python -m propcast.bigquery_check
 
 test-clock: install faketime
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS) $(CLOCK_TESTS))
