@@ -26,14 +26,21 @@
 {% endmacro %}
 
 {% macro bigquery__game_date_slices() %}
-    {#- insert_overwrite replaces the day partitions the new slice holds, without a scan. -#}
-    {{- return({
+    {#- insert_overwrite replaces the day partitions the new slice holds, without a scan: one
+        partition write per day rebuilt, never a row-level merge (BigQuery's quota on
+        partition modifications per table and day once stopped a daily pipeline like this). -#}
+    {%- set slices = {
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
         'partition_by': {'field': 'game_date', 'data_type': 'date', 'granularity': 'day'},
         'on_schema_change': 'fail',
         'meta': {'sliced_by_game_date': true},
-    }) -}}
+    } -%}
+    {%- set cluster_columns = bigquery_cluster_columns(model.name) -%}
+    {%- if cluster_columns -%}
+        {%- do slices.update({'cluster_by': cluster_columns}) -%}
+    {%- endif -%}
+    {{- return(slices) -}}
 {% endmacro %}
 
 

@@ -7,7 +7,7 @@
 
 {#- True only inside the offline BigQuery check. -#}
 {% macro bigquery_offline_check() %}
-    {{- return(var('bigquery_offline_check', false) | as_bool) -}}
+    {{- return(var('bigquery_offline_check', false) in [true, 'true', 'True']) -}}
 {% endmacro %}
 
 {#-
@@ -16,8 +16,11 @@
     morning run sends.
 -#}
 {% macro is_incremental() %}
-    {%- if bigquery_offline_check() -%}
+    {#- The var is read here, not through bigquery_offline_check(): sqlfluff's templater
+        renders a nested macro's return() as text. -#}
+    {%- if var('bigquery_offline_check', false) in [true, 'true', 'True'] -%}
         {{- return(true) -}}
+    {%- else -%}
+        {{- return(dbt.is_incremental()) -}}
     {%- endif -%}
-    {{- return(dbt.is_incremental()) -}}
 {% endmacro %}

@@ -4,12 +4,7 @@
     Incremental by game_date over the scored dates (vars score_start..score_end, default
     run_date), so past days keep the bankroll and limits they were priced with.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['game_date'],
-    on_schema_change='append_new_columns',
-) }}
+{{ config(**replaced_by_game_date(on_schema_change='append_new_columns')) }}
 
 {%- set bankroll = var('bankroll') | float -%}
 {%- set min_ev = var('min_ev') | float -%}
