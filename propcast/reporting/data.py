@@ -68,6 +68,7 @@ outcomes as (
             when 'points' then s.points
             when 'rebounds' then s.rebounds
             when 'assists' then s.assists
+            when 'threes' then s.threes
         end as stat_value,
         case
             when coalesce(g.is_postponed, false) then 'void'

@@ -1,10 +1,11 @@
 {#-
     As-of player form for every row of the player x game spine: rolling means over the
-    player's last 5 and 10 games, games played, days of rest and back-to-back — computed only
-    from games strictly before the game's date. `features_through_date` is the latest
-    game_date that fed the row (null for a player's first game). The played games come from
-    the spine's boxscore columns; the game's own minutes and points (null until played) ride
-    along as the target and never feed the features.
+    player's last 5 and 10 games (macro player_form_means: each count and minutes), games
+    played, days of rest and back-to-back — computed only from games strictly before the
+    game's date. `features_through_date` is the latest game_date that fed the row (null for a
+    player's first game). The played games come from the spine's boxscore columns; the game's
+    own minutes and points (null until played) ride along as the target and never feed the
+    features.
 -#}
 with
 
@@ -22,15 +23,10 @@ played_through as (
     select
         player_id,
         game_date as through_date,
-        count(*) over all_before as games_played,
-        avg(points) over last_5 as points_avg_5,
-        avg(points) over last_10 as points_avg_10,
-        avg(rebounds) over last_5 as rebounds_avg_5,
-        avg(rebounds) over last_10 as rebounds_avg_10,
-        avg(assists) over last_5 as assists_avg_5,
-        avg(assists) over last_10 as assists_avg_10,
-        avg(minutes) over last_5 as minutes_avg_5,
-        avg(minutes) over last_10 as minutes_avg_10
+        {%- for name, column, n in player_form_means() %}
+            avg({{ column }}) over last_{{ n }} as {{ name }},
+        {%- endfor %}
+        count(*) over all_before as games_played
     from played_games
     window
         last_5 as (
@@ -96,14 +92,7 @@ select
     coalesce(
         {{ dbt.datediff('as_of.features_through_date', 'spine.game_date', 'day') }} = 1, false
     ) as is_back_to_back,
-    played_through.points_avg_5,
-    played_through.points_avg_10,
-    played_through.rebounds_avg_5,
-    played_through.rebounds_avg_10,
-    played_through.assists_avg_5,
-    played_through.assists_avg_10,
-    played_through.minutes_avg_5,
-    played_through.minutes_avg_10,
+    {{ player_form_columns('played_through') }},
     spine.minutes,
     spine.points
 from spine

@@ -32,9 +32,9 @@ played as (
         boxscores.player_name_key,
         boxscores.is_starter,
         boxscores.minutes,
-        boxscores.points,
-        boxscores.rebounds,
-        boxscores.assists,
+        {%- for stat in player_count_stats() %}
+            boxscores.{{ stat }},
+        {%- endfor %}
         boxscores.loaded_at
     from boxscores
     left join team_games
@@ -70,9 +70,9 @@ upcoming as (
         cast(null as {{ dbt.type_string() }}) as player_name_key,
         cast(null as {{ dbt.type_boolean() }}) as is_starter,
         cast(null as {{ type_double() }}) as minutes,
-        cast(null as {{ dbt.type_int() }}) as points,
-        cast(null as {{ dbt.type_int() }}) as rebounds,
-        cast(null as {{ dbt.type_int() }}) as assists,
+        {%- for stat in player_count_stats() %}
+            cast(null as {{ dbt.type_int() }}) as {{ stat }},
+        {%- endfor %}
         cast(null as {{ dbt.type_timestamp() }}) as loaded_at
     from team_games
     inner join team_stints

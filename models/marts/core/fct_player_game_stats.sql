@@ -17,9 +17,9 @@ select
     is_home,
     is_starter,
     minutes,
-    points,
-    rebounds,
-    assists,
+    {%- for stat in player_count_stats() %}
+        {{ stat }},
+    {%- endfor %}
     points + rebounds + assists as points_rebounds_assists,
     loaded_at
 from boxscores

@@ -78,14 +78,7 @@ select
     features.games_played,
     features.days_rest,
     features.is_back_to_back,
-    features.points_avg_5,
-    features.points_avg_10,
-    features.rebounds_avg_5,
-    features.rebounds_avg_10,
-    features.assists_avg_5,
-    features.assists_avg_10,
-    features.minutes_avg_5,
-    features.minutes_avg_10,
+    {{ player_form_columns('features') }},
     features.opponent_prior_games,
     features.opponent_points_allowed_avg_5,
     features.opponent_points_allowed_avg_10,
@@ -93,11 +86,7 @@ select
     case
         when games.is_final then stats.player_id is not null
     end as player_played,
-    case market_stats.stat
-        when 'points' then stats.points
-        when 'rebounds' then stats.rebounds
-        when 'assists' then stats.assists
-    end as stat_value
+    {{ player_stat_value('market_stats.stat', 'stats') }} as stat_value
 from prices
 left join openings
     on

@@ -104,10 +104,9 @@ joined as (
         coalesce(game_results.is_final, false) as is_total_final,
         case
             when predictions.market = 'game_total' then game_results.total_score
-            when market_stats.stat = 'points' then stats.points
-            when market_stats.stat = 'rebounds' then stats.rebounds
-            when market_stats.stat = 'assists' then stats.assists
-            when market_stats.stat = 'points_rebounds_assists' then stats.points_rebounds_assists
+            else {{ player_stat_value(
+                'market_stats.stat', 'stats', player_count_stats() + ['points_rebounds_assists']
+            ) }}
         end as actual_value,
         coalesce(prop_opening.fair_prob_over, total_open.fair_prob_over) as prob_devig_open,
         coalesce(prop_opening.books, total_open.books, 0) as books_open,

@@ -1,5 +1,7 @@
 {#- Tested by game_date slice (macros/incremental): the dedup partition leads with it. -#}
 {{ config(meta={'sliced_by_game_date': true}) }}
+{#- A count the raw table lacks (an older warehouse, before ingestion adds it) reads as null. -#}
+{%- set raw_columns = relation_column_names(source('league', 'boxscores')) -%}
 
 with
 
@@ -31,9 +33,10 @@ renamed as (
 
         -- numerics
         cast(minutes as {{ type_double() }}) as minutes,
-        cast(points as {{ dbt.type_int() }}) as points,
-        cast(rebounds as {{ dbt.type_int() }}) as rebounds,
-        cast(assists as {{ dbt.type_int() }}) as assists,
+        {%- for stat in player_count_stats() %}
+            {%- set present = raw_columns is none or stat in raw_columns %}
+            cast({{ stat if present else 'null' }} as {{ dbt.type_int() }}) as {{ stat }},
+        {%- endfor %}
 
         -- dates and timestamps (naive UTC)
         game_date,
@@ -66,9 +69,9 @@ select
     versioned.player_name_key,
     versioned.is_starter,
     versioned.minutes,
-    versioned.points,
-    versioned.rebounds,
-    versioned.assists,
+    {%- for stat in player_count_stats() %}
+        versioned.{{ stat }},
+    {%- endfor %}
     versioned.fetched_at,
     versioned.loaded_at,
     versioned.payload_sha256,
