@@ -17,11 +17,10 @@ The feature frame. The full dbt path (`propcast demo` of 24 days: ~10 min of dbt
 (python_models/_python_models__models.yml, ml_model_registry's `feature_columns`) computed
 as the dbt models define them (a player's averages over his previous 5 and 10 games, games
 played, days of rest, back-to-back, home, the opponent's points allowed over its previous 5 and
-10 games, books quoting, the move from the open), plus `threes_avg_5/10` (the warehouse's
-feature marts have no threes yet). The market's P(over) is the de-vigged close (each book's
-last quote before the game, averaged over the books on the line); the model sees it, as the
-product sees its pricing snapshot. The truth (`truth/prop_truth.csv`) is joined only to
-evaluate.
+10 games, books quoting, the move from the open; threes_avg_5/10 among them). The market's
+P(over) is the de-vigged close (each book's last quote before the game, averaged over the books
+on the line); the model sees it, as the product sees its pricing snapshot. The truth
+(`truth/prop_truth.csv`) is joined only to evaluate.
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
@@ -54,7 +53,7 @@ from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
 
 ROOT = Path(__file__).resolve().parents[1]
 AVG_STATS = ("points", "rebounds", "assists", "threes", "minutes")
-EXTRA_FEATURES = ("threes_avg_5", "threes_avg_10")
+EXTRA_FEATURES: tuple[str, ...] = ()  # features the bench adds to the product's (none now)
 TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
 
 
@@ -262,7 +261,7 @@ def run_setting(
     started = time.perf_counter()
     frame = season_frames(worlds)
     say(f"{strength}: frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
-    features = [*product_features(), *EXTRA_FEATURES]
+    features = list(dict.fromkeys([*product_features(), *EXTRA_FEATURES]))
     results, speed = evaluate(frame, features, json.loads(args.override))
     return results, speed, frame
 
@@ -317,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
             print_table(strength, results)
             print("speed " + json.dumps(speed))
             if strength == DEFAULT_MARKET_STRENGTH and args.train_rows:
-                features = [*product_features(), *EXTRA_FEATURES]
+                features = list(dict.fromkeys([*product_features(), *EXTRA_FEATURES]))
                 print("train_speed " + json.dumps(train_speed(frame, features, args.train_rows)))
             final = results
             print(json.dumps({"market_strength": strength, **results}), flush=True)
