@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from propcast.cli.app import app
-from propcast.cli.common import JsonFlag, open_home, parse_date
+from propcast.cli.common import JsonFlag, WaitOption, open_home, parse_date
 from propcast.cli.output import ExitCode, console, finish
 from rich.markup import escape
 from rich.table import Table
@@ -43,6 +43,17 @@ DevigFlag = Annotated[
         "method per league and family with its margin over multiplicative and walk-forward).",
     ),
 ]
+ChooseFlag = Annotated[
+    bool,
+    typer.Option(
+        "--choose",
+        help="With --devig: store, per league and market family with at least 100 settled "
+        "closes in the range, the method that scored best on them in "
+        "raw.devig_method_choices, effective from the day after the range (history kept; "
+        "the de-vig models use it from that game date on once rebuilt: the command prints "
+        "the build that applies it). Takes the writer lock.",
+    ),
+]
 
 
 @app.command()
@@ -50,13 +61,16 @@ def evaluate(
     start_date: StartOption = None,
     end_date: EndOption = None,
     devig: DevigFlag = False,
+    choose: ChooseFlag = False,
+    wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate settled predictions: the model against the de-vigged open and close, and
     on the demo world the truth, per league and market family.
 
     With --devig: every de-vig method on each book's settled closing quotes instead
-    (propcast.devig_evaluation; saved to outputs/evaluation/devig_<start>_<end>.csv and .json).
+    (propcast.devig_evaluation; saved to outputs/evaluation/devig_<start>_<end>.csv and .json);
+    --choose also stores the best method per league and family as the pipeline's choice.
 
     Every source is scored on the same settled lines (over or under; voids and pushes out):
     log loss, Brier, ECE (10 equal-width probability bins) and hit rate. The model's
@@ -69,13 +83,16 @@ def evaluate(
     evaluation_<start>_<end>.csv (one row per family and source) and .json. Reads the
     warehouse read-only. Exit 0 when evaluated, 3 when nothing is settled in the range (the
     message says which dates are; with --devig: no settled close with real prices), 1 when
-    the warehouse cannot be read, 2 usage error (bad dates or options).
+    the warehouse cannot be read (or, with --choose, written: another run holds it), 2 usage
+    error (bad dates or options, --choose without --devig).
     """
     from propcast.evaluate import EvaluationError, save
     from propcast.evaluate import evaluate as run_evaluation
 
     start = parse_date(start_date, "--start-date") if start_date else None
     end = parse_date(end_date, "--end-date") if end_date else None
+    if choose and not devig:
+        raise typer.BadParameter("--choose needs --devig", param_hint="--choose")
     if start and end and end < start:
         raise typer.BadParameter(f"{end} is before --start-date {start}", param_hint="--end-date")
     home = open_home()
@@ -84,7 +101,7 @@ def evaluate(
     if devig:
         from propcast.cli.evaluate_devig import evaluate_devig_command
 
-        evaluate_devig_command(home, start, end, through, as_json)
+        evaluate_devig_command(home, start, end, through, as_json, choose=choose, wait=wait)
     try:
         result = run_evaluation(home, start, end, through)
     except EvaluationError as exc:

@@ -13,10 +13,16 @@ from propcast.settings import Home
 
 
 def evaluate_devig_command(
-    home: Home, start: date | None, end: date | None, through: date, as_json: bool
+    home: Home,
+    start: date | None,
+    end: date | None,
+    through: date,
+    as_json: bool,
+    choose: bool = False,
+    wait: float = 0.0,
 ) -> None:
-    """Score, print, save and exit: 0 scored, 3 no settled close with real prices, 1 the
-    warehouse cannot be read."""
+    """Score, print, save (and with `choose` store the choices) and exit: 0 scored, 3 no
+    settled close with real prices, 1 the warehouse cannot be read or written."""
     from propcast.devig_evaluation import evaluate_devig, save
     from propcast.evaluate import EvaluationError
 
@@ -41,6 +47,9 @@ def evaluate_devig_command(
     _notes(result.notes)
     csv_path, json_path = save(home, result)
     console.print(f"  wrote {csv_path}\n  wrote {json_path}")
+    payload = {**result.as_dict(), "paths": [str(csv_path), str(json_path)]}
+    if choose:
+        payload["chosen"] = _store_choices(home, result, as_json, wait)
     winners = ", ".join(
         f"{row.league} {row.market_family}: {row.best_method} ({row.margin_vs_multiplicative:+.5f})"
         for row in result.best.itertuples()
@@ -49,9 +58,49 @@ def evaluate_devig_command(
         ExitCode.OK,
         f"evaluate --devig {result.start} → {result.end}: {result.settled_quotes} settled "
         f"closes; best (log-loss gain over multiplicative) {winners}",
-        payload={**result.as_dict(), "paths": [str(csv_path), str(json_path)]},
+        payload=payload,
         as_json=as_json,
     )
+
+
+def _store_choices(home: Home, result, as_json: bool, wait: float) -> list[dict]:
+    """Choose per (league, family) from the closes of the range, effective the day after it;
+    store them and say the build that applies them."""
+    from datetime import timedelta
+
+    import duckdb
+
+    from propcast.devig_choices import record_choices
+    from propcast.devig_evaluation import choose_methods
+    from propcast.locking import WarehouseBusy, writer_lock
+    from propcast.timeutil import utc_now
+
+    chosen_on = result.end + timedelta(days=1)
+    chosen = choose_methods(result.quotes, chosen_on)
+    retry = (
+        f"propcast evaluate --devig --choose --start-date {result.start} --end-date {result.end}"
+    )
+    try:
+        with (
+            writer_lock(home, "evaluate --devig --choose", wait, console.out),
+            duckdb.connect(str(home.warehouse)) as con,
+        ):
+            record_choices(con, chosen, chosen_on, utc_now())
+    except (WarehouseBusy, duckdb.Error) as exc:
+        finish(ExitCode.FAILED, f"evaluate --devig --choose: {exc}", recover=retry, as_json=as_json)
+    rows = []
+    for (league, family), choice in sorted(chosen.items()):
+        console.print(
+            f"  chose {league} {family}: {choice['method']} from {chosen_on} on "
+            f"({choice['n_lines']} closes {choice['first_date']} → {choice['last_date']})"
+        )
+        rows.append({"league": league, "market_family": family, "method": choice["method"],
+                     "chosen_on": str(chosen_on), "n_lines": choice["n_lines"]})  # fmt: skip
+    if not chosen:
+        console.print("  chose nothing: no family has 100 settled closes with real prices")
+    else:
+        console.print(f"  applies once rebuilt: propcast build --from {chosen_on}")
+    return rows
 
 
 def _print_methods(result) -> None:

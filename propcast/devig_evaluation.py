@@ -113,6 +113,7 @@ class DevigEvaluation:
     settled_quotes: int
     assumed_quotes: int
     notes: list[str] = field(default_factory=list)
+    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)  # the scored closes
 
     @property
     def is_empty(self) -> bool:
@@ -268,7 +269,9 @@ def evaluate_quotes(quotes: pd.DataFrame, start: date, end: date) -> DevigEvalua
             rows.extend(method_rows(league, family, str(book), by_book))
     table = pd.DataFrame(rows, columns=table_columns())
     best = best_table(table, walk_forward_log_loss(scored))
-    return DevigEvaluation(start, end, table, best, len(scored), int(assumed.sum()), notes)
+    return DevigEvaluation(
+        start, end, table, best, len(scored), int(assumed.sum()), notes, quotes=scored
+    )
 
 
 def table_columns() -> list[str]:
