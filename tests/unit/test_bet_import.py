@@ -99,3 +99,11 @@ def test_the_bet_hash_is_the_content_so_the_same_bet_is_one_row() -> None:
     changed = bets.copy()
     changed.loc[0, "stake"] = 11.0
     assert bet_hash(changed).iloc[0] != bets["bet_hash"].iloc[0]
+
+
+@pytest.mark.parametrize("name", ["bets import", "bets add", "bets report"])
+def test_bets_commands_document_every_option_and_their_exit_codes(name: str) -> None:
+    from tests.unit import test_cli_help as cli_help
+
+    assert name in cli_help.COMMANDS
+    cli_help.test_help_describes_every_option_and_states_the_exit_codes(name)
