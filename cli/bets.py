@@ -160,7 +160,7 @@ def _report_load(home, result, retry: str, as_json: bool) -> None:
     say(f"  rows refused: {result.rows_quarantined:,}")
     for reason, n in sorted(result.quarantine_reasons.items(), key=lambda kv: -kv[1]):
         say(f"    {n:>5,}  {escape(reason)}")
-    if result.quarantine_file:
+    if result.quarantine_file and result.rows_quarantined:
         say(f"  every refused row (line, reason, row): {escape(result.quarantine_file)}")
     build = result.build
     if build is not None:

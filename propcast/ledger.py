@@ -126,10 +126,11 @@ def load_bets(home: Home, label: str, content: bytes, parsed: ParsedBets) -> Led
             result.rows_loaded, result.rows_known = _append(con, rows[columns], parsed, result, now)
         if len(rows):
             result.game_dates = (min(rows["game_date"]), max(rows["game_date"]))
-    result.rows_quarantined = len(parsed.rejected)
-    result.quarantine_reasons = dict(Counter(_reason_class(r.reason) for r in parsed.rejected))
     if parsed.rejected:
         result.quarantine_file = str(_write_quarantine(home, label, digest, parsed))
+    if not result.already_imported:  # the first import reported them (as `propcast import`)
+        result.rows_quarantined = len(parsed.rejected)
+        result.quarantine_reasons = dict(Counter(_reason_class(r.reason) for r in parsed.rejected))
     return result
 
 
