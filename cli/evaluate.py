@@ -49,7 +49,7 @@ ChooseFlag = Annotated[
         "--choose",
         help="With --devig: store, per league and market family with at least 100 settled "
         "closes in the range, the method that scored best on them in "
-        "raw.devig_method_choices, effective from the day after the range (history kept; "
+        "raw.raw_devig_method_choices, effective from the day after the range (history kept; "
         "the de-vig models use it from that game date on once rebuilt: the command prints "
         "the build that applies it). Takes the writer lock.",
     ),

@@ -2,7 +2,7 @@
 
 `propcast evaluate --devig --choose` picks, per (league, family), the method of lowest log
 loss over the closes settled before the choice date (propcast.devig_evaluation.choose_methods)
-and appends it to raw.devig_method_choices with that date and its evidence. History is kept:
+and appends it to raw.raw_devig_method_choices with that date and its evidence. History is kept:
 the dbt source propcast_raw.devig_method_choices feeds int_devig_method_periods, where a
 choice holds for game dates from its chosen_on until the next choice of its key (a choice
 re-made on the same date supersedes the earlier one). The de-vig models use the method in
@@ -17,11 +17,11 @@ from datetime import date, datetime
 
 import duckdb
 
-TABLE = "raw.devig_method_choices"
+TABLE = "raw.raw_devig_method_choices"
 COLUMNS = """
     league varchar not null,
     market_family varchar not null,
-    method varchar not null,
+    devig_method varchar not null,
     chosen_on date not null,
     chosen_at timestamp not null,
     n_lines bigint not null,
@@ -34,7 +34,7 @@ COLUMNS = """
 
 
 def ensure_choice_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create raw.devig_method_choices when missing (the first --choose creates it; the
+    """Create raw.raw_devig_method_choices when missing (the first --choose creates it; the
     staging view reads an empty one until then)."""
     con.execute("create schema if not exists raw")
     con.execute(f"create table if not exists {TABLE} ({COLUMNS})")
@@ -75,7 +75,7 @@ def current_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ensure_choice_table(con)
     frame = con.execute(
         f"""
-        select league, market_family, method, chosen_on, n_lines, log_loss,
+        select league, market_family, devig_method, chosen_on, n_lines, log_loss,
                multiplicative_log_loss
         from {TABLE}
         qualify row_number() over (

@@ -1,4 +1,3 @@
-{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 {#- One pair of quotes (over and under) per key; the key's columns lead the output. -#}
 {%- set pair_key = [
@@ -6,7 +5,7 @@
     'league', 'player_name_key', 'game_id', 'player_id', 'player_mapping', 'home_team_id',
     'away_team_id', 'game_date', 'commence_time', 'game_start_utc',
 ] -%}
-{#- Each side's fair probability by both methods (var devig_method picks one below). -#}
+{#- Each side's fair probability by multiplicative and power (kept as columns). -#}
 {%- set fair_probs -%}
     {%- for side in ['over', 'under'] -%}
         {%- set prob = side ~ '_implied_prob' -%}
@@ -25,6 +24,10 @@ with
 quotes as (
     select * from {{ ref('int_prop_odds_mapped') }}
     where {{ in_build_slice('game_date') }}
+),
+
+method_periods as (
+    select * from {{ ref('int_devig_method_periods') }}
 ),
 
 paired as (
@@ -48,6 +51,16 @@ devigged as (
         power_k_{{ newton_steps }} as power_exponent,
         {{ fair_probs }}
     from power_newton_{{ newton_steps }}
+),
+
+with_method as (
+    select
+        devigged.*,
+        {{ chosen_devig_method('method_periods') }} as devig_method
+    from devigged
+    {{ join_devig_method_periods(
+        'method_periods', 'devigged.league', 'devigged.market', 'devigged.game_date'
+    ) }}
 )
 
 select
@@ -60,10 +73,14 @@ select
     {{ sided_columns(['fair_prob_{side}_multiplicative']) }},
     power_exponent,
     {{ sided_columns(['fair_prob_{side}_power']) }},
-    '{{ devig_method }}' as devig_method,
-    {%- for side in ['over', 'under'] %}
-        fair_prob_{{ side }}_{{ devig_method }} as fair_prob_{{ side }},
-    {%- endfor %}
+    devig_method,
+    {{ devig_fair_over_by_method(
+        'devig_method', 'over_implied_prob', 'under_implied_prob', 'power_exponent'
+    ) }} as fair_prob_over,
+    {#- each method is symmetric: P(under) is the over's formula with the sides swapped -#}
+    {{ devig_fair_over_by_method(
+        'devig_method', 'under_implied_prob', 'over_implied_prob', 'power_exponent'
+    ) }} as fair_prob_under,
     loaded_at,
     is_bettable_book
-from devigged
+from with_method

@@ -3,12 +3,12 @@
     book's latest quote (quoted_at; every row when the file gives none) is its closing
     quote, its earliest its opening quote. The consensus is the line most books quote (ties:
     the lower line); at it, the best American price of each side across books, the de-vigged
-    P(over) averaged over the books quoting it (var devig_method), whether a price was
+    P(over) averaged over the books quoting it (the method chosen for the league and market
+    on the game's date, int_devig_method_periods, else var devig_method), whether a price was
     assumed (-110) and the number of books. The opening consensus (same rule on the opening
     quotes) is given only when quoted_at holds more than one time for the player-game. The
     consensus rule is macro consensus_line_ctes (shared with game totals).
 -#}
-{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 
 with
@@ -18,7 +18,24 @@ props as (
     where player_name_key is not null
 ),
 
+method_periods as (
+    select * from {{ ref('int_devig_method_periods') }}
+),
+
 {{ devig_power_exponent_ctes('props', 'over_implied_prob', 'under_implied_prob', newton_steps) }},
+
+with_method as (
+    select
+        power_newton_{{ newton_steps }}.*,
+        {{ chosen_devig_method('method_periods') }} as devig_method
+    from power_newton_{{ newton_steps }}
+    {{ join_devig_method_periods(
+        'method_periods',
+        'power_newton_' ~ newton_steps ~ '.league',
+        'power_newton_' ~ newton_steps ~ '.market',
+        'power_newton_' ~ newton_steps ~ '.game_date',
+    ) }}
+),
 
 quotes as (
     select
@@ -32,12 +49,9 @@ quotes as (
         under_price_american,
         prices_assumed,
         quoted_at,
-        {% if devig_method == 'power' -%}
-            {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }}
-        {%- else -%}
-            {{ devig_multiplicative(
-                'over_implied_prob', 'over_implied_prob', 'under_implied_prob') }}
-        {%- endif %} as fair_prob_over,
+        {{ devig_fair_over_by_method(
+            'devig_method', 'over_implied_prob', 'under_implied_prob', 'power_k_' ~ newton_steps
+        ) }} as fair_prob_over,
         dense_rank() over (
             partition by league, game_date, player_name_key, market, book
             order by quoted_at desc nulls last
@@ -46,7 +60,7 @@ quotes as (
             partition by league, game_date, player_name_key, market, book
             order by quoted_at asc nulls last
         ) as earliest_rank
-    from power_newton_{{ newton_steps }}
+    from with_method
 ),
 
 sided as (

@@ -1,10 +1,10 @@
 {#-
     Imported total lines per game × book × line_type with the game's id (int_game_results),
-    implied probabilities and the de-vigged P(over) by both methods; fair_prob_over follows
-    var('devig_method') as fct_prop_odds does. Rows whose teams do not map have no game and
+    implied probabilities and the de-vigged P(over) by multiplicative and power; fair_prob_over
+    by the method chosen for the league's game_total on the game's date
+    (int_devig_method_periods), else var('devig_method'), as fct_prop_odds does. Rows whose teams do not map have no game and
     are left out (visible in stg_imports__game_totals).
 -#}
-{%- set devig_method = checked_devig_method() -%}
 {%- set newton_steps = 8 -%}
 
 with
@@ -18,6 +18,10 @@ quotes as (
 
 games as (
     select * from {{ ref('int_game_results') }}
+),
+
+method_periods as (
+    select * from {{ ref('int_devig_method_periods') }}
 ),
 
 with_game as (
@@ -57,6 +61,22 @@ devigged as (
             as fair_prob_over_multiplicative,
         {{ devig_power('over_implied_prob', 'power_k_' ~ newton_steps) }} as fair_prob_over_power
     from power_newton_{{ newton_steps }}
+),
+
+with_method as (
+    select
+        devigged.*,
+        {{ chosen_devig_method('method_periods') }} as devig_method,
+        {{ devig_fair_over_by_method(
+            chosen_devig_method('method_periods'),
+            'devigged.over_implied_prob',
+            'devigged.under_implied_prob',
+            'devigged.power_k_' ~ newton_steps,
+        ) }} as fair_prob_over
+    from devigged
+    {{ join_devig_method_periods(
+        'method_periods', 'devigged.league', "'game_total'", 'devigged.game_date'
+    ) }}
 )
 
 select
@@ -77,9 +97,9 @@ select
     overround,
     fair_prob_over_multiplicative,
     fair_prob_over_power,
-    '{{ devig_method }}' as devig_method,
-    fair_prob_over_{{ devig_method }} as fair_prob_over,
-    1.0 - fair_prob_over_{{ devig_method }} as fair_prob_under,
+    devig_method,
+    fair_prob_over,
+    1.0 - fair_prob_over as fair_prob_under,
     prices_assumed,
     loaded_at
-from devigged
+from with_method
