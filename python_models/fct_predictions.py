@@ -4,9 +4,11 @@ prop lines of fct_prop_line_features and the game totals of fct_game_total_featu
 History: incremental delete+insert by game_date with full_refresh disabled, so a rerun replaces
 the dates it scores and a refresh never rescores the past with today's model. Fails loudly when
 no model may score the dates, a model does not load, or the output looks like a fallback.
-The run's vars come from int_run_parameters; the logic is propcast.predictions.
+The run's vars come from int_run_parameters; the logic is propcast.predictions, the engine
+boundary propcast.engine_frames (pandas in and out on BigQuery).
 """
 
+from propcast.engine_frames import for_engine
 from propcast.predictions import (
     NoModelRegistered,
     rows_in_window,
@@ -37,4 +39,5 @@ def model(dbt, session):
             f"(propcast train --date {window.score_start})"
         ) from exc
     totals = rows_in_window(dbt.ref("fct_game_total_features"), window)
-    return score_window(lines, registry, window, scored_at=now, totals=totals)
+    scored = score_window(lines, registry, window, scored_at=now, totals=totals)
+    return for_engine(scored, session)

@@ -6,9 +6,11 @@ Tag `train` (not in daily builds; `propcast train` selects it with int_run_param
 History: incremental append with full_refresh disabled; a version already registered is
 skipped (training is deterministic), so rerunning adds nothing. The run's vars come from
 int_run_parameters, the feature list from config meta (dbt finds the key only in a literal
-`dbt.config.meta_get("...")` call); the logic is propcast.predictions.
+`dbt.config.meta_get("...")` call); the logic is propcast.predictions, the engine boundary
+propcast.engine_frames (pandas in and out on BigQuery).
 """
 
+from propcast.engine_frames import for_engine, query_to_pandas
 from propcast.predictions import (
     default_train_end,
     meta_date,
@@ -26,10 +28,9 @@ def model(dbt, session):
     now = run_now(params)
     existing = []
     if dbt.is_incremental:
-        existing = [
-            row[0] for row in session.sql(f"select model_version from {dbt.this}").fetchall()
-        ]
-    return train_registry_rows(
+        registered = query_to_pandas(session, f"select model_version from {dbt.this}")
+        existing = registered["model_version"].tolist()
+    rows = train_registry_rows(
         to_pandas(dbt.ref("fct_prop_line_features")),
         markets=meta_list(params["prop_markets"]),
         feature_columns=meta_list(dbt.config.meta_get("feature_columns")),
@@ -40,3 +41,4 @@ def model(dbt, session):
         registered_at=now,
         totals=to_pandas(dbt.ref("fct_game_total_features")),
     )
+    return for_engine(rows, session)
