@@ -37,10 +37,9 @@ joined as (
         stats.player_id is not null as player_played,
         case
             when entries.is_game_total then entries.total_score
-            when market_stats.stat = 'points' then stats.points
-            when market_stats.stat = 'rebounds' then stats.rebounds
-            when market_stats.stat = 'assists' then stats.assists
-            when market_stats.stat = 'points_rebounds_assists' then stats.points_rebounds_assists
+            else {{ player_stat_value(
+                'market_stats.stat', 'stats', player_count_stats() + ['points_rebounds_assists']
+            ) }}
         end as actual_value
     from entries
     left join market_stats
