@@ -19,6 +19,7 @@ import duckdb
 
 TABLE = "raw.raw_devig_method_choices"
 COLUMNS = """
+    choice_batch bigint not null,
     league varchar not null,
     market_family varchar not null,
     devig_method varchar not null,
@@ -46,10 +47,15 @@ def record_choices(
     chosen_on: date,
     chosen_at: datetime,
 ) -> int:
-    """Append one row per chosen (league, family) (choose_methods' output); rows written."""
+    """Append one row per chosen (league, family) (choose_methods' output); rows written.
+    Each call is one batch, numbered after the stored ones: of two choices for the same key
+    and date the later batch wins, even when the product clock (PROPCAST_NOW) stamped both
+    with one chosen_at."""
     ensure_choice_table(con)
+    [(batch,)] = con.execute(f"select coalesce(max(choice_batch), 0) + 1 from {TABLE}").fetchall()
     rows = [
         (
+            batch,
             league,
             family,
             choice["method"],
@@ -65,7 +71,7 @@ def record_choices(
         for (league, family), choice in sorted(chosen.items())
     ]
     if rows:
-        con.executemany(f"insert into {TABLE} values ({', '.join(['?'] * 11)})", rows)
+        con.executemany(f"insert into {TABLE} values ({', '.join(['?'] * 12)})", rows)
     return len(rows)
 
 
@@ -79,7 +85,7 @@ def current_choices(con: duckdb.DuckDBPyConnection) -> list[dict]:
                multiplicative_log_loss
         from {TABLE}
         qualify row_number() over (
-            partition by league, market_family order by chosen_on desc, chosen_at desc
+            partition by league, market_family order by chosen_on desc, choice_batch desc
         ) = 1
         order by league, market_family
         """

@@ -2,9 +2,9 @@
     When each chosen de-vig method holds: per (league, market family), a choice applies to
     game dates from its chosen_on until the next choice's chosen_on (valid_until, exclusive;
     null for the current one). Of two choices stored for the same chosen_on the later stored
-    wins. The de-vig models join it on their game_date and use var('devig_method') where no
-    period covers a date. A view: a choice just stored is what the next build of those
-    models reads, whether or not this model was rebuilt.
+    (choice_batch) wins. The de-vig models join it on their game_date and use
+    var('devig_method') where no period covers a date. A view: a choice just stored is what
+    the next build of those models reads, whether or not this model was rebuilt.
 -#}
 {{ config(materialized='view') }}
 
@@ -22,7 +22,7 @@ latest_per_date as (
         devig_method,
         row_number() over (
             partition by league, market_family, chosen_on
-            order by chosen_at desc
+            order by choice_batch desc
         ) as stored_rank
     from choices
 )

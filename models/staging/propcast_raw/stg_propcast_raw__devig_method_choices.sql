@@ -17,6 +17,7 @@ source as (
         select * from {{ raw_choices }}
     {%- else -%}
         select
+            cast(null as {{ dbt.type_bigint() }}) as choice_batch,
             cast(null as {{ dbt.type_string() }}) as league,
             cast(null as {{ dbt.type_string() }}) as market_family,
             cast(null as {{ dbt.type_string() }}) as devig_method,
@@ -30,6 +31,7 @@ source as (
 renamed as (
     select
         -- keys
+        choice_batch,
         upper(league) as league,
         market_family,
 
