@@ -119,16 +119,37 @@ class Dbt:
         """The project parsed once, with the project vars only. Run vars (run_date, cutoff, ...)
         are read when nodes compile, not when the project is parsed (Python models read theirs
         from int_run_parameters), so one manifest serves every invocation, and dbt's partial
-        parsing stays valid from one morning to the next."""
+        parsing stays valid from one morning to the next.
+
+        A manifest this process already parsed for the same project files, target and vars
+        serves another home too (as `with_home` does): dbt's partial parse file is only valid
+        for the home it was written in (the warehouse path is part of the profile it checks),
+        so a new home would otherwise parse the whole project again (~8 s)."""
         if self._manifest is None:
+            key = _parse_key(self.project_dir, self.target, self.project_vars)
+            parsed = _PARSED.get(key)
+            if parsed is not None and _same_env_vars(parsed):
+                self._manifest = parsed
+                self._write_manifest_json()
+                return self._manifest
             with dbt_environment(self.home, self.project_dir):
                 res = self._runner().invoke(
                     ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
                 )
             if not res.success:
                 raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
-            self._manifest = res.result
+            self._manifest = _PARSED[key] = res.result
+            while len(_PARSED) > _PARSED_KEPT:  # the oldest first (dicts keep insertion order)
+                _PARSED.pop(next(iter(_PARSED)))
         return self._manifest
+
+    def _write_manifest_json(self) -> None:
+        """target/manifest.json in this home, as a parse writes it (dbt-score reads it)."""
+        from dbt.parser.manifest import write_manifest
+
+        self.home.dbt_target.mkdir(parents=True, exist_ok=True)
+        with dbt_environment(self.home, self.project_dir):
+            write_manifest(self._manifest, str(self.home.dbt_target))
 
     def _quiet_flags(self) -> list[str]:
         return ["--quiet"] if self.quiet else []
@@ -151,6 +172,49 @@ class Dbt:
         with dbt_environment(self.home, self.project_dir):
             res = self._runner(manifest).invoke(args)
         return _result(list(args), res)
+
+
+#: Manifests parsed in this process, by `_parse_key` (the latest few: one is tens of MB).
+_PARSED: dict[tuple[str, ...], Any] = {}
+_PARSED_KEPT = 4
+#: Where dbt reads project files unless dbt_project.yml says otherwise.
+_DEFAULT_PATHS = {
+    "model-paths": ["models"],
+    "macro-paths": ["macros"],
+    "seed-paths": ["seeds"],
+    "test-paths": ["tests"],
+    "snapshot-paths": ["snapshots"],
+    "analysis-paths": ["analyses"],
+}
+
+
+def _parsed_files(project_dir: Path) -> list[Path]:
+    """The files a parse reads: dbt_project.yml, the profile, packages, and its paths."""
+    import yaml
+
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    files = [project_dir / n for n in ("dbt_project.yml", "profiles.yml", "packages.yml")]
+    for key, default in _DEFAULT_PATHS.items():
+        for folder in config.get(key, default):
+            files += (p for p in (project_dir / folder).rglob("*") if "__pycache__" not in p.parts)
+    return sorted(p for p in files if p.is_file())
+
+
+def _parse_key(project_dir: Path, target: str, project_vars: dict[str, Any]) -> tuple[str, ...]:
+    """What a parse depends on: the project folder, target, vars and every parsed file's size
+    and modification time (an edited file parses again)."""
+    stats = []
+    for path in _parsed_files(project_dir):
+        info = path.stat()
+        stats.append(f"{path.relative_to(project_dir)}:{info.st_size}:{info.st_mtime_ns}")
+    files = "|".join(stats)
+    return (str(project_dir.resolve()), target, json.dumps(project_vars, default=str), files)
+
+
+def _same_env_vars(manifest: Any) -> bool:
+    """The environment variables the project read while parsing still have those values."""
+    used = getattr(manifest, "env_vars", None) or {}
+    return all(os.environ.get(name) == value for name, value in used.items())
 
 
 class DbtError(RuntimeError):

@@ -1,0 +1,86 @@
+"""One dbt parse per process serves every home (propcast.dbt_runner): a manifest is reused for
+the same project files, target and vars, and parsed again when any of them differs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from propcast.dbt_runner import Dbt, _parse_key, _same_env_vars
+from propcast.settings import PROJECT_DIR, Home
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A stand-in project: dbt_project.yml with its paths, a model, a macro, a README."""
+    root = tmp_path / "project"
+    (root / "models").mkdir(parents=True)
+    (root / "python_models").mkdir()
+    (root / "macros").mkdir()
+    (root / "dbt_project.yml").write_text(
+        'name: p\nmodel-paths: ["models", "python_models"]\nmacro-paths: ["macros"]\n'
+    )
+    (root / "models" / "m.sql").write_text("select 1 as a\n")
+    (root / "python_models" / "p.py").write_text("def model(dbt, session): ...\n")
+    (root / "macros" / "x.sql").write_text("{% macro x() %}1{% endmacro %}\n")
+    (root / "README.md").write_text("not parsed\n")
+    return root
+
+
+def test_the_key_is_stable_for_an_unchanged_project(project: Path) -> None:
+    assert _parse_key(project, "duckdb", {}) == _parse_key(project, "duckdb", {})
+
+
+def test_the_key_changes_with_target_vars_and_every_parsed_file(project: Path) -> None:
+    before = _parse_key(project, "duckdb", {})
+    assert _parse_key(project, "bigquery", {}) != before
+    assert _parse_key(project, "duckdb", {"train_overrides": {"a": 1}}) != before
+    for path in ("models/m.sql", "python_models/p.py", "macros/x.sql", "dbt_project.yml"):
+        original = (project / path).read_text()
+        (project / path).write_text(original + "\n")
+        assert _parse_key(project, "duckdb", {}) != before, path
+        (project / path).write_text(original)
+        os.utime(project / path, ns=(0, 0))
+        assert _parse_key(project, "duckdb", {}) != before, f"{path}: mtime only"
+    (project / "models" / "new.sql").write_text("select 2 as b\n")
+    assert _parse_key(project, "duckdb", {}) != before
+
+
+def test_the_key_ignores_what_dbt_does_not_parse(project: Path) -> None:
+    before = _parse_key(project, "duckdb", {})
+    (project / "README.md").write_text("edited\n")
+    (project / "macros" / "__pycache__").mkdir()
+    (project / "macros" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert _parse_key(project, "duckdb", {}) == before
+
+
+def test_a_parse_that_read_an_environment_variable_holds_while_it_is_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed = SimpleNamespace(env_vars={"PROPCAST_TEST_SCHEMA": "a"})
+    monkeypatch.setenv("PROPCAST_TEST_SCHEMA", "a")
+    assert _same_env_vars(parsed)
+    monkeypatch.setenv("PROPCAST_TEST_SCHEMA", "b")
+    assert not _same_env_vars(parsed)
+
+
+def test_a_second_home_reuses_the_parse_and_gets_its_manifest_json(tmp_path: Path) -> None:
+    """On a copy of the project (a file edited in the checkout meanwhile cannot interfere)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy2(PROJECT_DIR / name, project / name)
+    for folder in ("models", "python_models", "macros", "seeds", "tests/data_tests"):
+        shutil.copytree(PROJECT_DIR / folder, project / folder)
+    home = Home(tmp_path / "a").ensure()
+    first = Dbt(home, project_dir=project).manifest()
+    other = Home(tmp_path / "b").ensure()
+    assert Dbt(other, project_dir=project).manifest() is first
+    assert (other.dbt_target / "manifest.json").exists()
+    (project / "models" / "added.sql").write_text("select 1 as a\n")
+    edited = Dbt(home, project_dir=project).manifest()  # home a: a partial parse
+    assert edited is not first and "model.propcast.added" in edited.nodes
