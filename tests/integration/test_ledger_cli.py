@@ -96,6 +96,7 @@ def max_drawdown(profits_by_date: pd.Series) -> float:
     return worst
 
 
+@pytest.mark.slow  # one dbt parse and build of the ledger: ~20 s alone, ~45 s on a loaded machine
 def test_bets_import_matches_settles_and_reports(demo_home: Home, tmp_path: Path) -> None:
     recs, other = frame(demo_home, RECOMMENDED), frame(demo_home, NOT_RECOMMENDED).iloc[0]
     assert len(recs) == 4, "the demo world has settled recommendations"
@@ -150,6 +151,31 @@ def test_bets_import_matches_settles_and_reports(demo_home: Home, tmp_path: Path
     assert raw["n"].iloc[0] == 6  # 5 from the file (twice), 1 added (twice)
 
     check_report(demo_home)
+
+
+def test_bets_load_refuse_and_add_without_a_build(demo_home: Home, tmp_path: Path) -> None:
+    """The cheaper sibling of the test above (no dbt): a file's good rows land in the raw
+    ledger, a bad row is refused into the quarantine file (exit 3), a re-import and the same
+    `bets add` add nothing, and a report over an unbuilt ledger says it is empty (exit 3)."""
+    recs, other = frame(demo_home, RECOMMENDED), frame(demo_home, NOT_RECOMMENDED).iloc[0]
+    path = tmp_path / "my_bets.csv"
+    placed = write_bets(path, recs, other)
+    code, out, body = cli(demo_home, "import", str(path), "--no-build")
+    assert code == 3 and body["rows_loaded"] == 5 and body["rows_quarantined"] == 1, out
+    assert "stake missing or not a positive number" in out and "not built" in out
+    assert pd.read_csv(body["quarantine_file"])["row_number"].tolist() == [7]
+    again = cli(demo_home, "import", str(path), "--no-build")
+    assert again[0] == 0 and again[2]["already_imported"] and again[2]["rows_loaded"] == 0
+    one = {k: str(v) for k, v in placed[0].items()}
+    args = [a for k, v in one.items() for a in (f"--{k}", v)]
+    assert cli(demo_home, "add", *args, "--no-build")[2]["rows_loaded"] == 0  # in the file
+    bad = cli(demo_home, "add", *args[:-2], "--stake", "0", "--no-build")
+    assert bad[0] == 3 and bad[2]["rows_loaded"] == 0 and "stake" in bad[1]
+    raw = frame(demo_home, "select count(*) as n, count(distinct bet_hash) as k "
+                "from raw.raw_ledger__placed_bets")  # fmt: skip
+    assert (raw["n"].iloc[0], raw["k"].iloc[0]) == (5, 5)
+    empty = cli(demo_home, "report")
+    assert empty[0] == 3 and "the ledger is empty" in empty[1], empty[1]
 
 
 def check_clv(home: Home, taken: pd.DataFrame) -> None:
