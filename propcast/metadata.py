@@ -125,6 +125,8 @@ def run_dbt_bouncer(
 
 def lint() -> int:
     """Parse the project into a scratch home, then dbt-score and dbt-bouncer's manifest checks."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from propcast.dbt_runner import Dbt
     from propcast.settings import Home
 
@@ -132,10 +134,15 @@ def lint() -> int:
         home = Home(Path(scratch) / "home").ensure()
         Dbt(home).manifest()
         failed = False
-        for label, proc in (
-            ("dbt-score", run_dbt_score(home.dbt_target)),
-            ("dbt-bouncer (manifest checks)", run_dbt_bouncer(home.dbt_target, "manifest_checks")),
-        ):
+        # The two tools read the same manifest in their own processes: both cores at once.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            score = pool.submit(run_dbt_score, home.dbt_target)
+            bouncer = pool.submit(run_dbt_bouncer, home.dbt_target, "manifest_checks")
+            outcomes = (
+                ("dbt-score", score.result()),
+                ("dbt-bouncer (manifest checks)", bouncer.result()),
+            )
+        for label, proc in outcomes:
             print(f"== {label} ==")
             print((proc.stdout + proc.stderr).strip()[-6000:])
             failed |= proc.returncode != 0
