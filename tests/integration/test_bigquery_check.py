@@ -5,6 +5,7 @@ compiled and checked by `make check-bigquery` in every `make test`."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -48,14 +49,20 @@ def _small_project(root: Path, models: dict[str, str]) -> Path:
     shutil.copy(PROJECT_DIR / "models" / "_groups.yml", root / "models" / "_groups.yml")
     for name, code in models.items():
         suffix = ".py" if "def model(" in code else ".sql"
-        (root / "models" / f"{name}{suffix}").write_text(code, encoding="utf-8")
+        path = root / "models" / f"{name}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code, encoding="utf-8")
     return root
 
 
 def test_a_duckdb_only_model_fails_the_check(tmp_path: Path, capsys) -> None:
     project = _small_project(
         tmp_path / "project",
-        {"sliced_days": SLICED_MODEL, "broken": BROKEN_MODEL, "scored": PYTHON_MODEL},
+        {
+            "marts/core/sliced_days": SLICED_MODEL,
+            "staging/broken": BROKEN_MODEL,
+            "scored": PYTHON_MODEL,
+        },
     )
     report = run_check(project, tmp_path / "work", timeout_s=180)
     assert report.error is None, report.error
@@ -65,6 +72,14 @@ def test_a_duckdb_only_model_fails_the_check(tmp_path: Path, capsys) -> None:
         assert expected in problems, problems
     assert report.unchecked == ["scored"]
     assert set(report.failed) == {"broken"}
+
+    # BigQuery: one dataset per layer (macros/portability/layer_datasets.sql)
+    manifest = json.loads((tmp_path / "work" / "target" / "manifest.json").read_text())
+    schemas = {n["name"]: n["schema"] for n in manifest["nodes"].values()}
+    assert schemas["sliced_days"] == "propcast_marts"
+    assert schemas["broken"] == "propcast_staging"
+    assert schemas["scored"] == "propcast_predictors"
+    assert schemas["team_aliases"] == "propcast_seeds"
 
     print_report(report, seconds=1.0, project_dir=project)
     out = capsys.readouterr().out
