@@ -225,10 +225,11 @@ def report(
         result = ledger_report(home, start, end)
     except LedgerReportError as exc:
         finish(ExitCode.FAILED, f"bets report: {exc}", recover=exc.recover, as_json=as_json)
+    recover = result.pop("recover")  # the command to report the ledger's own dates
     if result["n_placed"] == 0:
         finish(ExitCode.DEGRADED, f"bets report: no placed bet between {result['start_date']} "
                f"and {result['end_date']}; {result['ledger_span']}",
-               recover=result["recover"], payload=result, as_json=as_json)  # fmt: skip
+               recover=recover, payload=result, as_json=as_json)  # fmt: skip
     for line in render(result):
         console.print(escape(line))
     finish(
