@@ -1,5 +1,5 @@
-"""`make check-bigquery`: compile every SQL model for the bigquery target offline, then check
-each compiled model with BigQuery's parser, BigQuery's function list and the DuckDB-only
+"""`make check-bigquery`: compile every SQL model and data test for the bigquery target
+offline, then check each with BigQuery's parser, BigQuery's function list and the DuckDB-only
 syntax rules (propcast.bigquery_sql_rules), and each model's BigQuery config.
 
 No BigQuery is reachable here, so dbt compiles with fake credentials (an `authorized_user`
@@ -43,7 +43,8 @@ DEFAULT_TIMEOUT_S = 300
 
 @dataclass
 class CheckReport:
-    checked: dict[str, list[str]] = field(default_factory=dict)  # model -> problems
+    checked: dict[str, list[str]] = field(default_factory=dict)  # model or test -> problems
+    tests: int = 0  # how many of `checked` are data tests
     unchecked: list[str] = field(default_factory=list)  # Python models
     error: str | None = None
 
@@ -104,6 +105,7 @@ def compile_for_bigquery(project_dir: Path, work_dir: Path, timeout_s: float) ->
         "--no-populate-cache",
         "--select",
         "resource_type:model",
+        "resource_type:test",
         *python_model_exclusion(project_dir),
         "--indirect-selection",
         "empty",
@@ -159,10 +161,17 @@ def config_problems(node: dict[str, Any]) -> list[str]:
 
 
 def check_manifest(manifest: dict[str, Any]) -> CheckReport:
-    """Check every model of a manifest compiled for BigQuery."""
+    """Check every model and data test of a manifest compiled for BigQuery."""
     report = CheckReport()
     for node in sorted(manifest["nodes"].values(), key=lambda n: n["unique_id"]):
-        if node["resource_type"] != "model" or node["package_name"] != "propcast":
+        if node["resource_type"] not in ("model", "test") or node["package_name"] != "propcast":
+            continue
+        if node["resource_type"] == "test":
+            sql = node.get("compiled_code")
+            report.checked[f"test {node['name']}"] = (
+                sql_problems(sql) if sql else ["was not compiled"]
+            )
+            report.tests += 1
             continue
         if node["language"] != "sql":
             report.unchecked.append(node["name"])
@@ -195,8 +204,9 @@ def print_report(report: CheckReport, seconds: float, project_dir: Path) -> None
         print(report.error)
     verdict = "OK" if report.ok else "FAILED"
     print(
-        f"{verdict} check-bigquery: {len(report.checked)} SQL models of {project_dir} compiled "
-        f"for bigquery and checked, {len(report.failed)} failed, in {seconds:.1f} s"
+        f"{verdict} check-bigquery: {len(report.checked) - report.tests} SQL models and "
+        f"{report.tests} data tests of {project_dir} compiled for bigquery and checked, "
+        f"{len(report.failed)} failed, in {seconds:.1f} s"
     )
     if not report.ok:
         print(

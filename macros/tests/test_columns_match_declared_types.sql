@@ -15,7 +15,8 @@
 {#- The problems of columns_match_declared_types as one-row selects (plus an empty one). -#}
 {% macro declared_type_problems(model) %}
     {%- set problems = [] -%}
-    {%- if execute -%}
+    {#- The offline BigQuery check cannot read the table's columns: it compiles the query. -#}
+    {%- if execute and not bigquery_offline_check() -%}
         {%- set declared = {} -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model'

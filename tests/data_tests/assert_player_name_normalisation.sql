@@ -24,7 +24,8 @@ examples as (
         'pj washington' as expected_key
     union all
     select
-        'De''Aaron Fox' as vendor_name,
+        -- chr(39) is the apostrophe: '' inside a literal is not BigQuery SQL
+        concat('De', chr(39), 'Aaron Fox') as vendor_name,
         'deaaron fox' as expected_key
     union all
     select

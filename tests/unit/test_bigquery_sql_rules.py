@@ -95,7 +95,7 @@ def test_incremental_models_replace_partitions() -> None:
     ]
 
 
-def test_every_sql_model_of_the_manifest_is_checked() -> None:
+def test_every_sql_model_and_data_test_of_the_manifest_is_checked() -> None:
     manifest = {
         "nodes": {
             n["unique_id"]: n
@@ -104,11 +104,13 @@ def test_every_sql_model_of_the_manifest_is_checked() -> None:
                 _node("bad", sql="select x::int"),
                 _node("not_compiled", sql=None),
                 _node("scored", language="python", sql=None),
+                {**_node("not_null_x", sql="select 'De''Aaron'"), "resource_type": "test"},
             ]
         }
     }
     report = check_manifest(manifest)
-    assert set(report.checked) == {"good", "bad", "not_compiled"}
-    assert set(report.failed) == {"bad", "not_compiled"}
+    assert set(report.checked) == {"good", "bad", "not_compiled", "test not_null_x"}
+    assert set(report.failed) == {"bad", "not_compiled", "test not_null_x"}
+    assert report.tests == 1
     assert report.unchecked == ["scored"]
     assert not report.ok
