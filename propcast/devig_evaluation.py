@@ -231,23 +231,25 @@ def walk_forward_log_loss(quotes: pd.DataFrame) -> dict[tuple[str, str], dict]:
     out: dict[tuple[str, str], dict] = {}
     losses = line_log_losses(quotes)
     for (league, family), group in quotes.groupby(["league", "market_family"], sort=True):
-        dates = np.array(sorted(set(group["game_date"])))
-        counts = group.groupby("game_date").size().reindex(dates).cumsum().shift(fill_value=0)
-        followed, baseline, methods_used = [], [], []
-        for day in dates[counts.to_numpy() >= MIN_LINES_TO_CHOOSE]:
-            history = group[group["game_date"] < day]
-            means = losses.loc[history.index].mean()
+        # per day: each method's summed log loss and the closes; "before" sums run up to it
+        daily = losses.loc[group.index].groupby(group["game_date"].to_numpy()).sum()
+        daily_n = group.groupby("game_date").size().reindex(daily.index)
+        before = daily.cumsum().shift(fill_value=0.0)
+        before_n = daily_n.cumsum().shift(fill_value=0)
+        followed = baseline = 0.0
+        n, method = 0, None
+        for day in daily.index[before_n.to_numpy() >= MIN_LINES_TO_CHOOSE]:
+            means = before.loc[day] / before_n.loc[day]
             method = best_method(pd.DataFrame({"method": means.index, "log_loss": means.values}))
-            today = group.index[group["game_date"] == day]
-            followed.extend(losses.loc[today, method])
-            baseline.extend(losses.loc[today, BASELINE])
-            methods_used.append(method)
-        if followed:
+            followed += daily.loc[day, method]
+            baseline += daily.loc[day, BASELINE]
+            n += int(daily_n.loc[day])
+        if n:
             out[(league, family)] = {
-                "walk_forward_n": len(followed),
-                "walk_forward_log_loss": float(np.mean(followed)),
-                "walk_forward_multiplicative_log_loss": float(np.mean(baseline)),
-                "walk_forward_last_method": methods_used[-1],
+                "walk_forward_n": n,
+                "walk_forward_log_loss": followed / n,
+                "walk_forward_multiplicative_log_loss": baseline / n,
+                "walk_forward_last_method": method,
             }
     return out
 
