@@ -74,8 +74,8 @@ test: install lint check-bigquery faketime chromium
 	$(call at_clock,$(NIGHT),$(PYTEST_ARGS))
 	$(call at_clock,$(AFTERNOON),$(PYTEST_ARGS) $(CLOCK_TESTS))
 
-# Every SQL model compiled for the bigquery target offline and checked against BigQuery's
-# parser, its function list and the DuckDB-only syntax rules (README "Running on BigQuery");
+# Every SQL model and data test compiled for the bigquery target offline and checked against
+# BigQuery's parser, its function list and the DuckDB-only syntax rules (README "Running on BigQuery");
 # prints its time. Part of make test, so CI runs it.
 .PHONY: check-bigquery
 check-bigquery: install
