@@ -87,9 +87,8 @@ def relation_key(node: dict) -> tuple[str, str]:
     return (node["schema"].lower(), (node.get("alias") or node["name"]).lower())
 
 
-def estimate(home: Path, seasons: float, warehouse_seasons: float) -> dict:
-    manifest = json.loads((home / "target" / "manifest.json").read_text())
-    nodes = {**manifest["nodes"], **manifest["sources"]}
+def measure_warehouse(home: Path, nodes: dict[str, dict]) -> dict[str, TableSize]:
+    """The size of every model, seed and source table the warehouse holds, by node id."""
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     sizes: dict[str, TableSize] = {}
     for uid, node in nodes.items():
@@ -102,6 +101,13 @@ def estimate(home: Path, seasons: float, warehouse_seasons: float) -> dict:
             ).fetchone()[0]
             if found:
                 sizes[uid] = measure(con, schema, name)
+    return sizes
+
+
+def estimate(home: Path, seasons: float, warehouse_seasons: float) -> dict:
+    manifest = json.loads((home / "target" / "manifest.json").read_text())
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    sizes = measure_warehouse(home, nodes)
     growth = seasons / warehouse_seasons
 
     def read(uid: str, sliced: bool, columns: list[str] | None = None, words=None) -> float:
