@@ -20,8 +20,8 @@ export PROPCAST_HOME ?= $(CURDIR)/.home
 # engine-clock tests run in both passes.
 NIGHT      ?= 01:50
 AFTERNOON  ?= 15:00
-CLOCK_SKIP  = test_backtest test_dbt_parse_cache test_evaluate test_family_models test_models test_prop_history \
-              test_totals test_world_market test_world_nhl
+CLOCK_SKIP  = test_backtest test_dbt_parse_cache test_evaluate test_family_models test_models \
+              test_prop_history test_totals test_world_market test_world_nhl
 CLOCK_TESTS = tests/unit $(CLOCK_SKIP:%=--ignore=tests/unit/%.py) \
               tests/integration/test_freshness.py tests/integration/test_pipeline.py \
               --deselect tests/integration/test_freshness.py::test_freshness_judges_the_latest_due_game_date
@@ -64,10 +64,12 @@ $(META_STAMP): pyproject.toml $(STAMP)
 demo: install
 	$(BIN)/propcast demo
 
+# sqlfluff through tests/tools/lint_sql.py: the same lint, each macro file compiled once per
+# worker instead of once per linted file (~35 % less CPU, the same findings).
 lint: install $(META_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests/data_tests python_models
+	$(BIN)/python -m tests.tools.lint_sql lint models macros tests/data_tests python_models
 	$(BIN)/python -m propcast.metadata lint
 
 test: install lint check-bigquery faketime chromium
