@@ -219,3 +219,23 @@ def check_report(home: Home) -> None:
 
     empty = cli(home, "report", "--start-date", "2020-01-01", "--end-date", "2020-01-31")
     assert empty[0] == 3 and "the ledger holds bets from" in empty[1]
+
+
+def test_bets_import_path_with_dotdot_writes_only_into_outputs(
+    demo_home: Home, tmp_path: Path
+) -> None:
+    """`bets import FILE` reads the user's file wherever it is; a path through `..` with a name
+    full of dots writes its quarantine file only under outputs/ledger/, and nothing next to
+    the file or elsewhere outside the home."""
+    recs, other = frame(demo_home, RECOMMENDED), frame(demo_home, NOT_RECOMMENDED).iloc[0]
+    folder = tmp_path / "outside" / "deeper"
+    folder.mkdir(parents=True)
+    write_bets(folder / "..my..bets...csv", recs, other)
+    before = sorted(folder.parent.rglob("*"))
+    dotted = f"{tmp_path}/outside/deeper/../deeper/..my..bets...csv"
+    code, out, body = cli(demo_home, "import", dotted, "--no-build")
+    assert code == 3 and body["rows_quarantined"] == 1, out
+    quarantine = Path(body["quarantine_file"]).resolve()
+    assert quarantine.parent == (demo_home.outputs / "ledger").resolve(), quarantine
+    assert ".." not in quarantine.name and quarantine.exists()
+    assert sorted(folder.parent.rglob("*")) == before  # nothing written next to the file

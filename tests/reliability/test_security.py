@@ -202,6 +202,10 @@ PATH_OPTIONS: dict[str, str] = {
     # `import totals FILES...`: one CSV (the case above) or SBR workbooks, folders and globs.
     "import totals files": "tests/integration/test_sbr_import.py::"
     "test_workbook_path_with_dotdot_writes_only_into_the_inbox",
+    # `bets import FILE`: the user's bet history, read wherever it is; its quarantine file is
+    # written under outputs/ledger/ with a sanitised name.
+    "bets import file": "tests/integration/test_ledger_cli.py::"
+    "test_bets_import_path_with_dotdot_writes_only_into_outputs",
 }
 #: Parameters named like a path that take none (checked by name, so listed by name).
 NOT_PATHS = {"import totals file_format": "csv or sbr: a choice, never opened"}
