@@ -111,6 +111,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("propcast/vendors/sanity.py", "table"): TEMP,
     ("propcast/vendors/sanity.py", "columns"): COLUMNS + " (the duplicate key, constants)",
     ("python_models/ml_model_registry.py", "dbt.this"): CATALOG + " (dbt's own relation)",
+    ("propcast/devig_choices.py", "TABLE"): IDENT + " (raw.raw_devig_method_choices)",
+    ("propcast/devig_choices.py", "COLUMNS"): COLUMNS + " (the choices table's constant DDL)",
+    ("propcast/devig_choices.py", "', '.join(['?'] * 12)"): PLACEHOLDERS,
+    ("propcast/ledger.py", "table"): IDENT + " (LEDGER_TABLES keys)",
+    ("propcast/ledger.py", "columns"): COLUMNS + " (LEDGER_TABLES values)",
+    ("propcast/ledger.py", "', '.join(rows.columns)"): COLUMNS
+    + " (the parsed frame's columns: bet_import.RAW_COLUMNS plus four the loader adds)",
+    ("propcast/raw_schema.py", "definition"): COLUMNS + " (a declared column of RAW_TABLES)",
 }
 
 
