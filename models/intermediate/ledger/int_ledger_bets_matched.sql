@@ -286,18 +286,16 @@ select
 from entries
 left join games
     on entries.game_id = games.game_id
-left join side_closes as same_book
-    on
-        entries.game_id = same_book.game_id
-        and coalesce(entries.player_id, entries.game_id) = same_book.subject_id
-        and entries.market = same_book.market
-        and entries.line = same_book.line
-        and entries.side = same_book.side
-        and entries.book_id = same_book.book_id
-left join best_closes as best_book
-    on
-        entries.game_id = best_book.game_id
-        and coalesce(entries.player_id, entries.game_id) = best_book.subject_id
-        and entries.market = best_book.market
-        and entries.line = best_book.line
-        and entries.side = best_book.side
+{#- the same book's close, then the best book's: one join key, the book only for the first #}
+{%- for alias, closes in [('same_book', 'side_closes'), ('best_book', 'best_closes')] %}
+    left join {{ closes }} as {{ alias }}
+        on
+            entries.game_id = {{ alias }}.game_id
+            and coalesce(entries.player_id, entries.game_id) = {{ alias }}.subject_id
+            and entries.market = {{ alias }}.market
+            and entries.line = {{ alias }}.line
+            and entries.side = {{ alias }}.side
+            {%- if alias == 'same_book' %}
+                and entries.book_id = {{ alias }}.book_id
+            {%- endif %}
+{%- endfor %}
