@@ -7,11 +7,17 @@ lost); `expected_hit_rate` = the mean implied probability (1 / price) of those b
 `expected_hit_rate_model` the mean model probability of the matched ones. `clv` = the mean
 clv_prob against the same book's de-vigged close (`clv_best_book`: against the best book's),
 over the bets whose line closed there. The bankroll curve is the cumulative P&L per game date;
-`max_drawdown` its largest fall from a running peak (the start, 0, counts as a peak).
+`max_drawdown` its largest fall from a running peak (the start, 0, counts as a peak), in money
+(`max_drawdown_units`: the same on the cumulative units won, a stake of 1 per bet).
+
+The HTML (propcast.reporting.ledger) draws the same numbers: `report_rows` is the one
+selection both read.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,14 +41,22 @@ class LedgerReportError(RuntimeError):
         self.recover = recover
 
 
-def _read(home: Home) -> pd.DataFrame:
+def read_ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fct_bet_ledger's rows the report reads, game_date as a date."""
+    rows = con.execute(QUERY).df()
+    rows["game_date"] = pd.to_datetime(rows["game_date"]).dt.date
+    return rows
+
+
+def read(home: Home) -> pd.DataFrame:
+    """fct_bet_ledger's rows of `home`; LedgerReportError (with the recovery) when unreadable."""
     if not home.warehouse.exists():
         raise LedgerReportError(
             f"no warehouse at {home.warehouse}", "propcast bets import FILE.csv"
         )
     try:
         with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            return con.execute(QUERY).df()
+            return read_ledger(con)
     except duckdb.Error as exc:
         raise LedgerReportError(
             f"cannot read main.fct_bet_ledger: {exc}",
@@ -81,38 +95,136 @@ def summarize(bets: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Drawdown:
+    """The largest fall of a cumulative series from its running peak (the start, 0, is a
+    peak): its size, the date of that peak (None: the start) and of the trough."""
+
+    amount: float
+    peak_date: date | None
+    trough_date: date | None
+
+
+def max_drawdown(cumulative: pd.Series) -> Drawdown:
+    """The largest peak-to-trough fall of `cumulative` (indexed by date, in order)."""
+    if cumulative.empty:
+        return Drawdown(0.0, None, None)
+    peak = cumulative.cummax().clip(lower=0.0)
+    fall = peak - cumulative
+    if float(fall.max()) <= 0.0:
+        return Drawdown(0.0, None, None)
+    trough = fall.idxmax()  # the first date of the largest fall
+    before = cumulative.loc[:trough]
+    top = float(peak.loc[trough])
+    at_peak = before[before >= top]
+    peak_date = at_peak.index[-1] if top > 0.0 and len(at_peak) else None
+    return Drawdown(float(fall.max()), peak_date, trough)
+
+
+def bankroll(bets: pd.DataFrame) -> pd.DataFrame:
+    """Per game date: the P&L in money (`pnl`, profit) and in units (`units`, a stake of 1 per
+    bet), and their running sums (`cumulative_pnl`, `cumulative_units`); pending bets count 0."""
+    daily = (
+        bets.assign(pnl=bets["profit"].fillna(0.0), units=bets["units_won"].fillna(0.0))
+        .groupby("game_date")[["pnl", "units"]]
+        .sum()
+        .sort_index()
+    )
+    daily["cumulative_pnl"] = daily["pnl"].cumsum()
+    daily["cumulative_units"] = daily["units"].cumsum()
+    return daily
+
+
 def bankroll_curve(bets: pd.DataFrame) -> tuple[list[dict[str, Any]], float]:
     """Cumulative P&L per game date, and the largest fall from a running peak."""
-    daily = bets.groupby("game_date")["profit"].apply(lambda p: p.fillna(0.0).sum()).sort_index()
-    cumulative = daily.cumsum()
-    peak = cumulative.cummax().clip(lower=0.0)
-    drawdown = float((peak - cumulative).max()) if len(cumulative) else 0.0
+    daily = bankroll(bets)
     curve = [
-        {"game_date": str(day), "pnl": round(float(p), 2), "cumulative_pnl": round(float(c), 2)}
-        for day, p, c in zip(daily.index, daily, cumulative, strict=True)
-    ]
-    return curve, round(drawdown, 2)
+        {"game_date": str(day), "pnl": round(float(row.pnl), 2),
+         "cumulative_pnl": round(float(row.cumulative_pnl), 2),
+         "cumulative_units": round(float(row.cumulative_units), 4)}
+        for day, row in daily.iterrows()
+    ]  # fmt: skip
+    return curve, round(max_drawdown(daily["cumulative_pnl"]).amount, 2)
 
 
-def _breakdown(bets: pd.DataFrame, key: pd.Series) -> list[dict[str, Any]]:
-    keys = ["n_placed", "n_settled", "staked", "pnl", "roi", "hit_rate", "clv"]
+def month_key(bets: pd.DataFrame) -> pd.Series:
+    """The calendar month (YYYY-MM) of each bet's game date."""
+    return pd.Series([d.strftime("%Y-%m") for d in bets["game_date"]], index=bets.index,
+                     dtype=object)  # fmt: skip
+
+
+def breakdown(bets: pd.DataFrame, key: pd.Series) -> list[dict[str, Any]]:
+    """The summary's numbers per value of `key` (null keys as `unknown`), in key order."""
+    keys = ["n_placed", "n_settled", "staked", "pnl", "roi", "hit_rate", "clv", "n_clv"]
     return [
         {"key": str(value), **{k: v for k, v in summarize(group).items() if k in keys}}
         for value, group in bets.groupby(key.fillna("unknown"), sort=True)
     ]
 
 
-def ledger_report(home: Home, start: date | None, end: date | None) -> dict[str, Any]:
-    """The report of the placed bets of game dates start..end (default: the ledger's span)."""
-    rows = _read(home)
-    rows["game_date"] = pd.to_datetime(rows["game_date"]).dt.date
-    placed_all = rows[rows["is_placed"]]
+def by_month(bets: pd.DataFrame) -> list[dict[str, Any]]:
+    return breakdown(bets, month_key(bets))
+
+
+Z95 = 1.959963984540054
+
+
+def _wilson(wins: int, n: int) -> tuple[float, float]:
+    """The 95 % Wilson interval of a hit rate of wins / n (n > 0)."""
+    rate = wins / n
+    centre = (rate + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(rate * (1 - rate) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return centre - half, centre + half
+
+
+def hit_rate_vs_expected(bets: pd.DataFrame, key: pd.Series | None = None) -> pd.DataFrame:
+    """Per value of `key` (one row `all` when None; `all` first otherwise): the decided bets
+    (won or lost; pushes, voids and pending left out), their hit rate with its 95 % Wilson
+    interval, the rate expected at the prices taken (mean 1 / price) and the rate the model
+    expected (mean recommended_side_prob of the matched ones, `n_model` of them)."""
+    decided = bets[bets["result"].isin(["won", "lost"])]
+    groups: list[tuple[str, pd.DataFrame]] = [("all", decided)]
+    if key is not None:
+        keys = key.loc[decided.index].fillna("unknown")
+        groups += [(str(k), g) for k, g in decided.groupby(keys, sort=True)]
+    rows = []
+    for name, group in groups:
+        n, wins = len(group), int((group["result"] == "won").sum())
+        low, high = _wilson(wins, n) if n else (None, None)
+        model = group.loc[group["is_matched"].astype(bool), "recommended_side_prob"].dropna()
+        rows.append({
+            "key": name, "n_decided": n, "wins": wins,
+            "hit_rate": wins / n if n else None, "hit_rate_low": low, "hit_rate_high": high,
+            "expected_hit_rate": _mean(group["price_implied_prob"]),
+            "expected_hit_rate_model": float(model.mean()) if len(model) else None,
+            "n_model": len(model),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def placed_in_period(
+    rows: pd.DataFrame, start: date | None, end: date | None
+) -> tuple[pd.DataFrame, pd.DataFrame, date, date, date | None, date | None]:
+    """(placed bets of start..end, skipped recommendations of it, start, end, first and last
+    placed game date of the whole ledger); start and end default to those."""
+    placed_all = rows[rows["is_placed"].astype(bool)]
     first = min(placed_all["game_date"]) if len(placed_all) else None
     last = max(placed_all["game_date"]) if len(placed_all) else None
     start, end = start or first or date.min, end or last or date.max
     in_range = rows[(rows["game_date"] >= start) & (rows["game_date"] <= end)]
-    bets = in_range[in_range["is_placed"]]
+    bets = in_range[in_range["is_placed"].astype(bool)]
     skipped = in_range[in_range["entry_status"] == "skipped"]
+    return bets, skipped, start, end, first, last
+
+
+def ledger_report(home: Home, start: date | None, end: date | None) -> dict[str, Any]:
+    """The report of the placed bets of game dates start..end (default: the ledger's span)."""
+    return report_rows(read(home), start, end)
+
+
+def report_rows(rows: pd.DataFrame, start: date | None, end: date | None) -> dict[str, Any]:
+    """The report of `rows` (read_ledger's) over game dates start..end."""
+    bets, skipped, start, end, first, last = placed_in_period(rows, start, end)
     span = f"the ledger holds bets from {first} to {last}" if first else "the ledger is empty"
     result: dict[str, Any] = {
         "start_date": str(start) if start != date.min else None,
@@ -128,14 +240,14 @@ def ledger_report(home: Home, start: date | None, end: date | None) -> dict[str,
         "skipped_units_won": round(float(skipped["units_won"].fillna(0.0).sum()), 4),
     }
     result["bankroll_curve"], result["max_drawdown"] = bankroll_curve(bets)
-    result["by_market_family"] = _breakdown(bets, bets["market_family"])
-    result["by_book"] = _breakdown(bets, bets["book"])
-    month = pd.Series([d.strftime("%Y-%m") for d in bets["game_date"]], index=bets.index)
-    result["by_month"] = _breakdown(bets, month)
+    result["max_drawdown_units"] = round(max_drawdown(bankroll(bets)["cumulative_units"]).amount, 4)
+    result["by_market_family"] = breakdown(bets, bets["market_family"])
+    result["by_book"] = breakdown(bets, bets["book"])
+    result["by_month"] = by_month(bets)
     return result
 
 
-def _pct(value: float | None, signed: bool = True) -> str:
+def pct(value: float | None, signed: bool = True) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.1%}" if signed else f"{value:.1%}"
@@ -149,11 +261,11 @@ def render(result: dict[str, Any]) -> list[str]:
         f"settled {result['n_settled']}, void {result['n_void']}, pending {result['n_pending']}; "
         f"recommendations skipped {result['n_skipped']} "
         f"({result['skipped_units_won']:+.2f} units had they been bet at 1)",
-        f"  staked {result['staked']:.2f}  P&L {result['pnl']:+.2f}  ROI {_pct(result['roi'])}  "
+        f"  staked {result['staked']:.2f}  P&L {result['pnl']:+.2f}  ROI {pct(result['roi'])}  "
         f"max drawdown {result['max_drawdown']:.2f}",
-        f"  hit rate {_pct(result['hit_rate'], False)} vs expected "
-        f"{_pct(result['expected_hit_rate'], False)} (prices) / "
-        f"{_pct(result['expected_hit_rate_model'], False)} (model, matched bets)",
+        f"  hit rate {pct(result['hit_rate'], False)} vs expected "
+        f"{pct(result['expected_hit_rate'], False)} (prices) / "
+        f"{pct(result['expected_hit_rate_model'], False)} (model, matched bets)",
         f"  CLV (prob) {_fmt(result['clv'])} same book, {_fmt(result['clv_best_book'])} best "
         f"book, over {result['n_clv']} bets with a close",
         "  bankroll curve (cumulative P&L): "
@@ -167,8 +279,8 @@ def render(result: dict[str, Any]) -> list[str]:
         for row in result[key]:
             lines.append(
                 f"    {row['key']:<24} n {row['n_placed']:>4}  staked {row['staked']:>9.2f}  "
-                f"P&L {row['pnl']:>+9.2f}  ROI {_pct(row['roi']):>7}  "
-                f"hit {_pct(row['hit_rate'], False):>6}  CLV {_fmt(row['clv'])}"
+                f"P&L {row['pnl']:>+9.2f}  ROI {pct(row['roi']):>7}  "
+                f"hit {pct(row['hit_rate'], False):>6}  CLV {_fmt(row['clv'])}"
             )
     return lines
 

@@ -2,7 +2,9 @@
 
 Under `outputs/monitoring/`: `daily_run_<D>.md` (the latest run of D, when there is one),
 `daily_report_<D>.md`, `rolling_report.md` (every date up to D) and `report_<D>.html` (one
-self-contained page with the charts: calibration, ROI, CLV, odds coverage, mapping quality).
+self-contained page with the charts: calibration, ROI, CLV, odds coverage, mapping quality,
+and the ledger's placed bets up to D (propcast.reporting.ledger), or one line saying there are
+none).
 A section without data is written saying why and listed in `ReportOutcome.missing`.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from propcast.reporting import data as queries
-from propcast.reporting import page, plots, rolling
+from propcast.reporting import ledger, page, plots, rolling
 from propcast.reports import monitoring_dir, write_daily_report, write_run_report
 from propcast.runs import latest_run
 from propcast.settings import Home
@@ -23,6 +25,7 @@ from propcast.timeutil import utc_now
 from propcast.warehouse import connect
 
 PLOT_IDS = ("plot-calibration", "plot-roi", "plot-clv", "plot-coverage", "plot-mapping")
+LEDGER_PLOT_IDS = ledger.LEDGER_PLOT_IDS  # drawn when the ledger has placed bets up to D
 
 
 class ReportError(RuntimeError):
@@ -50,7 +53,9 @@ def read_warehouse(home: Home, day: date) -> queries.ReportData:
         )
     try:
         with connect(home) as con:
-            return queries.load(con, day)
+            data = queries.load(con, day)
+            data.ledger = ledger.load(con, day)
+            return data
     except duckdb.IOException as exc:  # held by another process
         raise ReportError(
             f"the warehouse cannot be opened: {exc}", recover=f"propcast report --date {day}"
@@ -77,6 +82,15 @@ def missing_sections(data: queries.ReportData, drawn: list[plots.Plot]) -> dict[
     return missing
 
 
+def ledger_notes(data: queries.ReportData) -> list[str]:
+    """The ledger section's state as a note: an empty ledger is normal (no bet placed, or
+    none recorded), so it is not a section without data and does not degrade the report."""
+    section = data.ledger
+    if section is None or section.result is None:
+        return [f"ledger: {section.empty}"] if section and section.empty else []
+    return [f"ledger: {section.result['n_placed']} placed bets {section.period} charted"]
+
+
 def write_reports(home: Home, day: date) -> ReportOutcome:
     data = read_warehouse(home, day)
     outcome = ReportOutcome(day)
@@ -88,6 +102,7 @@ def write_reports(home: Home, day: date) -> ReportOutcome:
     outcome.paths.append(write_daily_report(home, day))
     drawn = draw(data)
     outcome.missing = missing_sections(data, drawn)
+    outcome.notes += ledger_notes(data)
     generated_at = f"{utc_now():%Y-%m-%d %H:%M:%S}"
     folder = monitoring_dir(home)
     rolling_path = folder / "rolling_report.md"
@@ -98,4 +113,11 @@ def write_reports(home: Home, day: date) -> ReportOutcome:
     return outcome
 
 
-__all__ = ["PLOT_IDS", "ReportError", "ReportOutcome", "read_warehouse", "write_reports"]
+__all__ = [
+    "LEDGER_PLOT_IDS",
+    "PLOT_IDS",
+    "ReportError",
+    "ReportOutcome",
+    "read_warehouse",
+    "write_reports",
+]

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+
+if TYPE_CHECKING:
+    from propcast.reporting.ledger import LedgerSection
 
 
 @dataclass
@@ -319,6 +323,7 @@ class ReportData:
     ev: Section
     coverage: Section
     mapping: Section
+    ledger: LedgerSection | None = None  # the placed bets up to D (propcast.reporting.ledger)
 
     def sections(self) -> list[Section]:
         return [self.slate, self.calibration, self.accuracy, self.ev, self.coverage, self.mapping]

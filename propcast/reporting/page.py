@@ -92,6 +92,15 @@ def _slate(data: ReportData) -> str:
     return "".join(parts)
 
 
+def _ledger(data: ReportData) -> str:
+    """The placed bets up to D (propcast.reporting.ledger), or one line saying there are none."""
+    if data.ledger is None:
+        return ""
+    from propcast.reporting.ledger import render_section
+
+    return render_section(data.ledger)
+
+
 def render(data: ReportData, plots: list[Plot], generated_at: str, missing: dict) -> str:
     day: date = data.day
     notes = "".join(f"<li>{escape(name)}: {escape(why)}</li>" for name, why in missing.items())
@@ -111,5 +120,6 @@ def render(data: ReportData, plots: list[Plot], generated_at: str, missing: dict
         f'<section id="slate"><h2>The slate</h2>{_slate(data)}</section>'
         f"{sections_missing}"
         f'<section id="plots">{"".join(_figure(p) for p in plots)}</section>'
+        f"{_ledger(data)}"
         "</body></html>\n"
     )
