@@ -3,7 +3,9 @@
     market x line on at least one book's board, int_prop_line_quotes_at_cutoff): when it was
     last quoted, how many books quote it, the consensus de-vigged P(over) (each book's fair
     probability on its board, vendors quoting the same book averaged, then averaged over the
-    books) and the best over and under prices on the bettable books' boards.
+    books) and the best over and under prices on the bettable books' boards. A quote flagged
+    as a wrong line (int_prop_quote_outliers) is left out of all of it: a line only such quotes
+    offer is not priced.
 -#}
 {{ config(**game_date_slices()) }}
 
@@ -14,6 +16,7 @@ board_quotes as (
     where
         {{ in_build_slice('game_date') }}
         and is_on_board
+        and not is_wrong_line
 ),
 
 -- One fair probability per book and line (vendors quoting the same book are averaged).

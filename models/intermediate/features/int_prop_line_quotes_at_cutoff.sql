@@ -61,6 +61,7 @@ select
     board_fetched_at,
     fetched_at = board_fetched_at as is_on_board,
     is_bettable_book,
+    is_wrong_line,
     is_two_sided,
     over_price_american,
     over_price_decimal,

@@ -3,7 +3,9 @@
     snapshot time. At time t a book's board is its latest snapshot of that player's market
     fetched at or before t (across vendors); only the quotes on that board count, so a
     superseded quote, or a line the book has since moved off, is ignored. Quotes fetched at or
-    after the game's start are not offers.
+    after the game's start are not offers. A quote flagged as a wrong line
+    (int_prop_quote_outliers) still makes its book's board (the book has moved off its older
+    quotes) but never wins nor counts: it stays in fct_prop_odds, flagged.
 -#}
 {{ config(**game_date_slices()) }}
 
@@ -12,6 +14,13 @@ with
 quotes as (
     select * from {{ ref('int_prop_odds_mapped') }}
     where {{ in_build_slice('game_date') }}
+),
+
+wrong_lines as (
+    select * from {{ ref('int_prop_quote_outliers') }}
+    where
+        {{ in_build_slice('game_date') }}
+        and is_wrong_line
 ),
 
 bettable_quotes as (
@@ -27,8 +36,18 @@ bettable_quotes as (
         quotes.fetched_at,
         quotes.price_american,
         quotes.price_decimal,
-        quotes.implied_prob
+        quotes.implied_prob,
+        wrong_lines.vendor is not null as is_wrong_line
     from quotes
+    left join wrong_lines
+        on
+            quotes.vendor = wrong_lines.vendor
+            and quotes.book_id = wrong_lines.book_id
+            and quotes.vendor_event_id = wrong_lines.vendor_event_id
+            and quotes.market = wrong_lines.market
+            and quotes.vendor_player_name = wrong_lines.vendor_player_name
+            and quotes.line = wrong_lines.line
+            and quotes.fetched_at = wrong_lines.fetched_at
     where
         quotes.is_bettable_book
         and quotes.game_id is not null
@@ -106,6 +125,7 @@ ranked as (
             partition by game_id, player_id, market, line, side, as_of
         ) as books_quoting
     from current_quotes
+    where not is_wrong_line
 )
 
 select

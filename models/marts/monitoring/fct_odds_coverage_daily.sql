@@ -8,6 +8,8 @@
     cutoff, any market. A vendor x book gets a row for every date with games or quotes on which
     it quoted anything in the 7 days up to the date, so a feed that stops shows 0 coverage
     instead of vanishing. Dates up to the run date (future slates have no odds yet).
+    Wrong lines: the book's quotes (over/under pairs, every snapshot) the vendor sent that
+    int_prop_quote_outliers flagged, in all and per reason.
 -#}
 {{ config(tags=['phase_analytics'], **game_date_slices()) }}
 {%- set pair_lookback_days = 7 -%}
@@ -42,6 +44,30 @@ player_games as (
 slice_quotes as (
     select * from quotes
     where {{ in_build_slice('game_date') }}
+),
+
+wrong_lines as (
+    select * from {{ ref('int_prop_quote_outliers') }}
+    where
+        {{ in_build_slice('game_date') }}
+        and game_date <= {{ pricing_run_date() }}
+        and is_wrong_line
+),
+
+wrong_lines_counted as (
+    select
+        game_date,
+        vendor,
+        book_id,
+        count(*) as wrong_lines_flagged,
+        sum(case when wrong_line_reason = 'implausible_price' then 1 else 0 end)
+            as wrong_lines_implausible_price,
+        sum(case when wrong_line_reason = 'line_off_consensus' then 1 else 0 end)
+            as wrong_lines_line_off_consensus,
+        sum(case when wrong_line_reason = 'prob_off_consensus' then 1 else 0 end)
+            as wrong_lines_prob_off_consensus
+    from wrong_lines
+    group by game_date, vendor, book_id
 ),
 
 scheduled_games as (
@@ -156,7 +182,14 @@ counted as (
         coalesce(players_per_date.players_expected, 0) as players_expected,
         coalesce(offered.players_offered, 0) as players_offered,
         coalesce(offered.lines_offered, 0) as lines_offered,
-        coalesce(offered.players_offered_not_expected, 0) as players_offered_not_expected
+        coalesce(offered.players_offered_not_expected, 0) as players_offered_not_expected,
+        coalesce(wrong_lines_counted.wrong_lines_flagged, 0) as wrong_lines_flagged,
+        coalesce(wrong_lines_counted.wrong_lines_implausible_price, 0)
+            as wrong_lines_implausible_price,
+        coalesce(wrong_lines_counted.wrong_lines_line_off_consensus, 0)
+            as wrong_lines_line_off_consensus,
+        coalesce(wrong_lines_counted.wrong_lines_prob_off_consensus, 0)
+            as wrong_lines_prob_off_consensus
     from rows_wanted
     left join games_per_date
         on rows_wanted.game_date = games_per_date.game_date
@@ -167,6 +200,11 @@ counted as (
             rows_wanted.game_date = offered.game_date
             and rows_wanted.vendor = offered.vendor
             and rows_wanted.book_id = offered.book_id
+    left join wrong_lines_counted
+        on
+            rows_wanted.game_date = wrong_lines_counted.game_date
+            and rows_wanted.vendor = wrong_lines_counted.vendor
+            and rows_wanted.book_id = wrong_lines_counted.book_id
 )
 
 select
@@ -180,5 +218,12 @@ select
     lines_offered,
     cast(games_offered as {{ type_double() }}) / nullif(games_scheduled, 0) as game_coverage,
     cast(players_offered as {{ type_double() }}) / nullif(players_expected, 0) as player_coverage,
-    players_offered_not_expected
+    players_offered_not_expected,
+    cast(wrong_lines_flagged as {{ dbt.type_bigint() }}) as wrong_lines_flagged,
+    cast(wrong_lines_implausible_price as {{ dbt.type_bigint() }})
+        as wrong_lines_implausible_price,
+    cast(wrong_lines_line_off_consensus as {{ dbt.type_bigint() }})
+        as wrong_lines_line_off_consensus,
+    cast(wrong_lines_prob_off_consensus as {{ dbt.type_bigint() }})
+        as wrong_lines_prob_off_consensus
 from counted

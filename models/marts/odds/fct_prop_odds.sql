@@ -15,6 +15,11 @@ opening_closing as (
 best_lines as (
     select * from {{ ref('int_prop_odds_best_line') }}
     where {{ in_build_slice('game_date') }}
+),
+
+outliers as (
+    select * from {{ ref('int_prop_quote_outliers') }}
+    where {{ in_build_slice('game_date') }}
 )
 
 select
@@ -53,8 +58,19 @@ select
     best_over.best_price_decimal as best_over_price_decimal,
     best_over.best_book_id as best_over_book_id,
     best_under.best_price_decimal as best_under_price_decimal,
-    best_under.best_book_id as best_under_book_id
+    best_under.best_book_id as best_under_book_id,
+    coalesce(outliers.is_wrong_line, false) as is_wrong_line,
+    outliers.wrong_line_reason
 from quotes
+left join outliers
+    on
+        quotes.vendor = outliers.vendor
+        and quotes.book_id = outliers.book_id
+        and quotes.vendor_event_id = outliers.vendor_event_id
+        and quotes.market = outliers.market
+        and quotes.vendor_player_name = outliers.vendor_player_name
+        and quotes.line = outliers.line
+        and quotes.fetched_at = outliers.fetched_at
 left join opening_closing
     on
         quotes.game_id = opening_closing.game_id
