@@ -12,6 +12,7 @@ from deep inside a run. `check_settings` is what `propcast` commands and `propca
 | PROPCAST_RETRAIN_EVERY_DAYS | 7 | whole days (`training.retrain_every_days`) |
 | PROPCAST_DUCKDB_MEMORY_LIMIT | 4GB | a size DuckDB accepts (read by profiles.yml) |
 | FORCE_VENDOR_FAILURE | none | known vendor ids, comma-separated |
+| PROPCAST_DBT_LOG_LEVEL | info | debug, info, warn, error or none (`dbt_runner.dbt_log_level`) |
 | PROPCAST_ALERT_CMD | none | parses and its program exists: else a warning, not a stop |
 | profiles.yml | the project's | present, YAML, profile `propcast` with a `duckdb` output |
 
@@ -38,6 +39,7 @@ FAILABLE_VENDORS = (*VENDORS, "league")
 
 def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     """Check every setting (SettingsError on the first unusable one); the home they name."""
+    from propcast.dbt_runner import dbt_log_level
     from propcast.ingest import quarantine_share_limit
     from propcast.timeutil import pinned_now
     from propcast.training import retrain_every_days
@@ -45,6 +47,7 @@ def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     pinned_now()
     quarantine_share_limit()
     retrain_every_days()
+    dbt_log_level()
     check_memory_limit()
     check_forced_failures()
     check_profile(project_dir)

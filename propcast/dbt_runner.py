@@ -11,8 +11,31 @@ from pathlib import Path
 from typing import Any
 
 from propcast.faults import dbt_callbacks
-from propcast.settings import PROJECT_DIR, Home
+from propcast.settings import PROJECT_DIR, Home, SettingsError
 from propcast.timeutil import pinned_now
+
+#: How much dbt writes to logs/dbt.log. `info` keeps every node's result and every error with
+#: its message (the compiled SQL of each node is in target/run/); `debug`, dbt's own default,
+#: adds every statement and connection event: ~8 % of a morning build's time (measured on a
+#: 24-day demo home: 24.2-26.4 s at debug, 22.5-23.3 s at info, 20.7 s with no file log).
+DBT_LOG_ENV = "PROPCAST_DBT_LOG_LEVEL"
+DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
+DEFAULT_DBT_LOG_LEVEL = "info"
+
+
+def dbt_log_level() -> str:
+    """PROPCAST_DBT_LOG_LEVEL (default info): the level of dbt's file log, logs/dbt.log."""
+    raw = os.environ.get(DBT_LOG_ENV)
+    if raw is None:
+        return DEFAULT_DBT_LOG_LEVEL
+    level = raw.strip().lower()
+    if level not in DBT_LOG_LEVELS:
+        raise SettingsError(
+            f"{DBT_LOG_ENV}={raw!r} is not a dbt log level: give one of "
+            f"{', '.join(DBT_LOG_LEVELS)} (debug logs every statement while you chase a problem), "
+            f"or unset it for {DEFAULT_DBT_LOG_LEVEL}"
+        )
+    return level
 
 
 @dataclass
@@ -152,7 +175,8 @@ class Dbt:
             write_manifest(self._manifest, str(self.home.dbt_target))
 
     def _quiet_flags(self) -> list[str]:
-        return ["--quiet"] if self.quiet else []
+        quiet = ["--quiet"] if self.quiet else []
+        return [*quiet, "--log-level-file", dbt_log_level()]
 
     def invoke(
         self,
