@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from propcast.cli.app import app
-from propcast.cli.common import JsonFlag, WaitOption, open_home, parse_date
+from propcast.cli.common import JsonFlag, WaitOption, open_home, parse_date, require_packages
 from propcast.cli.output import ExitCode, console, finish
 from rich.markup import escape
 
@@ -201,6 +201,13 @@ def report(
         str | None,
         typer.Option("--end-date", help="Last game date; default: the last bet."),
     ] = None,
+    no_html: Annotated[
+        bool,
+        typer.Option(
+            "--no-html",
+            help="Print the report only; do not write its HTML page (which needs matplotlib).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Report the ledger: bankroll curve, P&L, ROI, CLV, hit rate against the expected (the
@@ -210,28 +217,42 @@ def report(
     ROI is profit over the stakes of settled bets; CLV the mean clv_prob against the same
     book's de-vigged close (and against the best book's). The last line (--json) holds
     n_placed, n_matched, n_settled, pnl, staked, roi, clv, clv_best_book, hit_rate,
-    expected_hit_rate, max_drawdown and the breakdowns. Reads the warehouse read-only.
+    expected_hit_rate, max_drawdown, the breakdowns and `html`, the page written.
+
+    The same period as plots: PROPCAST_HOME/outputs/ledger/ledger_report_<start>_<end>.html,
+    one self-contained page (it opens offline) with the bankroll curve in money and units
+    (max drawdown shaded), ROI and CLV by market family, book and month, and the hit rate
+    against the expected. `propcast report --date D` draws the same section for the placed
+    bets up to D in report_<D>.html. Reads the warehouse read-only.
     Exit 0 when reported, 3 when the ledger has no bet in the range (the message gives the
-    dates it has), 1 when the warehouse cannot be read; 2 usage error (bad dates).
+    dates it has; no page is written), 1 when the warehouse cannot be read or the page cannot
+    be written; 2 usage error (bad dates).
     """
-    from propcast.ledger_report import LedgerReportError, ledger_report, render
+    from propcast.ledger_report import LedgerReportError, read, render, report_rows
 
     start = parse_date(start_date, "--start-date") if start_date else None
     end = parse_date(end_date, "--end-date") if end_date else None
     if start and end and end < start:
         raise typer.BadParameter(f"{end} is before --start-date {start}", param_hint="--end-date")
+    if not no_html:
+        require_packages("bets report", "matplotlib", as_json=as_json)
     home = open_home()
     try:
-        result = ledger_report(home, start, end)
+        rows = read(home)
     except LedgerReportError as exc:
         finish(ExitCode.FAILED, f"bets report: {exc}", recover=exc.recover, as_json=as_json)
+    result = report_rows(rows, start, end)
     recover = result.pop("recover")  # the command to report the ledger's own dates
+    result["html"] = None
     if result["n_placed"] == 0:
         finish(ExitCode.DEGRADED, f"bets report: no placed bet between {result['start_date']} "
                f"and {result['end_date']}; {result['ledger_span']}",
                recover=recover, payload=result, as_json=as_json)  # fmt: skip
     for line in render(result):
         console.print(escape(line))
+    if not no_html:
+        result["html"] = _write_html(home, rows, result, as_json)
+        console.print(f"  wrote {escape(result['html'])}")
     finish(
         ExitCode.OK,
         f"bets report {result['start_date']} → {result['end_date']}: {result['n_placed']} "
@@ -240,3 +261,21 @@ def report(
         payload=result,
         as_json=as_json,
     )
+
+
+def _write_html(home, rows, result: dict, as_json: bool) -> str:
+    from datetime import date
+
+    from propcast.reporting.ledger import write_page
+    from propcast.timeutil import utc_now
+
+    start, end = date.fromisoformat(result["start_date"]), date.fromisoformat(result["end_date"])
+    try:
+        path = write_page(home.outputs, rows, start, end, f"{utc_now():%Y-%m-%d %H:%M:%S}")
+    except OSError as exc:
+        finish(ExitCode.FAILED, f"bets report {start} → {end}: the HTML page cannot be written "
+               f"under {home.outputs / 'ledger'}: {exc.strerror or exc}",
+               recover=f"free or fix {home.outputs / 'ledger'}, then `propcast bets report "
+               f"--start-date {start} --end-date {end}` (or --no-html)",
+               payload=result, as_json=as_json)  # fmt: skip
+    return str(path)

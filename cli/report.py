@@ -21,10 +21,12 @@ def report(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     daily_run_<D>.md (the latest run of D, when one is recorded), daily_report_<D>.md,
     rolling_report.md (every date up to D: forecast accuracy, ROI, CLV, odds coverage,
     mapping quality) and report_<D>.html: one self-contained page (it opens offline) with
-    the calibration curve, ROI and CLV over time, odds coverage and mapping quality. A chart
-    without data says why instead. Exit 0 when every section has data, 3 when some has none
-    (named), 1 when the warehouse cannot be read (with the command that recovers),
-    2 usage error.
+    the calibration curve, ROI and CLV over time, odds coverage and mapping quality, then the
+    ledger's placed bets up to D (the charts of `propcast bets report`: bankroll curve, ROI
+    and CLV by market family, book and month, hit rate vs expected; one line when there is
+    none, which is not a missing section). A chart without data says why instead. Exit 0
+    when every section has data, 3 when some has none (named), 1 when the warehouse cannot
+    be read (with the command that recovers), 2 usage error.
     """
     require_packages("report", "matplotlib", as_json=as_json)
     from propcast.locking import WarehouseBusy, writer_lock

@@ -242,7 +242,7 @@ def _summary(result: dict[str, Any]) -> str:
         f"<strong>{lr.pct(result['roi'])}</strong>, CLV {clv} (same book, {result['n_clv']} "
         f"bets with a close), hit rate {lr.pct(result['hit_rate'], False)} vs "
         f"{lr.pct(result['expected_hit_rate'], False)} expected at the prices, max drawdown "
-        f"{result['max_drawdown']:.2f}. {result['n_skipped']} recommendations skipped."
+        f"{result['max_drawdown']:.2f}; recommendations skipped: {result['n_skipped']}."
     )
 
 
