@@ -18,6 +18,7 @@ from propcast.cli import (  # noqa: F401  (registers the commands)
     model,
     recover,
     report,
+    simulate,
 )
 from propcast.cli.app import app
 
