@@ -53,23 +53,34 @@ def format_days(days: Iterable[np.datetime64], limit: int = 8) -> str:
     return text
 
 
-def feature_matrix(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
+def numeric_column(col: pd.Series) -> tuple[np.ndarray, object | None]:
+    """A column as float64 (missing values NaN) and, when a value is not numeric, the first such
+    value (else None)."""
+    if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan), None
+    converted = pd.to_numeric(col.astype("object"), errors="coerce")
+    newly_null = converted.isna() & col.notna()
+    if newly_null.any():
+        return np.empty(0), col[newly_null].iloc[0]
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan), None
+
+
+def feature_matrix(
+    frame: pd.DataFrame, columns: Sequence[str], what: str, *, order: str = "C"
+) -> np.ndarray:
     """Float64 matrix of `columns` in that order; missing values become NaN (LightGBM treats
-    NaN as missing). Non-numeric columns are an error naming them rather than a silent cast."""
+    NaN as missing). Non-numeric columns are an error naming them rather than a silent cast.
+    `order="F"` lays each column out contiguously (LightGBM reads either layout without a
+    copy; filling column by column is faster in F order)."""
     require_columns(frame, columns, what)
-    out = np.empty((len(frame), len(columns)), dtype=np.float64)
+    out = np.empty((len(frame), len(columns)), dtype=np.float64, order=order)
     bad: list[str] = []
     for j, name in enumerate(columns):
-        col = frame[name]
-        if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
-            out[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        values, first_bad = numeric_column(frame[name])
+        if first_bad is not None:
+            bad.append(f"{name} (e.g. {first_bad!r})")
             continue
-        converted = pd.to_numeric(col.astype("object"), errors="coerce")
-        newly_null = converted.isna() & col.notna()
-        if newly_null.any():
-            bad.append(f"{name} (e.g. {col[newly_null].iloc[0]!r})")
-            continue
-        out[:, j] = converted.to_numpy(dtype=np.float64, na_value=np.nan)
+        out[:, j] = values
     if bad:
         raise ValueError(f"{what}: non-numeric feature column(s): {', '.join(bad)}")
     return out

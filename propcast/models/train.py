@@ -34,7 +34,9 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -66,6 +68,7 @@ from propcast.models.frames import (
     day,
     feature_matrix,
     game_days,
+    numeric_column,
     require_columns,
     to_date,
 )
@@ -207,13 +210,58 @@ class TrainedModel:
 
 
 @dataclass(frozen=True)
+class _Labelled:
+    """The rows training may use, in canonical order, as arrays: where each row sits in the
+    input frame, its game day and label, and the numeric columns training reads (line, market
+    probability, stat and features, float64)."""
+
+    positions: np.ndarray
+    days: np.ndarray
+    went_over: np.ndarray
+    columns: Mapping[str, np.ndarray]
+    counts: Mapping[str, int]
+    all_days: np.ndarray
+
+    def frame(self, rows: pd.DataFrame, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Rows [start, stop) of the canonical order as a frame: the input's columns plus
+        `_day`, `_pos` (position in the input) and `went_over`."""
+        pos = self.positions[start:stop]
+        out = rows.iloc[pos].copy()
+        out["_day"] = self.days[start:stop]
+        out["_pos"] = pos
+        out["went_over"] = self.went_over[start:stop]
+        return out
+
+    def matrix(self, names: tuple[str, ...], stop: int) -> np.ndarray:
+        """Columns `names` of rows [0, stop), laid out column by column (F order)."""
+        out = np.empty((stop, len(names)), dtype=np.float64, order="F")
+        for j, name in enumerate(names):
+            out[:, j] = self.columns[name][:stop]
+        return out
+
+
+@dataclass(frozen=True)
 class _Split:
-    train: pd.DataFrame
+    """Training is the first `train_rows` labelled rows (sorted by date); calibration and
+    validation (small) are frames."""
+
+    train_rows: int
     calibration: pd.DataFrame
     validation: pd.DataFrame
     train_days: np.ndarray
     calibration_days: np.ndarray
     validation_days: np.ndarray
+
+
+@contextmanager
+def _phase(timings: MutableMapping[str, float] | None, name: str) -> Iterator[None]:
+    """Add the wall seconds of the block to `timings[name]` (when timings are collected)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def _canonical_json(obj: Any) -> str:
@@ -295,6 +343,33 @@ def labelled_rows(rows: pd.DataFrame, cfg: TrainConfig) -> tuple[pd.DataFrame, d
     Kept: the family's markets, `game_date <= train_end`, known `stat_value` and `line`, and not
     a push (`stat_value == line`, possible only on integer lines).
     """
+    labelled = _label(rows, cfg)
+    return labelled.frame(rows), dict(labelled.counts)
+
+
+def _string_codes(values: pd.Series) -> np.ndarray:
+    """Codes ordering `values` as their strings sort (missing values last)."""
+    codes, uniques = pd.factorize(values.astype("string"), sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+def _canonical_order(keys: list[np.ndarray], tie_breaks: list[np.ndarray]) -> np.ndarray:
+    """The stable order by `keys`, then by `tie_breaks` where rows tie on every key (NaN
+    last). Sorting on the keys alone suffices when they are unique, as the warehouse's grain
+    (game, player, market, line) is."""
+    order = np.lexsort(keys[::-1])
+    if len(order) > 1:
+        tied = np.ones(len(order) - 1, dtype=bool)
+        for key in keys:
+            ranked = key[order]
+            tied &= ranked[1:] == ranked[:-1]
+        if tied.any():
+            order = np.lexsort([*keys, *tie_breaks][::-1])
+    return order
+
+
+def _label(rows: pd.DataFrame, cfg: TrainConfig) -> _Labelled:
+    """`labelled_rows` as arrays (no copy of the frame): see there."""
     needed = ["game_date", "market", "line", MARKET_PROB_COLUMN, STAT_COLUMN]
     if cfg.calibration == "stack":
         # The market consensus groups the lines of a player-game (and may weight them).
@@ -320,37 +395,58 @@ def labelled_rows(rows: pd.DataFrame, cfg: TrainConfig) -> tuple[pd.DataFrame, d
         "push_rows": int((in_family & in_window & push).sum()),
         "labelled_rows": int(keep.sum()),
     }
-    out = rows.loc[keep].copy()
-    out["_day"] = days[keep]
-    out["_pos"] = np.flatnonzero(keep)
-    out["went_over"] = (stat[keep] > line[keep]).astype(np.int8)
     if cfg.mean_objective == "poisson" and (stat[keep] < 0).any():
         raise ValueError(
             f"{cfg.market_family}: negative stat_value with mean_objective='poisson'; "
             "use mean_objective='regression'"
         )
+    kept = np.flatnonzero(keep)
+    values = list(dict.fromkeys(["line", MARKET_PROB_COLUMN, STAT_COLUMN, *cfg.feature_columns]))
+    columns: dict[str, np.ndarray] = {"line": line[kept], STAT_COLUMN: stat[kept]}
+    bad: list[str] = []
+    for name in values:
+        if name in columns:
+            continue
+        col = rows[name]
+        numeric = pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype)
+        # Numeric columns convert whole (no copy for float64); others only on the kept rows,
+        # so a bad value on a row training does not use is no error.
+        converted, first_bad = numeric_column(col if numeric else col.iloc[kept])
+        if first_bad is not None:
+            bad.append(f"{name} (e.g. {first_bad!r})")
+            continue
+        columns[name] = converted[kept] if numeric else converted
+    if bad:
+        raise ValueError(f"train_prop_model: non-numeric feature column(s): {', '.join(bad)}")
     # A SQL table has no row order: sort on the business key (then the values, for exact
     # duplicates) so the same rows always train the same boosters, whatever order the warehouse
     # returned them in.
-    ids = [c for c in ("game_id", "player_id", "market") if c in out.columns]
-    values = list(dict.fromkeys(["line", MARKET_PROB_COLUMN, STAT_COLUMN, *cfg.feature_columns]))
-    tie = out[["_day", *ids]].reset_index(drop=True).astype({c: "string" for c in ids})
-    tie[values] = feature_matrix(out, values, "train_prop_model")
-    order = tie.sort_values(["_day", *ids, *values], kind="stable").index.to_numpy()
-    return out.iloc[order], counts
+    ids = [c for c in ("game_id", "player_id", "market") if c in rows.columns]
+    keys = [days[kept].astype(np.int64), *(_string_codes(rows[c].iloc[kept]) for c in ids)]
+    order = _canonical_order([*keys, columns["line"]], [columns[v] for v in values[1:]])
+    stat_kept, line_kept = stat[kept], line[kept]
+    return _Labelled(
+        positions=kept[order],
+        days=days[kept][order],
+        went_over=(stat_kept > line_kept).astype(np.int8)[order],
+        columns={name: values_[order] for name, values_ in columns.items()},
+        counts=counts,
+        all_days=days,
+    )
 
 
 def _span(days: np.ndarray) -> str:
     return f"{to_date(days[0])}..{to_date(days[-1])} ({len(days)} dates)"
 
 
-def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, int]) -> _Split:
+def time_split(labelled: _Labelled, rows: pd.DataFrame, cfg: TrainConfig) -> _Split:
     """Split by distinct dates: [train | calibration_days | validation_days] up to train_end."""
-    days = np.unique(labelled["_day"].to_numpy())
+    counts = labelled.counts
+    days = np.unique(labelled.days)
     need_days = cfg.validation_days + cfg.calibration_days + 1
     context = (
-        f"{cfg.market_family} up to train_end {cfg.train_end}: {len(labelled)} labelled rows on "
-        f"{len(days)} distinct game dates (input {counts['input_rows']} rows; dropped "
+        f"{cfg.market_family} up to train_end {cfg.train_end}: {len(labelled.days)} labelled "
+        f"rows on {len(days)} distinct game dates (input {counts['input_rows']} rows; dropped "
         f"{counts['after_train_end_rows']} after train_end, {counts['other_market_rows']} of "
         f"markets other than {list(cfg.family_markets)}, {counts['unlabelled_rows']} without "
         f"stat_value/line, {counts['push_rows']} pushes)"
@@ -364,24 +460,31 @@ def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, in
     val_days = days[-cfg.validation_days :]
     cal_days = days[-(cfg.validation_days + cfg.calibration_days) : -cfg.validation_days]
     train_days = days[: -(cfg.validation_days + cfg.calibration_days)]
-    d = labelled["_day"].to_numpy()
+    # The labelled rows are sorted by date: each slice is a contiguous run of them.
+    cal_start = int(np.searchsorted(labelled.days, cal_days[0], side="left"))
+    val_start = int(np.searchsorted(labelled.days, val_days[0], side="left"))
     split = _Split(
-        train=labelled[d <= train_days[-1]],
-        calibration=labelled[(d >= cal_days[0]) & (d <= cal_days[-1])],
-        validation=labelled[d >= val_days[0]],
+        train_rows=cal_start,
+        calibration=labelled.frame(rows, cal_start, val_start),
+        validation=labelled.frame(rows, val_start),
         train_days=train_days,
         calibration_days=cal_days,
         validation_days=val_days,
     )
     problems = []
-    for name, part, minimum in (
-        ("training", split.train, cfg.min_train_rows),
-        ("calibration", split.calibration, cfg.min_calibration_rows),
-        ("validation", split.validation, cfg.min_validation_rows),
+    for name, size, outcomes, minimum in (
+        ("training", cal_start, labelled.went_over[:cal_start], cfg.min_train_rows),
+        (
+            "calibration",
+            len(split.calibration),
+            split.calibration["went_over"].to_numpy(),
+            cfg.min_calibration_rows,
+        ),
+        ("validation", len(split.validation), None, cfg.min_validation_rows),
     ):
-        if len(part) < minimum:
-            problems.append(f"{name} slice has {len(part)} rows (< {minimum})")
-        elif name != "validation" and part["went_over"].nunique() < 2:
+        if size < minimum:
+            problems.append(f"{name} slice has {size} rows (< {minimum})")
+        elif outcomes is not None and len(np.unique(outcomes)) < 2:
             problems.append(f"{name} slice has only one outcome (all Over or all Under)")
     if problems:
         raise ValueError(
@@ -394,12 +497,20 @@ def time_split(labelled: pd.DataFrame, cfg: TrainConfig, counts: Mapping[str, in
 
 
 def _train_booster(
-    cfg: TrainConfig, which: str, x: np.ndarray, y: np.ndarray, names: tuple[str, ...]
+    cfg: TrainConfig,
+    which: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...],
+    timings: MutableMapping[str, float] | None = None,
 ) -> str:
     params = cfg.lgb_params("over" if which == "over" else "mean")
     data = lgb.Dataset(x, label=y, feature_name=list(names), params=params, free_raw_data=True)
-    booster = lgb.train(params, data, num_boost_round=int(cfg.num_boost_round))
-    return booster.model_to_string()
+    with _phase(timings, f"dataset_{which}"):
+        data.construct()
+    with _phase(timings, f"boost_{which}"):
+        booster = lgb.train(params, data, num_boost_round=int(cfg.num_boost_round))
+        return booster.model_to_string()
 
 
 def _validation_metrics(
@@ -447,11 +558,13 @@ def _validation_metrics(
 
 
 def _slate_rows(
-    rows: pd.DataFrame, cfg: TrainConfig, part: pd.DataFrame
+    rows: pd.DataFrame, cfg: TrainConfig, part: pd.DataFrame, days: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Every row of the family's markets on `part`'s dates (pushes and lines without a result
-    too: scoring sees them all), and where `part`'s rows sit in it."""
-    days = game_days(rows["game_date"])
+    too: scoring sees them all), and where `part`'s rows sit in it. `days`: the game days of
+    `rows`, when already known."""
+    if days is None:
+        days = game_days(rows["game_date"])
     keep = (
         np.isin(days, np.unique(part["_day"].to_numpy()))
         & rows["market"].isin(cfg.family_markets).to_numpy()
@@ -466,6 +579,7 @@ def _fit_stack(
     calibration: pd.DataFrame,
     booster_mean: lgb.Booster,
     booster_over: lgb.Booster,
+    days: np.ndarray | None = None,
 ) -> Stacker:
     """Dispersion and stacker on the calibration slice, from predictions for dates the boosters
     never saw."""
@@ -473,7 +587,7 @@ def _fit_stack(
     mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
     stat = pd.to_numeric(calibration[STAT_COLUMN]).to_numpy(dtype=np.float64)
     dispersion = fit_dispersion(mean, stat)
-    slate, pick = _slate_rows(rows, cfg, calibration)
+    slate, pick = _slate_rows(rows, cfg, calibration, days)
     logits, has = _logits(
         cfg, booster_mean, booster_over, slate, dispersion, classifier=cfg.stack_classifier
     )
@@ -491,38 +605,69 @@ def _fit_stack(
     )
 
 
-def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
+def train_prop_model(
+    rows: pd.DataFrame, cfg: TrainConfig, *, timings: MutableMapping[str, float] | None = None
+) -> TrainedModel:
     """Train boosters for Over and for the stat's mean, calibrate (stack), validate,
     fingerprint.
 
     Raises ValueError (with row and date counts) when the window holds too little data.
+    `timings`, when given, receives the wall seconds of each phase (label, split, matrices,
+    dataset_over/mean, boost_over/mean, calibrate, validate): bench/train_speed.py prints them.
     """
-    labelled, counts = labelled_rows(rows, cfg)
-    split = time_split(labelled, cfg, counts)
+    with _phase(timings, "label"):
+        labelled = _label(rows, cfg)
+    with _phase(timings, "split"):
+        split = time_split(labelled, rows, cfg)
 
-    y_train = split.train["went_over"].to_numpy(dtype=np.float64)
-    x_over = feature_matrix(split.train, cfg.over_features, "train_prop_model")
-    x_mean = feature_matrix(split.train, cfg.mean_features, "train_prop_model")
-    stat_train = pd.to_numeric(split.train[STAT_COLUMN]).to_numpy(dtype=np.float64)
-    over_string = _train_booster(cfg, "over", x_over, y_train, cfg.over_features)
-    mean_string = _train_booster(cfg, "mean", x_mean, stat_train, cfg.mean_features)
+    with _phase(timings, "matrices"):
+        n_train = split.train_rows
+        y_train = labelled.went_over[:n_train].astype(np.float64)
+        stat_train = labelled.columns[STAT_COLUMN][:n_train]
+        x_over = labelled.matrix(cfg.over_features, n_train)
+    over_string = _train_booster(cfg, "over", x_over, y_train, cfg.over_features, timings)
+    del x_over
+    with _phase(timings, "matrices"):
+        x_mean = labelled.matrix(cfg.mean_features, n_train)
+    mean_string = _train_booster(cfg, "mean", x_mean, stat_train, cfg.mean_features, timings)
+    del x_mean
     booster_over = lgb.Booster(model_str=over_string)
     booster_mean = lgb.Booster(model_str=mean_string)
 
     # Calibrate on the later slice with the reloaded boosters (the ones that will serve).
     calibrator: Calibrator | Stacker
-    if cfg.calibration == "stack":
-        calibrator = _fit_stack(cfg, rows, split.calibration, booster_mean, booster_over)
-    else:
-        x_cal = feature_matrix(split.calibration, cfg.over_features, "train_prop_model")
-        raw_cal = np.asarray(booster_over.predict(x_cal, num_threads=1), dtype=np.float64)
-        calibrator = fit_calibrator(
-            cfg.calibration,
-            raw_cal,
-            split.calibration["went_over"].to_numpy(),
-            bin_rows=cfg.isotonic_bin_rows,
-        )
+    with _phase(timings, "calibrate"):
+        if cfg.calibration == "stack":
+            calibrator = _fit_stack(
+                cfg, rows, split.calibration, booster_mean, booster_over, labelled.all_days
+            )
+        else:
+            x_cal = feature_matrix(split.calibration, cfg.over_features, "train_prop_model")
+            raw_cal = np.asarray(booster_over.predict(x_cal, num_threads=1), dtype=np.float64)
+            calibrator = fit_calibrator(
+                cfg.calibration,
+                raw_cal,
+                split.calibration["went_over"].to_numpy(),
+                bin_rows=cfg.isotonic_bin_rows,
+            )
+    with _phase(timings, "validate"):
+        boosters = (over_string, mean_string, booster_over, booster_mean)
+        return _validated(cfg, rows, labelled, split, boosters, calibrator)
 
+
+def _validated(
+    cfg: TrainConfig,
+    rows: pd.DataFrame,
+    labelled: _Labelled,
+    split: _Split,
+    boosters: tuple[str, str, lgb.Booster, lgb.Booster],
+    calibrator: Calibrator | Stacker,
+) -> TrainedModel:
+    """The fingerprinted model with its validation metrics (`boosters`: the Over and mean
+    boosters' strings, then the boosters reloaded from them)."""
+    over_string, mean_string, booster_over, booster_mean = boosters
+    counts = labelled.counts
+    y_train = labelled.went_over[: split.train_rows].astype(np.float64)
     params_json = _canonical_json(cfg.to_params())
     content = _version_hash(params_json, over_string, mean_string, calibrator.to_json())
     unscored = TrainedModel(
@@ -531,7 +676,7 @@ def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
         booster_mean_string=mean_string,
         calibrator=calibrator,
         train_start=to_date(split.train_days[0]),
-        trained_rows=len(split.train),
+        trained_rows=split.train_rows,
         calibration_rows=len(split.calibration),
         validation_rows=len(split.validation),
         metrics={},
@@ -540,7 +685,7 @@ def train_prop_model(rows: pd.DataFrame, cfg: TrainConfig) -> TrainedModel:
         booster_mean=booster_mean,
     )
     # Validation goes through the same predict path as scoring: the whole slate of each date.
-    slate, pick = _slate_rows(rows, cfg, split.validation)
+    slate, pick = _slate_rows(rows, cfg, split.validation, labelled.all_days)
     prob, mean = (values[pick] for values in unscored.predict(slate))
     raw = unscored.predict_raw_over(split.validation)
     components: dict[str, np.ndarray] = {"classifier": raw}
