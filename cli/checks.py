@@ -121,9 +121,10 @@ def positive_control(
     Copies the warehouse (the live file is never written), injects into the slate's
     predictions one line priced at +5 % EV against the model at a single book and one line at
     the model's fair price with vig, re-runs the production pricing (fct_bet_recommendations,
-    through dbt) for the slate on the copy, and passes only if the first is recommended and
-    the second is not. Exit 0 passed, 1 not (the line that failed named, with the command that
-    recovers), 2 usage error.
+    through dbt, with the edge gate off) for the slate on the copy, and passes only if the first
+    is recommended and the second is not; says whether the edge gate would have withheld the
+    line's family on the live warehouse. Exit 0 passed, 1 not (the line that failed named,
+    with the command that recovers), 2 usage error.
     """
     from propcast.positive_control import ControlError, run_positive_control
 
@@ -142,6 +143,7 @@ def positive_control(
         )
     for line in outcome.lines:
         console.print(f"  {escape(line.describe())}")
+    console.print(f"  {escape(outcome.gate_line())}")
     if outcome.copy_path:
         console.print(f"  copy kept at {outcome.copy_path}")
     value = next(line for line in outcome.lines if line.label == "value")
@@ -149,7 +151,13 @@ def positive_control(
         finish(
             ExitCode.OK,
             f"positive-control {day}: the +{value.ev or 0:.1%} EV line is recommended, the fair "
-            f"line is not (the slate itself has {outcome.slate_recommended} recommendation(s))",
+            f"line is not (the slate itself has {outcome.slate_recommended} recommendation(s) "
+            "with the edge gate off"
+            + (
+                "; the gate WOULD withhold this family on the live warehouse)"
+                if outcome.gate_would_withhold
+                else ")"
+            ),
             payload=outcome.as_dict(),
             as_json=as_json,
         )

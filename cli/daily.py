@@ -397,6 +397,7 @@ def _finish_run_day(outcome, day, moment, as_json: bool) -> None:
             "cutoff_utc": str(moment),
             "vendors": outcome.vendors,
             "reports": outcome.reports,
+            "edge_gate": getattr(outcome, "edge_gate", []),
         },
         as_json=as_json,
         alert=True,

@@ -115,16 +115,32 @@ def status(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
             f"run {record.run_id or '-'}{missing}"
         )
     console.print(f"scored by model_version: {ledger.model_version or '-'}")
+    gate = _print_edge_gate(home, day)
     console.print(f"runs for {day}:")
     for run in ledger.runs:
         state = run.status
         if state == "running":
             state = f"running ({run.phase})" if run_is_alive(run) else "interrupted"
         console.print(f"  {run.run_id:<28} {run.command:<9} {state:<22} {run.message or ''}")
-    _finish_status(day, ledger, as_json, run_is_alive(ledger.latest))
+    _finish_status(day, ledger, as_json, run_is_alive(ledger.latest), gate)
 
 
-def _finish_status(day, ledger, as_json: bool, running: bool) -> None:
+def _print_edge_gate(home, day: date) -> list[dict]:
+    """The slate's edge gate per priced family (README "The edge gate")."""
+    from propcast.edge_gate import read_gate_for_status
+
+    states, why = read_gate_for_status(home, day)
+    if states is None:
+        console.print(f"edge gate: unknown ({why})")
+        return []
+    if not states:
+        console.print(f"edge gate: no priced family on {day}")
+    for state in states:
+        console.print(f"edge gate: {state.sentence()}")
+    return [state.as_dict() for state in states]
+
+
+def _finish_status(day, ledger, as_json: bool, running: bool, gate: list | None = None) -> None:
     first = ledger.first_incomplete
     degraded = any(r.outcome == "degraded" for r in ledger.phases.values())
     payload = {
@@ -133,6 +149,7 @@ def _finish_status(day, ledger, as_json: bool, running: bool) -> None:
         "first_incomplete": first,
         "model_version": ledger.model_version,
         "runs": [vars(r) for r in ledger.runs],
+        "edge_gate": gate or [],
     }
     if running:
         verdict, line = ExitCode.DEGRADED, f"slate {day}: a run is in progress"

@@ -10,6 +10,7 @@ from deep inside a run. `check_settings` is what `propcast` commands and `propca
 | PROPCAST_NOW | the wall clock | an ISO-8601 time (`timeutil.pinned_now`) |
 | PROPCAST_MAX_QUARANTINE_SHARE | 0.01 | a share in [0, 1] (`ingest.quarantine_share_limit`) |
 | PROPCAST_RETRAIN_EVERY_DAYS | 7 | whole days (`training.retrain_every_days`) |
+| PROPCAST_EDGE_GATE | on | on or off (`edge_gate.edge_gate_vars`; off: dbt var edge_gate false) |
 | PROPCAST_DUCKDB_MEMORY_LIMIT | 4GB | a size DuckDB accepts (read by profiles.yml) |
 | FORCE_VENDOR_FAILURE | none | known vendor ids, comma-separated |
 | PROPCAST_DBT_LOG_LEVEL | info | debug, info, warn, error or none (`dbt_runner.dbt_log_level`) |
@@ -40,6 +41,7 @@ FAILABLE_VENDORS = (*VENDORS, "league")
 def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     """Check every setting (SettingsError on the first unusable one); the home they name."""
     from propcast.dbt_runner import dbt_log_level
+    from propcast.edge_gate import edge_gate_vars
     from propcast.ingest import quarantine_share_limit
     from propcast.timeutil import pinned_now
     from propcast.training import retrain_every_days
@@ -47,6 +49,7 @@ def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     pinned_now()
     quarantine_share_limit()
     retrain_every_days()
+    edge_gate_vars()
     dbt_log_level()
     check_memory_limit()
     check_forced_failures()

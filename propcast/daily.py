@@ -15,6 +15,7 @@ import duckdb
 
 from propcast import reports
 from propcast.dbt_runner import Dbt, DbtResult
+from propcast.edge_gate import GateState, gate_summary, read_gate
 from propcast.faults import fault_point
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
@@ -70,6 +71,7 @@ class DayOutcome:
     build: DbtResult | None = None
     reports: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    edge_gate: list[dict] = field(default_factory=list)  # per priced family (propcast.edge_gate)
 
 
 def fetch_for_day(
@@ -187,12 +189,25 @@ class _DayRun:
         why = "; ".join(self.problems) or "all vendors ok, no warnings"
         priced = "NOT priced: it has no odds" if self.no_odds else "scored and priced"
         message = f"slate {self.run_date} built, {priced} ({why})"
+        gate = self.edge_gate() if self.plan.run_ev and not self.no_odds else []
+        clause = gate_summary(gate)
+        if clause:
+            # A closed gate is a decision, not a fault: the status stays, the reason is stated.
+            self.say(clause)
+            message += f"; {clause}"
         recorder.state.model_version = scored_by(self.home, self.run_date)
         recorder.finish(status, message)
         state = recorder.state
-        return DayOutcome(
+        outcome = DayOutcome(
             self.run_date, self.cutoff, status, message, state.run_id, state.vendors, trained, build
         )
+        outcome.edge_gate = [g.as_dict() for g in gate]
+        return outcome
+
+    def edge_gate(self) -> list[GateState]:
+        """The slate's edge gate per priced family ([] when the mart is absent)."""
+        with connect(self.home) as con:
+            return read_gate(con, self.run_date) or []
 
     def ingest(self, recorder: RunRecorder) -> None:
         recorder.phase("ingest")

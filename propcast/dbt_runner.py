@@ -66,6 +66,13 @@ class DbtResult:
         return self.by_status("warn")
 
 
+def _setting_vars() -> dict[str, Any]:
+    """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false."""
+    from propcast.edge_gate import edge_gate_vars
+
+    return edge_gate_vars()
+
+
 @contextmanager
 def dbt_environment(home: Home, project_dir: Path = PROJECT_DIR) -> Iterator[None]:
     """Point dbt at a project and its profile (this repo's unless told) and keep its target/
@@ -190,7 +197,7 @@ class Dbt:
             "--target",
             self.target,
             *self._quiet_flags(),
-            *self._vars_flags({**self._clock_vars(), **(run_vars or {})}),
+            *self._vars_flags({**self._clock_vars(), **_setting_vars(), **(run_vars or {})}),
         ]
         manifest = self.manifest() if reuse_manifest else None
         with dbt_environment(self.home, self.project_dir):

@@ -13,6 +13,11 @@ for D) on the copy:
   (1 / (p (1 + vig))), whose EV is negative whichever side is taken.
 
 It passes only if the first is recommended (side Over) and the second is not.
+
+The control tests the pricing path, not the evidence: it prices with the edge gate off (dbt var
+edge_gate false: the raw model probability, README "The edge gate"), and says whether the gate
+would have withheld the value line's family on the live warehouse (fct_edge_evidence_daily of
+the slate, read on the copy before it is re-priced).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from propcast.edge_gate import GateState, read_gate
 from propcast.settings import Home
 from propcast.warehouse import connect
 
@@ -84,6 +90,25 @@ class ControlOutcome:
     lines: list[ControlLine] = field(default_factory=list)
     copy_path: str | None = None
     slate_recommended: int = 0  # the slate's own recommendations on the copy, for context
+    gate: GateState | None = None  # the value line's family on the live warehouse
+
+    @property
+    def gate_would_withhold(self) -> bool | None:
+        """Whether the edge gate, on, would withhold the value line's family on the live
+        warehouse (None: no evidence for that family and slate)."""
+        return None if self.gate is None else self.gate.withheld
+
+    def gate_line(self) -> str:
+        if self.gate is None:
+            return (
+                "edge gate: no evidence row for the value line's family on this slate in the "
+                "live warehouse (propcast build makes fct_edge_evidence_daily)"
+            )
+        verdict = "WOULD withhold" if self.gate.withheld else "would publish"
+        return (
+            f"edge gate (off for this control): on the live warehouse it {verdict} "
+            f"{self.gate.family} bets: {self.gate.evidence()} ({self.gate.reason})"
+        )
 
     @property
     def passed(self) -> bool:
@@ -96,6 +121,8 @@ class ControlOutcome:
             "lines": [asdict(line) for line in self.lines],
             "slate_recommended": self.slate_recommended,
             "copy_path": self.copy_path,
+            "gate_would_withhold": self.gate_would_withhold,
+            "gate": self.gate.as_dict() if self.gate is not None else None,
         }
 
 
@@ -200,6 +227,21 @@ def _read_lines(copy: Home, day: date, injected: pd.DataFrame) -> tuple[list[Con
     return lines, int(slate or 0)
 
 
+def live_gate(copy: Home, day: date, injected: pd.DataFrame) -> GateState | None:
+    """The edge gate of the value line's family on the slate, as the live warehouse (whose
+    byte copy this is, not yet re-priced) holds it."""
+    value = injected[injected["player_id"] == VALUE_PLAYER].iloc[0]
+    league = _opt(value.get("league"))
+    with connect(copy) as con:
+        states = read_gate(con, day) or []
+    for state in states:
+        if state.market_family == str(value["market"]) and (
+            league is None or state.league == league.upper()
+        ):
+            return state
+    return None
+
+
 def _opt(value: Any) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
@@ -228,20 +270,22 @@ def run_positive_control(
         say(f"copied {home.warehouse} to {copy.warehouse} (the live file is not written)")
         injected = inject(copy, day)
         say(f"injected a +{VALUE_EV:.0%} EV line and a fairly priced line into {day}'s predictions")
+        gate = live_gate(copy, day, injected)
         # The project parsed for the live home (dbt's partial parse there: ~1.5 s instead of a
         # 7 s full parse; it writes only dbt's target/ artefacts), then run on the copy.
         live = Dbt(home)
         live.manifest()  # parsed before it is shared: with_home shares what is parsed so far
         result = live.with_home(copy).invoke(
             ["run", "--select", "fct_bet_recommendations"],
-            run_vars=dbt_vars(day, default_cutoff(day)),
+            # the gate open: this control tests the pricing path, not the evidence
+            run_vars=dbt_vars(day, default_cutoff(day), edge_gate=False),
         )
         if not result.success:
             failed = result.failed[0] if result.failed else None
             why = f"{failed.unique_id}: {failed.message}" if failed else result.error
             raise ControlError(f"pricing failed on the copy: {why}")
         lines, slate = _read_lines(copy, day, injected)
-        return ControlOutcome(day, lines, str(copy.root) if keep else None, slate)
+        return ControlOutcome(day, lines, str(copy.root) if keep else None, slate, gate)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)

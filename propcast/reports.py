@@ -24,6 +24,8 @@ NO_BET_REASONS = {
     "no_mapped_players": "odds arrived, but no quoted player maps to a known player "
     "(see fct_mapping_quality_daily and seeds/player_alias_overrides.csv)",
     "not_scored": "lines were offered and mapped but nothing was scored (see the run's phases)",
+    "edge_not_shown": "the edge gate withheld them: the model is not shown better than the "
+    "market on the settled lines before the slate (see the Edge gate section)",
     "no_value": "every line was scored and none clears the EV threshold",
 }
 
@@ -119,8 +121,8 @@ def write_daily_report(home: Home, run_date: date) -> Path:
             con,
             """
             select p.player_name as player, r.market, r.line, r.side, r.book_id as book,
-                   r.price_american as price, r.side_prob as p_model,
-                   r.side_market_prob as p_market, r.ev, r.stake
+                   r.price_american as price, r.side_model_prob as p_model,
+                   r.side_market_prob as p_market, r.side_prob as p_used, r.ev, r.stake
             from main.fct_bet_recommendations as r
             left join main.dim_player as p on r.player_id = p.player_id
             where r.game_date = ? and r.is_recommended
@@ -155,9 +157,17 @@ def write_daily_report(home: Home, run_date: date) -> Path:
             [run_date],
         )
         evaluation = evaluation_section(con, home, run_date)
+        gate = edge_gate_section(con, run_date)
     text = _render_daily(run_date, summary, games, bets, predictions, accuracy, overall)
-    path.write_text(text + evaluation)
+    path.write_text(text + gate + evaluation)
     return path
+
+
+def edge_gate_section(con: duckdb.DuckDBPyConnection, run_date: date) -> str:
+    """The edge gate per priced family and claimed EV vs realised ROI (propcast.edge_gate)."""
+    from propcast.edge_gate import report_section
+
+    return report_section(con, run_date)
 
 
 def evaluation_section(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> str:

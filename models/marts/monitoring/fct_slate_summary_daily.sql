@@ -104,7 +104,9 @@ bets_per_date as (
         count(case when is_recommended then 1 end) as bets_recommended,
         coalesce(sum(case when is_recommended then stake end), 0.0) as total_stake,
         coalesce(sum(case when is_recommended then stake_fraction end), 0.0)
-            as total_stake_fraction
+            as total_stake_fraction,
+        -- lines the edge gate withheld (README "The edge gate")
+        count(case when reason_code = 'edge_not_shown' then 1 end) as lines_edge_withheld
     from recommendations
     group by game_date
 ),
@@ -119,7 +121,8 @@ counted as (
         coalesce(bets_per_date.bets_recommended, 0) as bets_recommended,
         coalesce(bets_per_date.total_stake, 0.0) as total_stake,
         coalesce(bets_per_date.total_stake_fraction, 0.0) as total_stake_fraction,
-        scored_per_date.model_versions
+        scored_per_date.model_versions,
+        coalesce(bets_per_date.lines_edge_withheld, 0) as lines_edge_withheld
     from dates
     left join games_per_date
         on dates.game_date = games_per_date.game_date
@@ -132,13 +135,22 @@ counted as (
 )
 
 select
-    *,
+    game_date,
+    games_scheduled,
+    lines_offered,
+    lines_mapped,
+    lines_scored,
+    bets_recommended,
+    total_stake,
+    total_stake_fraction,
+    model_versions,
     case
         when bets_recommended > 0 then null
         when games_scheduled = 0 then 'no_games'
         when lines_offered = 0 then 'no_odds'
         when lines_mapped = 0 then 'no_mapped_players'
         when lines_scored = 0 then 'not_scored'
+        when lines_edge_withheld > 0 then 'edge_not_shown'
         else 'no_value'
     end as no_bet_reason
 from counted

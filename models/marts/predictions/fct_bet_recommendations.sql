@@ -1,6 +1,9 @@
 {#-
     One row per prediction: the better side at its best bettable price, EV per unit stake,
-    fractional Kelly with caps per bet, per game and per day, and a reason code.
+    fractional Kelly with caps per bet, per game and per day, and a reason code. The edge gate
+    (fct_edge_evidence_daily, README "The edge gate"): EV and Kelly price the market's
+    probability moved toward the model's by the family's shrink weight, and a line is
+    recommended only while its family's gate is open.
     Incremental by game_date over the scored dates (vars score_start..score_end, default
     run_date), so past days keep the bankroll and limits they were priced with.
 -#}
@@ -12,6 +15,8 @@
 {%- set max_bet_fraction = var('max_bet_fraction') | float -%}
 {%- set max_game_fraction = var('max_game_fraction') | float -%}
 {%- set max_daily_fraction = var('max_daily_fraction') | float -%}
+{%- set gate_off = var('edge_gate') | string | lower in ['false', '0', 'no', 'off'] -%}
+{%- set gate_on = 'false' if gate_off else 'true' -%}
 
 with
 
@@ -25,12 +30,49 @@ predictions as (
         {%- endif %}
 ),
 
+evidence as (
+    select * from {{ ref('fct_edge_evidence_daily') }}
+),
+
+gated as (
+    -- the family's gate on the slate (props' market ids are one league's: the league only
+    -- disambiguates); without an evidence row the gate is closed (weight 0) unless it is off
+    select
+        predictions.*,
+        -- the gate off: open, w = 1, whatever the evidence was built with
+        not {{ gate_on }} or coalesce(evidence.gate_open, false) as gate_open,
+        case
+            when {{ gate_on }} then coalesce(evidence.shrink_weight, 0.0) else 1.0
+        end as edge_weight,
+        -- p_used = p_market + w (p_model − p_market); without a market probability the
+        -- model's while the gate is open, else nothing to price; the gate off: the model's
+        case
+            when not {{ gate_on }} then predictions.prob_over
+            when predictions.market_prob_over is not null
+                then round(
+                    predictions.market_prob_over
+                    + coalesce(evidence.shrink_weight, 0.0)
+                    * (predictions.prob_over - predictions.market_prob_over),
+                    6
+                )
+            when coalesce(evidence.gate_open, false) then predictions.prob_over
+        end as prob_over_used
+    from predictions
+    left join evidence
+        on
+            predictions.game_date = evidence.game_date
+            and predictions.market = evidence.market_family
+            and (predictions.league is null or upper(predictions.league) = evidence.league)
+),
+
 priced as (
     select
         *,
-        {{ ev_per_unit('prob_over', 'best_over_price_decimal') }} as ev_over,
-        {{ ev_per_unit('1.0 - prob_over', 'best_under_price_decimal') }} as ev_under
-    from predictions
+        {{ ev_per_unit('prob_over_used', 'best_over_price_decimal') }} as ev_over,
+        {{ ev_per_unit('1.0 - prob_over_used', 'best_under_price_decimal') }} as ev_under,
+        {{ ev_per_unit('prob_over', 'best_over_price_decimal') }} as ev_over_model,
+        {{ ev_per_unit('1.0 - prob_over', 'best_under_price_decimal') }} as ev_under_model
+    from gated
 ),
 
 sided as (
@@ -40,15 +82,23 @@ sided as (
             when ev_over is null and ev_under is null then null
             when ev_under is null or ev_over >= ev_under then 'over'
             else 'under'
-        end as side
+        end as side,
+        case
+            when ev_over_model is null and ev_under_model is null then null
+            when ev_under_model is null or ev_over_model >= ev_under_model then 'over'
+            else 'under'
+        end as model_side
     from priced
 ),
 
 chosen as (
     select
         *,
+        case
+            when side = 'over' then prob_over_used when side = 'under' then 1.0 - prob_over_used
+        end as side_prob,
         case when side = 'over' then prob_over when side = 'under' then 1.0 - prob_over end
-            as side_prob,
+            as side_model_prob,
         case
             when side = 'over' then market_prob_over
             when side = 'under' then 1.0 - market_prob_over
@@ -65,17 +115,22 @@ chosen as (
             when side = 'over' then best_over_book_id
             when side = 'under' then best_under_book_id
         end as book_id,
-        case when side = 'over' then ev_over when side = 'under' then ev_under end as ev
+        case when side = 'over' then ev_over when side = 'under' then ev_under end as ev,
+        case
+            when model_side = 'over' then ev_over_model
+            when model_side = 'under' then ev_under_model
+        end as ev_model
     from sided
 ),
 
 judged as (
     select
         *,
-        coalesce(ev >= {{ min_ev }}, false) as is_recommended,
+        coalesce(gate_open and ev >= {{ min_ev }}, false) as is_recommended,
         case
-            when side is null then 'no_bettable_price'
-            when ev >= {{ min_ev }} then 'value'
+            when side is null and model_side is null then 'no_bettable_price'
+            when gate_open and ev >= {{ min_ev }} then 'value'
+            when not gate_open and ev_model >= {{ min_ev }} then 'edge_not_shown'
             else 'below_threshold'
         end as reason_code,
         {{ kelly_full_fraction('side_prob', 'price_decimal') }} as kelly_full
@@ -126,6 +181,8 @@ select
     market_prob_over,
     side,
     side_prob,
+    side_model_prob,
+    cast(edge_weight as {{ type_double() }}) as edge_weight,
     side_market_prob,
     side_prob - side_market_prob as edge_vs_market,
     book_id,
