@@ -41,7 +41,7 @@ class LedgerSection:
     """The placed bets of a period: the report's numbers and charts, or the one line saying
     why there are none (`empty`)."""
 
-    period: str  # "up to 2027-01-12", "2027-01-03 to 2027-01-12"
+    period: str  # "up to 2027-01-12", "between 2027-01-03 and 2027-01-12"
     result: dict[str, Any] | None = None
     plots: list[Plot] = field(default_factory=list)
     empty: str | None = None
@@ -50,7 +50,7 @@ class LedgerSection:
 def _period(start: date | None, end: date | None) -> str:
     if start is None:
         return f"up to {end}"
-    return f"from {start} to {end}"
+    return f"between {start} and {end}"
 
 
 def section_from_rows(rows: pd.DataFrame, start: date | None, end: date) -> LedgerSection:
@@ -118,7 +118,7 @@ def bankroll_plot(bets: pd.DataFrame) -> Plot:
     last = daily.iloc[-1]
     units_drop = lr.max_drawdown(daily["cumulative_units"]).amount
     where = (
-        f"from {drop.peak_date or 'the start'} to {drop.trough_date}, shaded"
+        f"peak {drop.peak_date or 'the start'}, trough {drop.trough_date}, shaded"
         if drop.amount > 0
         else "none: the curve never fell below a peak"
     )

@@ -129,18 +129,27 @@ def ledger_rows() -> pd.DataFrame:
     return pd.concat([frame, skipped], ignore_index=True)
 
 
-def test_the_section_charts_every_breakdown_when_bets_were_placed() -> None:
-    section = html.section_from_rows(ledger_rows(), None, D(2027, 1, 4))
-    assert section.period == "up to 2027-01-04" and section.empty is None
-    assert section.result["n_placed"] == 3 and section.result["n_skipped"] == 1
-    assert [p.plot_id for p in section.plots] == list(html.LEDGER_PLOT_IDS)
-    for plot in section.plots:
-        assert plot.png and plot.png.startswith(b"\x89PNG") and plot.missing is None, plot
-    bankroll = section.plots[0].caption
-    assert "Max drawdown 30.00 (from 2027-01-02 to 2027-01-04, shaded)" in bankroll
+def test_the_bankroll_chart_marks_the_max_drawdown() -> None:
+    """One chart drawn here (the five are drawn and screenshot-checked in
+    tests/integration/test_report_export.py)."""
+    rows = ledger_rows()
+    placed = lr.placed_in_period(rows, None, D(2027, 1, 4))[0]
+    plot = html.bankroll_plot(placed)
+    assert plot.plot_id == "plot-ledger-bankroll" and plot.png.startswith(b"\x89PNG")
+    assert "-20.00 in money" in plot.caption and "-1.00 units" in plot.caption
+    assert "Max drawdown 30.00 (peak 2027-01-02, trough 2027-01-04, shaded)" in plot.caption
+
+
+def test_the_section_summarises_the_placed_bets_of_the_period() -> None:
+    result = lr.report_rows(ledger_rows(), None, D(2027, 1, 4))
+    assert result["n_placed"] == 3 and result["n_skipped"] == 1
+    assert (result["pnl"], result["staked"], result["max_drawdown"]) == (-20.0, 40.0, 30.0)
+    drawn = [html.Plot(pid, pid, "caption", png=b"png") for pid in html.LEDGER_PLOT_IDS]
+    section = html.LedgerSection("up to 2027-01-04", result, drawn)
     page = html.render_section(section)
     assert page.count('<figure id="plot-ledger-') == 5 and 'data-has-data="false"' not in page
-    assert "P&amp;L <strong>-20.00</strong> on 40.00 staked" in page
+    assert "Placed bets (the ledger), up to 2027-01-04" in page
+    assert "P&amp;L <strong>-20.00</strong> on 40.00 staked, ROI <strong>-50.0%</strong>" in page
 
 
 def test_an_empty_period_is_one_line_and_no_chart() -> None:
@@ -149,7 +158,7 @@ def test_an_empty_period_is_one_line_and_no_chart() -> None:
     page = html.render_section(section)
     assert "<figure" not in page and "<img" not in page
     assert re.findall(r"<p[^>]*>(.*?)</p>", page) == [
-        "No placed bet from 2026-12-01 to 2026-12-31 in the ledger (the ledger holds bets "
+        "No placed bet between 2026-12-01 and 2026-12-31 in the ledger (the ledger holds bets "
         "from 2027-01-02 to 2027-01-05): `propcast bets import FILE.csv` (or `propcast bets "
         "add ...`) records the bets you placed."
     ]
