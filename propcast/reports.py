@@ -158,9 +158,39 @@ def write_daily_report(home: Home, run_date: date) -> Path:
         )
         evaluation = evaluation_section(con, home, run_date)
         gate = edge_gate_section(con, run_date)
-    text = _render_daily(run_date, summary, games, bets, predictions, accuracy, overall)
+        wrong_lines = wrong_lines_section(con, run_date)
+    text = _render_daily(
+        run_date, summary, games, bets, predictions, accuracy, overall, wrong_lines
+    )
     path.write_text(text + gate + evaluation)
     return path
+
+
+WRONG_LINES_SQL = """
+    select vendor, book_id as book, wrong_lines_flagged as flagged,
+           wrong_lines_implausible_price as implausible_price,
+           wrong_lines_line_off_consensus as line_off_consensus,
+           wrong_lines_prob_off_consensus as prob_off_consensus
+    from main.fct_odds_coverage_daily
+    where game_date = ? and wrong_lines_flagged > 0
+    order by vendor, book_id
+"""
+
+
+def wrong_lines_section(con: duckdb.DuckDBPyConnection, run_date: date) -> str:
+    """A line (and a table per vendor x book and reason) when quotes of the slate were flagged
+    as wrong lines (int_prop_quote_outliers); empty when none was, or the mart is not built."""
+    try:
+        flagged = _query(con, WRONG_LINES_SQL, [run_date])
+    except duckdb.BinderException:  # a warehouse built before the wrong-line columns
+        return ""
+    if flagged.empty:
+        return ""
+    return (
+        f"\n**Wrong lines: {int(flagged.flagged.sum())} quotes flagged** (far from the other "
+        "books' consensus or implausibly priced): kept out of best lines and the consensus, "
+        'visible in fct_prop_odds where is_wrong_line (README "Wrong lines").\n\n' + _table(flagged)
+    )
 
 
 def edge_gate_section(con: duckdb.DuckDBPyConnection, run_date: date) -> str:
@@ -197,7 +227,9 @@ def evaluation_section(con: duckdb.DuckDBPyConnection, home: Home, run_date: dat
     return "\n".join(lines) + "\n"
 
 
-def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall) -> str:
+def _render_daily(
+    run_date, summary, games, bets, predictions, accuracy, overall, wrong_lines=""
+) -> str:
     lines = [f"# Slate {run_date}", ""]
     if not summary.empty:
         s = summary.iloc[0]
@@ -211,6 +243,8 @@ def _render_daily(run_date, summary, games, bets, predictions, accuracy, overall
             lines += ["", f"**No bets: {reason}** — {NO_BET_REASONS.get(reason, reason)}."]
     else:
         lines.append("_The slate summary was not built for this date (see the run report)._")
+    if wrong_lines:
+        lines.append(wrong_lines.rstrip("\n"))
     lines += ["", "## Games", _table(games), "## Recommended bets", _table(bets)]
     lines += ["## Predictions", _table(predictions)]
     lines += ["## Model vs market on settled days (log loss, lower is better)"]
