@@ -176,6 +176,7 @@ def test_bets_load_refuse_and_add_without_a_build(demo_home: Home, tmp_path: Pat
     assert (raw["n"].iloc[0], raw["k"].iloc[0]) == (5, 5)
     empty = cli(demo_home, "report")
     assert empty[0] == 3 and "the ledger is empty" in empty[1], empty[1]
+    assert empty[2]["html"] is None and not list((demo_home.outputs / "ledger").glob("*.html"))
 
 
 def check_clv(home: Home, taken: pd.DataFrame) -> None:
@@ -216,6 +217,7 @@ def check_report(home: Home) -> None:
     assert sum(r["n_placed"] for r in body["by_book"]) == 5
     assert {r["key"] for r in body["by_month"]} == {d.strftime("%Y-%m") for d in bets["game_date"]}
     assert re.search(r"P&L [+-]\d", out) and "by market family" in out
+    check_html(Path(body["html"]), body)
 
     empty = cli(home, "report", "--start-date", "2020-01-01", "--end-date", "2020-01-31")
     assert empty[0] == 3 and "the ledger holds bets from" in empty[1]
@@ -239,3 +241,18 @@ def test_bets_import_path_with_dotdot_writes_only_into_outputs(
     assert quarantine.parent == (demo_home.outputs / "ledger").resolve(), quarantine
     assert ".." not in quarantine.name and quarantine.exists()
     assert sorted(folder.parent.rglob("*")) == before  # nothing written next to the file
+
+
+def check_html(page: Path, body: dict) -> None:
+    """The page `bets report` wrote: the period's name, every ledger chart drawn with data,
+    the summary's P&L and ROI those of the --json line."""
+    from propcast.reporting import LEDGER_PLOT_IDS
+
+    assert page.name == f"ledger_report_{body['start_date']}_{body['end_date']}.html"
+    html = page.read_text()
+    for plot_id in LEDGER_PLOT_IDS:
+        figure = re.search(rf'<figure id="{plot_id}"[^>]*>(.*?)</figure>', html, re.S)
+        assert figure and 'data-has-data="true"' in figure.group(0), plot_id
+        assert 'src="data:image/png;base64,' in figure.group(1)
+    assert f"P&amp;L <strong>{body['pnl']:+.2f}</strong>" in html
+    assert f"ROI <strong>{body['roi']:+.1%}</strong>" in html

@@ -3,9 +3,13 @@
 One module-scoped copy of the demo home (trained, walk-forward scored 2027-01-03..01-11,
 morning run-day of the slate) runs every command once, in an order that leaves the slate's
 files last: a date before the world (no data), the eve doctored to zero bets (export), then
-the slate (report, export). The HTML page is rendered by headless Chromium and each chart's
-region of the screenshot is checked for ink, extent and colour; the same check is shown to
-flag a chart whose image is removed, one drawn without data and one that lost its id.
+the slate (report, export). Before the slate's report, every recommended bet settled up to
+the slate is entered in fct_bet_ledger as placed at its recommended price and stake (the rows
+`propcast bets import` would build for a file copying them; the real import and build are
+tests/integration/test_ledger_cli.py's, marked slow), so the page has the ledger's charts.
+The HTML page is rendered by headless Chromium and each chart's region of the screenshot
+(the ledger's too) is checked for ink, extent and colour; the same check is shown to flag a
+chart whose image is removed, one drawn without data and one that lost its id.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from PIL import Image
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
-from propcast.reporting import PLOT_IDS
+from propcast.reporting import LEDGER_PLOT_IDS, PLOT_IDS
 from propcast.reporting import data as report_data
 from propcast.settings import Home
 from propcast.warehouse import copy_warehouse
@@ -105,6 +109,28 @@ def _no_bets(home: Home, day: date) -> None:
         )
 
 
+def _placed_bets(home: Home, day: date) -> int:
+    """Enter every recommended bet settled up to `day` in fct_bet_ledger as placed (taken at
+    the recommended price and stake): the ledger of a user who followed the slate."""
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute(
+            "insert into main.fct_bet_ledger by name"
+            " select 'placed:' || game_id || ':' || subject_id || ':' || market || ':' || line"
+            " as ledger_entry_id, 'taken' as entry_status, true as is_placed,"
+            " true as is_matched, 'matched' as match_status, league, game_date, market_family,"
+            " market, game_id, player_id, side, line, book_id, book_id as vendor_book,"
+            " true as is_book_known, price_decimal, price_american, price_implied_prob, stake,"
+            " side_prob as recommended_side_prob, result, units_won, profit,"
+            " clv_prob as clv_prob_book, clv_price as clv_price_book,"
+            " clv_prob as clv_prob_best_book"
+            " from main.fct_bet_settlements where game_date <= ?",
+            [day],
+        )
+        return con.execute(
+            "select count(*) from main.fct_bet_ledger where is_placed and game_date <= ?", [day]
+        ).fetchone()[0]
+
+
 @pytest.fixture(scope="module")
 def reported(demo_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> Reported:
     home = _copy_home(demo_world.home, tmp_path_factory.mktemp("report") / "home")
@@ -119,6 +145,7 @@ def reported(demo_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) ->
         no_bets_export = _invoke("export", "--date", str(no_bets_day), "--json")
         sheet = load_workbook(home.outputs / "ev_analysis" / "MultiBookBestBets.xlsx").worksheets[0]
         no_bets_rows = list(sheet.iter_rows(values_only=True))
+        assert _placed_bets(home, day) > 0, "the demo world has settled recommendations"
         report = _invoke("report", "--date", str(day), "--json")
         export = _invoke("export", "--date", str(day), "--json")
     return Reported(
@@ -138,13 +165,36 @@ def test_report_writes_every_file_and_exits_ok(reported: Reported) -> None:
     }  # fmt: skip
     for name in names:
         assert (reported.monitoring / name).stat().st_size > 0
+    placed = reported.query(
+        "select count(*) as n from main.fct_bet_ledger where is_placed and game_date <= ?", [day]
+    ).n[0]
+    assert f"ledger: {placed} placed bets up to {day} charted" in body["notes"]
+
+
+def test_the_ledger_section_reports_the_placed_bets(reported: Reported) -> None:
+    """The section's numbers are fct_bet_ledger's placed bets up to D, recomputed here."""
+    page = (reported.monitoring / f"report_{reported.day}.html").read_text()
+    section = re.search(r'<section id="ledger">(.*?)</section>', page, re.S)
+    assert section, "no ledger section"
+    bets = reported.query(
+        "select * from main.fct_bet_ledger where is_placed and game_date <= ?", [reported.day]
+    )
+    settled = bets[bets.result.isin(["won", "lost", "push"])]
+    pnl, staked = bets.profit.fillna(0).sum(), settled.stake.sum()
+    summary = re.sub(r"<[^>]+>", "", section.group(1))
+    assert f"{len(bets)} placed bets" in summary
+    assert f"P&amp;L {pnl:+.2f} on {staked:.2f} staked, ROI {pnl / staked:+.1%}" in summary
+    months = {d.strftime("%Y-%m") for d in bets.game_date}
+    month_caption = re.search(r'id="plot-ledger-month".*?<figcaption>(.*?)</figcaption>', page,
+                              re.S).group(1)  # fmt: skip
+    assert all(f"{m}: ROI" in month_caption for m in months), month_caption
 
 
 def test_html_is_self_contained_with_every_plot(reported: Reported) -> None:
     page = (reported.monitoring / f"report_{reported.day}.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import|<script|<link", page, re.I)
-    for plot_id in PLOT_IDS:
+    for plot_id in PLOT_IDS + LEDGER_PLOT_IDS:
         figure = re.search(rf'<figure id="{plot_id}"[^>]*>(.*?)</figure>', page, re.S)
         assert figure, f"{plot_id} missing"
         assert 'data-has-data="true"' in figure.group(0), f"{plot_id} says it has no data"
@@ -155,6 +205,7 @@ def test_html_is_self_contained_with_every_plot(reported: Reported) -> None:
 # --- the screenshot check: each chart's element, pinned to its own slot on the page --------
 
 SLOT_W, SLOT_H, SLOT_GAP = 900, 400, 20
+CHART_IDS = PLOT_IDS + LEDGER_PLOT_IDS
 
 
 def _slot_top(i: int) -> int:
@@ -164,9 +215,10 @@ def _slot_top(i: int) -> int:
 def _pinned(page: str) -> str:
     """The report with only the charts shown, each figure (found by its id) in its slot;
     a figure that lost its id lands off-screen, so its slot stays blank."""
-    slots = " ".join(f"#{pid} {{ top: {_slot_top(i)}px; }}" for i, pid in enumerate(PLOT_IDS))
+    slots = " ".join(f"#{pid} {{ top: {_slot_top(i)}px; }}" for i, pid in enumerate(CHART_IDS))
     style = (
         "<style>body { margin: 0; } body > header, #slate, #missing { display: none; }"
+        " #ledger > h2, #ledger > p { display: none; }"
         f" figure.plot {{ position: absolute; left: 0; top: 100000px; margin: 0; padding: 0;"
         f" border: 0; width: {SLOT_W}px; height: {SLOT_H}px; overflow: hidden; }}"
         f" figure.plot h2, figure.plot figcaption {{ display: none; }} {slots}</style>"
@@ -219,9 +271,11 @@ def _empty_chart_png() -> str:
 
 
 def _sabotaged(page: str) -> str:
-    """The page with plot-roi's image removed, plot-clv drawn without data and plot-mapping
-    stripped of its id."""
-    page = re.sub(r'(<figure id="plot-roi"[^>]*>.*?)<img [^>]*>', r"\1", page, count=1, flags=re.S)
+    """The page with plot-roi's and plot-ledger-month's images removed, plot-clv drawn
+    without data and plot-mapping stripped of its id."""
+    for plot_id in ("plot-roi", "plot-ledger-month"):
+        page = re.sub(rf'(<figure id="{plot_id}"[^>]*>.*?)<img [^>]*>', r"\1", page, count=1,
+                      flags=re.S)  # fmt: skip
     page = re.sub(
         r'(<figure id="plot-clv"[^>]*>.*?src="data:image/png;base64,)[^"]*',
         lambda m: m.group(1) + _empty_chart_png(), page, count=1, flags=re.S,
@@ -232,7 +286,7 @@ def _sabotaged(page: str) -> str:
 @needs_chromium
 def test_every_chart_renders_in_chromium(reported: Reported, tmp_path: Path) -> None:
     page = (reported.monitoring / f"report_{reported.day}.html").read_text()
-    height = _slot_top(len(PLOT_IDS))
+    height = _slot_top(len(CHART_IDS))
 
     copy = tmp_path / "report.html"  # the page as written, screenshot outside the home
     copy.write_text(page)
@@ -242,14 +296,14 @@ def test_every_chart_renders_in_chromium(reported: Reported, tmp_path: Path) -> 
     good = tmp_path / "pinned.html"
     good.write_text(_pinned(page))
     shot, good_s = _screenshot(good, SLOT_W, height)
-    problems = {pid: chart_problem(shot, _slot_top(i)) for i, pid in enumerate(PLOT_IDS)}
-    assert problems == dict.fromkeys(PLOT_IDS), problems
+    problems = {pid: chart_problem(shot, _slot_top(i)) for i, pid in enumerate(CHART_IDS)}
+    assert problems == dict.fromkeys(CHART_IDS), problems
 
     bad = tmp_path / "sabotaged.html"
     bad.write_text(_pinned(_sabotaged(page)))
     shot, bad_s = _screenshot(bad, SLOT_W, height)
-    flagged = {pid for i, pid in enumerate(PLOT_IDS) if chart_problem(shot, _slot_top(i))}
-    assert flagged == {"plot-roi", "plot-clv", "plot-mapping"}
+    flagged = {pid for i, pid in enumerate(CHART_IDS) if chart_problem(shot, _slot_top(i))}
+    assert flagged == {"plot-roi", "plot-clv", "plot-mapping", "plot-ledger-month"}
     print(f"chromium screenshots: page {whole_s:.2f}s, charts {good_s:.2f}s, "
           f"sabotaged {bad_s:.2f}s")  # fmt: skip
 
@@ -342,6 +396,9 @@ def test_a_date_without_data_is_degraded_and_says_why(reported: Reported) -> Non
     for plot_id in PLOT_IDS:
         assert f'<figure id="{plot_id}" class="plot" data-has-data="false">' in page
     assert page.count('<p class="no-data">No chart:') == len(PLOT_IDS)
+    ledger = re.search(r'<section id="ledger">(.*?)</section>', page, re.S).group(1)
+    assert "<figure" not in ledger and ledger.count("<p") == 1, ledger  # one line, no chart
+    assert f"No placed bet up to {day} in the ledger" in ledger
     export = reported.empty_export
     assert export.exit_code == 3 and export.json["lines_scored"] == 0
     csv = reported.home.outputs / "audits" / f"ev_prob_audit_{day}.csv"
