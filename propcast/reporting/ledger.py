@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 
 from propcast import ledger_report as lr
 from propcast.reporting.data import table_exists
+from propcast.reporting.page import STYLE
+from propcast.reporting.page import _figure as page_figure
 from propcast.reporting.plots import DPI, SIZE, Plot, _date_axis, _figure, _png
 
 LEDGER_PLOT_IDS = (
@@ -196,13 +198,15 @@ def hit_rate_plot(bets: pd.DataFrame) -> Plot:
     ax.bar(x, 100 * table["expected_hit_rate"].astype(float), width, color="C1",
            label="expected at the prices taken (1 / price)")  # fmt: skip
     model = table["expected_hit_rate_model"].astype(float)
-    ax.bar(x + width, 100 * model.fillna(0.0), width, color="C4",
-           label="expected by the model (matched bets)")  # fmt: skip
+    known = model.notna().to_numpy()  # no bar where no bet followed a recommendation
+    if known.any():
+        ax.bar(x[known] + width, 100 * model[known], width, color="C4",
+               label="expected by the model (matched bets)")  # fmt: skip
     ax.set_xticks(x)
     ax.set_xticklabels([f"{k}\n(n={n})" for k, n in zip(table["key"], table["n_decided"],
                                                          strict=True)], fontsize=8)  # fmt: skip
-    ax.set(ylabel="share of decided bets won (%)", ylim=(0, 105))
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set(ylabel="share of decided bets won (%)", ylim=(0, 118))
+    ax.legend(loc="upper center", ncol=3, fontsize=8)
     plot.png = _png(fig)
     total = table.iloc[0]
     model_text = (
@@ -248,13 +252,11 @@ def _summary(result: dict[str, Any]) -> str:
 
 def render_section(section: LedgerSection) -> str:
     """`<section id="ledger">`: the summary and the charts, or one line when none."""
-    from propcast.reporting.page import _figure as figure_html
-
     head = f"<h2>Placed bets (the ledger), {escape(section.period)}</h2>"
     if section.result is None:
         line = escape(section.empty or "No placed bet.")
         return f'<section id="ledger">{head}<p class="no-data ledger-empty">{line}</p></section>'
-    figures = "".join(figure_html(p) for p in section.plots)
+    figures = "".join(page_figure(p) for p in section.plots)
     return (
         f'<section id="ledger">{head}<p class="ledger-summary">{_summary(section.result)}</p>'
         f"{figures}</section>"
@@ -263,8 +265,6 @@ def render_section(section: LedgerSection) -> str:
 
 def render_page(section: LedgerSection, generated_at: str) -> str:
     """The standalone page of `propcast bets report`: the same section, self-contained."""
-    from propcast.reporting.page import STYLE
-
     title = f"propcast ledger, placed bets {section.period}"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
