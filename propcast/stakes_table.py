@@ -2,14 +2,16 @@
 fct_bet_stakes read their refs, call these functions and return what they return.
 
 fct_outcome_correlations: propcast.staking.outcome_correlations over every settled line the
-warehouse holds: the offered prop lines with a final result (fct_prop_line_features: is_game_final,
-the player played) and the settled game totals (fct_line_settlements, market game_total).
+warehouse holds: the offered prop lines with a final result (fct_prop_line_features:
+is_game_final, the player played) and the settled game totals (fct_line_settlements, market
+game_total).
 
 fct_bet_stakes: per recommended bet of fct_bet_recommendations, the independent stake (the
 warehouse's stake_fraction, reproduced by propcast.staking.independent_kelly), the joint Kelly
-stake of its slate (computed when the run's staking is joint-kelly: an optimisation per slate;
-null otherwise), the chosen `stake_fraction` and `stake` = bankroll x stake_fraction, rounded
-down to the cent as fct_bet_recommendations rounds its stake.
+stake of its slate (computed when the run's staking is joint-kelly: an optimisation per slate,
+with the correlations of the lines settled before the slate; null otherwise), the chosen
+`stake_fraction` and `stake` = bankroll x stake_fraction, rounded down to the cent as
+fct_bet_recommendations rounds its stake.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ import pandas as pd
 import pyarrow as pa
 
 from propcast.staking import (
+    MIN_PAIRS,
     STAKINGS,
     Caps,
     correlation_lookup,
     joint_kelly,
+    line_pairs,
     outcome_correlations,
     round_stake_down,
     slate_correlation,
+    summarise_pairs,
 )
 
 SETTLED_PROPS_FILTER = "is_game_final and player_played and stat_value is not null"
@@ -147,21 +152,27 @@ def staking_parameters(params: Mapping[str, str]) -> tuple[str, Caps, float]:
 def bet_stakes(
     bets: pd.DataFrame,
     teams: pd.DataFrame,
-    correlations: pd.DataFrame,
+    history: pd.DataFrame | None,
     staking: str,
     caps: Caps,
     bankroll: float,
+    min_pairs: int = MIN_PAIRS,
 ) -> pa.Table:
-    """fct_bet_stakes' rows for the recommended `bets` (fct_bet_recommendations' columns)."""
+    """fct_bet_stakes' rows for the recommended `bets` (fct_bet_recommendations' columns).
+    With joint-kelly, each slate's correlations are estimated on the settled lines of
+    `history` (settled_lines) dated before it: no slate's stakes know its own outcomes."""
     bets = bets.merge(teams, on=["game_id", "player_id", "market", "line"], how="left")
     bets = bets.sort_values(["game_date", "game_id", "player_id", "market", "line"])
     bets = bets.reset_index(drop=True)
-    lookup = correlation_lookup(correlations)
     joint = np.full(len(bets), np.nan)
     messages = np.full(len(bets), None, dtype=object)
     if staking == "joint-kelly":
-        for _, index in bets.groupby("game_date", sort=True).indices.items():
+        pairs = line_pairs(_settled(history))
+        pair_dates = pd.to_datetime(pairs["game_date"]).dt.date.to_numpy()
+        for day, index in bets.groupby("game_date", sort=True).indices.items():
             slate = bets.iloc[index]
+            before = pairs[pair_dates < pd.Timestamp(day).date()]
+            lookup = correlation_lookup(summarise_pairs(before, min_pairs))
             result = joint_kelly(
                 slate["side_prob"].to_numpy(float),
                 slate["price_decimal"].to_numpy(float),
@@ -195,6 +206,12 @@ def bet_stakes(
         }
     )
     return pa.Table.from_pandas(out, schema=STAKE_SCHEMA, preserve_index=False)
+
+
+def _settled(history: pd.DataFrame | None) -> pd.DataFrame:
+    if history is None or history.empty:
+        return pd.DataFrame(columns=LINE_COLUMNS)
+    return history.dropna(subset=["actual_value", "line"]).reset_index(drop=True)
 
 
 def recommended_in(relation: Any, start: Any | None, end: Any | None) -> pd.DataFrame:

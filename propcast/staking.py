@@ -59,6 +59,18 @@ RELATIONS = (
     "player_vs_game_total",  # a player's prop and the game's total
     "same_game",  # anything else in one game (e.g. a player whose team is unknown)
 )
+CORRELATION_COLUMNS = [
+    "league",
+    "relation_type",
+    "n_pairs",
+    "n_games",
+    "first_game_date",
+    "last_game_date",
+    "residual_correlation",
+    "over_correlation",
+    "min_pairs",
+    "correlation",
+]
 PAIR_COLUMNS = ["league", "game_id", "game_date", "relation_type", "z_a", "z_b", "over_a", "over_b"]
 #: Fewer settled pairs than this for a league and relation: correlation 0.
 MIN_PAIRS = 200
@@ -179,21 +191,13 @@ def outcome_correlations(settled: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> p
     over-indicator correlations over the pairs, and `correlation` (the residual one, 0 when
     n_pairs < min_pairs). `settled`: one row per settled line (push or not, no voids) with
     game_date, league, game_id, player_id, market, line, team_id, actual_value."""
-    columns = [
-        "league",
-        "relation_type",
-        "n_pairs",
-        "n_games",
-        "first_game_date",
-        "last_game_date",
-        "residual_correlation",
-        "over_correlation",
-        "min_pairs",
-        "correlation",
-    ]
-    rows = []
     settled = settled.dropna(subset=["actual_value", "line"]).reset_index(drop=True)
-    pairs = _pairs(settled)
+    return summarise_pairs(line_pairs(settled), min_pairs)
+
+
+def summarise_pairs(pairs: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataFrame:
+    """outcome_correlations' table from line_pairs' pairs (e.g. those before a slate)."""
+    rows = []
     for (league, relation), group in pairs.groupby(["league", "relation_type"], sort=True):
         n = len(group)
         residual = _pearson(group["z_a"].to_numpy(), group["z_b"].to_numpy())
@@ -213,10 +217,10 @@ def outcome_correlations(settled: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> p
                 "correlation": float(np.clip(residual, -0.99, 0.99)) if usable else 0.0,
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=CORRELATION_COLUMNS)
 
 
-def _pairs(settled: pd.DataFrame) -> pd.DataFrame:
+def line_pairs(settled: pd.DataFrame) -> pd.DataFrame:
     """Every unordered pair of lines of one game, with their relation and residuals; the
     lines of a game ordered by (player, market, line), so that a pair's first line is the
     same role in every game (the lower of two alternative lines comes first)."""
