@@ -139,6 +139,16 @@ bench-quality-small: install
 bench-market-strength: install
 	$(BIN)/python bench/market_strength.py --days 60
 
+# Training speed beside quality (README "Benchmarks", bench/train_speed.py): the settings before
+# the speed change and the product's, side by side on bench/quality's world (cached under
+# ~/.cache/propcast/bench after the first run): seconds, rows/s, phases, holdout log loss per
+# family; the last line is JSON. 200k rows by default; the issue-10 target is
+# TRAIN_SPEED_ROWS=1000000 in under 60 s.
+TRAIN_SPEED_ROWS ?= 200000
+.PHONY: bench-train-speed
+bench-train-speed: install
+	$(BIN)/python bench/train_speed.py --train-rows $(TRAIN_SPEED_ROWS)
+
 # Refresh tests/golden/warehouse_checksums.json, the checksum test's expected intermediate and
 # mart tables of the session's demo world, after a change meant to alter them (a model's logic,
 # the world generator, DuckDB's version): builds that world once, writes the file; commit it.
