@@ -39,7 +39,7 @@ STAMP = "%Y-%m-%dT%H:%M:%SZ"
 class WrongLine:
     """One fault: `book`'s `market` for `player` in event `event_id`. A swap names the other
     player (`other_event_id`, `other_player`); a stale price says which side it makes the
-    favourite (`stale_over`: the over at -500, else the under)."""
+    favourite (`stale_over`: the over at -800, else the under)."""
 
     kind: FaultKind
     event_id: str
@@ -100,7 +100,7 @@ def apply_fault(doc: dict, fault: WrongLine) -> None:
     elif fault.kind == "stale_price":
         for outcome in mine:
             favourite = (outcome["name"] == "Over") == fault.stale_over
-            outcome["price"] = -500 if favourite else 350
+            outcome["price"] = -800 if favourite else 500
     else:
         for outcome in mine:
             outcome["price"] = decimal_as_american(int(outcome["price"]))

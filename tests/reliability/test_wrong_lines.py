@@ -85,8 +85,8 @@ def test_a_faulted_snapshot_holds_only_the_faulted_quotes_with_the_faults_applie
         ("E1", "Al One", "Under"): (9.5, -110),
         ("E2", "Di Four", "Over"): (28.5, -110),
         ("E2", "Di Four", "Under"): (28.5, -110),
-        ("E1", "Bo Two", "Over"): (12.5, 350),
-        ("E1", "Bo Two", "Under"): (12.5, -500),
+        ("E1", "Bo Two", "Over"): (12.5, 500),
+        ("E1", "Bo Two", "Under"): (12.5, -800),
     }
     assert doc == snapshot_doc()  # the original snapshot is left as it was
     with pytest.raises(KeyError, match="no outcome"):
