@@ -1,0 +1,64 @@
+"""`propcast simulate --json` on the demo home, and independent Kelly in Python equal to the
+warehouse's stake_fraction (both policies share one evaluation path)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+from propcast.cli.main import app
+from typer.testing import CliRunner
+
+from propcast.settings import Home
+from propcast.simulate import project_caps
+from propcast.staking import independent_kelly
+
+
+def _recommended_dates(home: Home) -> list:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select distinct game_date from main.fct_bet_recommendations where is_recommended "
+            "order by 1"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_simulate_json_on_the_demo_home_and_exit_3_without_bets(demo_home: Home) -> None:
+    dates = _recommended_dates(demo_home)
+    start, end = dates[-4], dates[-2]
+    args = ["simulate", "--start-date", str(start), "--end-date", str(end), "--bankroll", "1000",
+            "--runs", "200", "--seed", "3", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output.strip().splitlines()[-1])
+    assert body["staking"] == "kelly" and body["runs"] == 200 and body["days"] == 3
+    final = body["final_bankroll"]
+    assert final["p05"] <= final["p50"] <= final["p95"] and final["p05"] > 0
+    assert 0.0 <= body["max_drawdown"]["p50"] <= body["max_drawdown"]["p95"] < 1.0
+    assert 0.0 <= body["risk_of_ruin"] <= 1.0
+    assert body["truth"] is not None  # the demo world's truth drives a second simulation
+    assert body["actual"]["n_won"] + body["actual"]["n_lost"] > 0
+    assert body["actual"]["final_bankroll"] > 0
+    again = CliRunner().invoke(app, args)
+    assert json.loads(again.output.strip().splitlines()[-1]) == body  # seeded
+
+    before = dates[0].replace(year=dates[0].year - 1)
+    empty = CliRunner().invoke(app, ["simulate", "--start-date", str(before), "--end-date",
+                                     str(before), "--bankroll", "1000", "--json"])  # fmt: skip
+    assert empty.exit_code == 3, empty.output
+    message = json.loads(empty.output.strip().splitlines()[-1])["message"]
+    assert "no recommended bet" in message and str(dates[-1]) in message
+
+
+def test_independent_kelly_equals_the_warehouse_stake_fraction(demo_home: Home) -> None:
+    with duckdb.connect(str(demo_home.warehouse), read_only=True) as con:
+        bets = con.execute(
+            "select game_date, game_id, side_prob, price_decimal, stake_fraction "
+            "from main.fct_bet_recommendations where is_recommended order by game_date, game_id"
+        ).df()
+    assert len(bets) > 0
+    caps = project_caps()
+    for _, day in bets.groupby("game_date"):
+        mine = independent_kelly(day["side_prob"], day["price_decimal"], day["game_id"], caps)
+        assert np.abs(mine - day["stake_fraction"].to_numpy()).max() <= 1e-9  # equal in practice (0 on the demo)
