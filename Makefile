@@ -135,6 +135,13 @@ bench-quality: install
 bench-quality-small: install
 	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 45
 
+# Joint vs independent Kelly with the same caps (README "Staking and simulation",
+# bench/staking.py): a 24-day demo (edge gate off), realised log growth and simulated risk of
+# ruin of each, the issue-18 verdict; the last line is JSON. BENCH_STAKING_ARGS=--days 60 ...
+.PHONY: bench-staking
+bench-staking: install
+	$(BIN)/python bench/staking.py $(BENCH_STAKING_ARGS)
+
 # How sharp the world's market is per family and setting (the close's log loss / the truth's).
 bench-market-strength: install
 	$(BIN)/python bench/market_strength.py --days 60
