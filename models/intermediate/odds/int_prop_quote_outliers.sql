@@ -39,6 +39,8 @@ judged_quotes as (
         {%- for column in quote_key %}
             quotes.{{ column }},
         {%- endfor %}
+        -- A row id for the joins below (one integer instead of the seven key columns).
+        row_number() over () as quote_id,
         quotes.game_date,
         quotes.game_id,
         quotes.player_id,
@@ -75,39 +77,48 @@ judged_quotes as (
         on fallback.market_id = '*'
 ),
 
+-- The quotes a consensus is made of: mapped, two-sided, of plausible price.
+peers as (
+    select
+        game_id,
+        player_id,
+        market,
+        book_id,
+        vendor,
+        fetched_at,
+        line,
+        is_main_line,
+        fair_prob_over
+    from judged_quotes
+    where
+        game_id is not null
+        and player_id is not null
+        and is_two_sided
+        and not is_price_implausible
+),
+
 peer_quotes as (
     select
-        {%- for column in quote_key %}
-            judged.{{ column }},
-        {%- endfor %}
+        judged.quote_id,
+        judged.line,
         peers.book_id as peer_book_id,
         peers.line as peer_line,
         peers.is_main_line as peer_is_main_line,
         peers.fair_prob_over as peer_fair_prob_over,
         dense_rank() over (
-            partition by
-                judged.vendor,
-                judged.book_id,
-                judged.vendor_event_id,
-                judged.market,
-                judged.vendor_player_name,
-                judged.line,
-                judged.fetched_at,
-                peers.book_id
+            partition by judged.quote_id, peers.book_id
             order by
                 abs({{ dbt.datediff('judged.fetched_at', 'peers.fetched_at', 'second') }}) asc,
                 peers.fetched_at desc,
                 peers.vendor asc
         ) as peer_snapshot_rank
     from judged_quotes as judged
-    inner join judged_quotes as peers
+    inner join peers
         on
             judged.game_id = peers.game_id
             and judged.player_id = peers.player_id
             and judged.market = peers.market
             and judged.book_id != peers.book_id
-            and peers.is_two_sided
-            and not peers.is_price_implausible
             and peers.fetched_at
             >= {{ dbt.dateadd('minute', -window_minutes, 'judged.fetched_at') }}
             and peers.fetched_at
@@ -117,41 +128,35 @@ peer_quotes as (
 -- One row per quote and peer book: the peer's main line, and its P(over) at the quote's line.
 peer_books as (
     select
-        {%- for column in quote_key %}
-            {{ column }},
-        {%- endfor %}
+        quote_id,
         peer_book_id,
         max(case when peer_is_main_line then peer_line end) as peer_main_line,
         max(case when peer_line = line then peer_fair_prob_over end) as peer_fair_prob_at_line
     from peer_quotes
     where peer_snapshot_rank = 1
-    group by {{ quote_key | join(', ') }}, peer_book_id
+    group by quote_id, peer_book_id
 ),
 
 ranked_peers as (
     select
         *,
         row_number() over (
-            partition by {{ quote_key | join(', ') }}
+            partition by quote_id
             order by peer_main_line asc nulls last
         ) as line_rank,
-        count(peer_main_line) over (partition by {{ quote_key | join(', ') }}) as line_books,
+        count(peer_main_line) over (partition by quote_id) as line_books,
         row_number() over (
-            partition by {{ quote_key | join(', ') }}
+            partition by quote_id
             order by peer_fair_prob_at_line asc nulls last
         ) as prob_rank,
-        count(peer_fair_prob_at_line) over (
-            partition by {{ quote_key | join(', ') }}
-        ) as prob_books
+        count(peer_fair_prob_at_line) over (partition by quote_id) as prob_books
     from peer_books
 ),
 
 -- Medians: the middle value, or the mean of the two middle values.
 consensus as (
     select
-        {%- for column in quote_key %}
-            {{ column }},
-        {%- endfor %}
+        quote_id,
         max(line_books) as consensus_line_books,
         avg(
             case
@@ -169,7 +174,7 @@ consensus as (
             end
         ) as consensus_fair_prob_over
     from ranked_peers
-    group by {{ quote_key | join(', ') }}
+    group by quote_id
 ),
 
 judged as (
@@ -181,14 +186,7 @@ judged as (
         consensus.consensus_fair_prob_over
     from judged_quotes
     left join consensus
-        on
-            judged_quotes.vendor = consensus.vendor
-            and judged_quotes.book_id = consensus.book_id
-            and judged_quotes.vendor_event_id = consensus.vendor_event_id
-            and judged_quotes.market = consensus.market
-            and judged_quotes.vendor_player_name = consensus.vendor_player_name
-            and judged_quotes.line = consensus.line
-            and judged_quotes.fetched_at = consensus.fetched_at
+        on judged_quotes.quote_id = consensus.quote_id
 ),
 
 reasons as (
