@@ -35,7 +35,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -347,24 +347,55 @@ def labelled_rows(rows: pd.DataFrame, cfg: TrainConfig) -> tuple[pd.DataFrame, d
     return labelled.frame(rows), dict(labelled.counts)
 
 
-def _string_codes(values: pd.Series) -> np.ndarray:
-    """Codes ordering `values` as their strings sort (missing values last)."""
-    codes, uniques = pd.factorize(values.astype("string"), sort=True)
-    return np.where(codes < 0, len(uniques), codes)
+def _codes(values: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
+    """Dense codes ordering `values` (strings as strings sort, numbers as numbers; missing
+    values last) and how many codes there can be."""
+    if isinstance(values, pd.Series):
+        codes, uniques = pd.factorize(values.astype("string"), sort=True)
+        return np.where(codes < 0, len(uniques), codes).astype(np.int64), len(uniques) + 1
+    uniques, codes = np.unique(values, return_inverse=True)  # NaN sorts last
+    return codes.astype(np.int64), len(uniques)
 
 
-def _canonical_order(keys: list[np.ndarray], tie_breaks: list[np.ndarray]) -> np.ndarray:
-    """The stable order by `keys`, then by `tie_breaks` where rows tie on every key (NaN
-    last). Sorting on the keys alone suffices when they are unique, as the warehouse's grain
-    (game, player, market, line) is."""
-    order = np.lexsort(keys[::-1])
-    if len(order) > 1:
-        tied = np.ones(len(order) - 1, dtype=bool)
-        for key in keys:
-            ranked = key[order]
-            tied &= ranked[1:] == ranked[:-1]
-        if tied.any():
-            order = np.lexsort([*keys, *tie_breaks][::-1])
+def _combined_key(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One int64 key ordering rows as the codes in `parts` do, first part first (dense
+    re-coding when the product of the sizes would overflow)."""
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    size = 1
+    for codes, n in parts:
+        if size * n >= 2**62:
+            uniques, inverse = np.unique(key, return_inverse=True)
+            key, size = inverse.astype(np.int64), len(uniques)
+        key = key * n + codes
+        size *= n
+    return key
+
+
+def _canonical_order(
+    keys: list[tuple[np.ndarray, int]], tie_breaks: Callable[[np.ndarray], list[np.ndarray]]
+) -> np.ndarray:
+    """The stable order by the coded `keys`, then, where rows tie on every key, by the values
+    `tie_breaks(rows)` gives for those rows (NaN last). The warehouse's grain (game, player,
+    market, line) makes the keys unique; rows that tie on them anyway are ordered among
+    themselves only."""
+    key = _combined_key(keys)
+    order = np.argsort(key, kind="stable")
+    if len(order) < 2:
+        return order
+    ranked = key[order]
+    tied = ranked[1:] == ranked[:-1]
+    if not tied.any():
+        return order
+    # Runs of equal keys (contiguous in `order`): sort the rows of runs longer than one by
+    # (run, tie breaks) and put them back in their runs' places.
+    run = np.concatenate(([0], np.cumsum(~tied)))
+    in_tie = np.zeros(len(order), dtype=bool)
+    in_tie[1:] |= tied
+    in_tie[:-1] |= tied
+    where = np.flatnonzero(in_tie)
+    rows = order[where]
+    inner = np.lexsort([run[where], *tie_breaks(rows)][::-1])
+    order[where] = rows[inner]
     return order
 
 
@@ -402,34 +433,43 @@ def _label(rows: pd.DataFrame, cfg: TrainConfig) -> _Labelled:
         )
     kept = np.flatnonzero(keep)
     values = list(dict.fromkeys(["line", MARKET_PROB_COLUMN, STAT_COLUMN, *cfg.feature_columns]))
-    columns: dict[str, np.ndarray] = {"line": line[kept], STAT_COLUMN: stat[kept]}
+    # Every column aligned with `rows` (float64 columns without a copy).
+    full: dict[str, np.ndarray] = {"line": line, STAT_COLUMN: stat}
     bad: list[str] = []
     for name in values:
-        if name in columns:
+        if name in full:
             continue
         col = rows[name]
-        numeric = pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype)
-        # Numeric columns convert whole (no copy for float64); others only on the kept rows,
-        # so a bad value on a row training does not use is no error.
-        converted, first_bad = numeric_column(col if numeric else col.iloc[kept])
+        if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+            full[name] = numeric_column(col)[0]
+            continue
+        # Others convert on the kept rows only: a bad value training does not use is no error.
+        converted, first_bad = numeric_column(col.iloc[kept])
         if first_bad is not None:
             bad.append(f"{name} (e.g. {first_bad!r})")
             continue
-        columns[name] = converted[kept] if numeric else converted
+        full[name] = np.full(len(rows), np.nan)
+        full[name][kept] = converted
     if bad:
         raise ValueError(f"train_prop_model: non-numeric feature column(s): {', '.join(bad)}")
     # A SQL table has no row order: sort on the business key (then the values, for exact
     # duplicates) so the same rows always train the same boosters, whatever order the warehouse
     # returned them in.
     ids = [c for c in ("game_id", "player_id", "market") if c in rows.columns]
-    keys = [days[kept].astype(np.int64), *(_string_codes(rows[c].iloc[kept]) for c in ids)]
-    order = _canonical_order([*keys, columns["line"]], [columns[v] for v in values[1:]])
-    stat_kept, line_kept = stat[kept], line[kept]
+    day_kept = days[kept].astype(np.int64)
+    first = int(day_kept.min()) if len(kept) else 0
+    keys = [
+        (day_kept - first, int(day_kept.max()) - first + 1 if len(kept) else 1),
+        *(_codes(rows[c].iloc[kept]) for c in ids),
+        _codes(line[kept]),
+    ]
+    order = _canonical_order(keys, lambda at: [full[v][kept[at]] for v in values[1:]])
+    positions = kept[order]
     return _Labelled(
-        positions=kept[order],
-        days=days[kept][order],
-        went_over=(stat_kept > line_kept).astype(np.int8)[order],
-        columns={name: values_[order] for name, values_ in columns.items()},
+        positions=positions,
+        days=days[positions],
+        went_over=(stat[positions] > line[positions]).astype(np.int8),
+        columns={name: column[positions] for name, column in full.items()},
         counts=counts,
         all_days=days,
     )
