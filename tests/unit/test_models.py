@@ -669,6 +669,56 @@ def test_labelled_rows_drop_pushes_other_markets_and_unplayed() -> None:
     }
 
 
+def test_training_order_is_canonical_when_business_keys_tie() -> None:
+    """Rows tying on (date, game, player, market, line) — a duplicated warehouse row, or a
+    frame whose join fanned out — are ordered by their values (NaN last), so any input order
+    labels the same rows in the same order: the order a plain sort on every column gives."""
+    world = make_world(n_players=40, n_dates=12)
+    rng = np.random.default_rng(3)
+    twins = world.sample(300, random_state=1)
+    twins["pts_avg_10"] = np.where(
+        rng.random(300) < 0.3, np.nan, twins["pts_avg_10"] + rng.choice([-1.0, 1.0], 300)
+    )
+    rows = pd.concat([world, twins, twins.head(40)], ignore_index=True)
+    cfg = config(train_end=START + timedelta(days=11))
+    kept, _ = labelled_rows(rows, cfg)
+    again, _ = labelled_rows(rows.sample(frac=1.0, random_state=2), cfg)
+    keys = ["game_date", "game_id", "player_id", "market", "line"]
+    assert kept[keys].duplicated().sum() >= 300  # the ties are there
+    values = ["market_prob_over", "stat_value", *FEATURES]
+    # (Exact copies keep their input order among themselves: their index labels may swap.)
+    plain = kept.drop(columns="_pos").reset_index(drop=True)
+    assert again.drop(columns="_pos").reset_index(drop=True).equals(plain)
+    expected = (
+        rows.astype({"game_id": "string", "player_id": "string", "market": "string"})
+        .sort_values([*keys, *values], kind="stable")
+        .index.to_numpy()
+    )
+    assert (kept.index.to_numpy() == expected).all()
+
+
+def test_training_times_each_phase() -> None:
+    world = make_world(n_players=150, n_dates=40)
+    timings: dict[str, float] = {}
+    trained = train_prop_model(
+        world, config(train_end=START + timedelta(days=35), validation_days=7), timings=timings
+    )
+    assert set(timings) == {
+        "label",
+        "split",
+        "matrices",
+        "dataset_over",
+        "boost_over",
+        "dataset_mean",
+        "boost_mean",
+        "calibrate",
+        "validate",
+    }
+    assert all(seconds >= 0 for seconds in timings.values())
+    assert timings["boost_mean"] > 0 and timings["validate"] > 0
+    assert trained.metrics["train_dates"] == 36 - 7 - 14
+
+
 # ---------------------------------------------------------------- fallback guard
 
 
