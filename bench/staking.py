@@ -54,6 +54,17 @@ def demo_home(work: Path, days: int, seed: int) -> Home:
     return home
 
 
+def _release_dbt_connection() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open in this process after a build (as
+    tests/support/imported_world.release_dbt_connection), so the bench can open it read-only."""
+    import gc
+
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
+
+
 def settled_period(home: Home) -> tuple[date, date, int, list[date]]:
     """First and last game date whose recommended bets are all settled, their bet count, and
     the dates left out (a pending bet)."""
