@@ -72,3 +72,14 @@ def test_staking_setting_is_checked() -> None:
     assert (staking, caps, bankroll) == ("joint-kelly", CAPS, 1000.0)
     with pytest.raises(StakingSettingError, match="PROPCAST_STAKING"):
         staking_parameters({**PARAMS, "staking": "martingale"})
+
+
+def test_propcast_staking_is_a_checked_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from propcast.config import check_settings
+    from propcast.settings import SettingsError
+
+    monkeypatch.setenv("PROPCAST_STAKING", "joint-kelly")
+    check_settings()
+    monkeypatch.setenv("PROPCAST_STAKING", "all-in")
+    with pytest.raises(SettingsError, match="PROPCAST_STAKING='all-in' must be kelly"):
+        check_settings()
