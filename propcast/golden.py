@@ -112,11 +112,18 @@ def _varies(con: duckdb.DuckDBPyConnection, slate: date) -> GoldenCheck:
 
 
 def _recommends(con: duckdb.DuckDBPyConnection) -> GoldenCheck:
-    bets, days = con.execute(
-        "select count(*), count(distinct game_date) from main.fct_bet_recommendations "
-        "where is_recommended"
+    """At least one recommendation, or lines the edge gate withheld (README "The edge gate":
+    the pricing found value on the model's probability, the evidence did not back it)."""
+    bets, days, withheld = con.execute(
+        "select count(*) filter (where is_recommended), "
+        "count(distinct game_date) filter (where is_recommended), "
+        "count(*) filter (where reason_code = 'edge_not_shown') "
+        "from main.fct_bet_recommendations"
     ).fetchone()
-    return GoldenCheck("recommendations", bets > 0, f"{bets} bets recommended on {days} dates")
+    detail = f"{bets} bets recommended on {days} dates"
+    if withheld:
+        detail += f"; {withheld} lines with model value withheld by the edge gate (edge_not_shown)"
+    return GoldenCheck("recommendations", bets > 0 or withheld > 0, detail)
 
 
 def _reports(home: Home, slate: date) -> GoldenCheck:

@@ -236,6 +236,9 @@ def test_positive_control_recommends_value_not_fair_and_leaves_the_live_file(
     assert fair["label"] == "fair" and not fair["is_recommended"]
     assert fair["ev"] < 0 and fair["reason_code"] == "below_threshold"
     assert "RECOMMENDED [value]" in out and "not recommended [below_threshold]" in out
+    # priced with the edge gate off; on the live warehouse the model is not shown better
+    assert body["gate_would_withhold"] is True and body["gate"]["market_family"] == "player_points"
+    assert "on the live warehouse it WOULD withhold NBA player_points bets: Δ" in out
     assert (sha256(live), live.stat().st_mtime_ns) == before
     assert not live.with_name(live.name + ".wal").exists()
     injected = rows(
