@@ -19,7 +19,7 @@ from propcast.reports import write_daily_report, wrong_lines_section
 from propcast.settings import Home
 from propcast.warehouse import connect
 from propcast.wrong_lines import EXPECTED_REASON, WrongLine, decimal_as_american, faulted_snapshot
-from tests.integration.conftest import BuiltWorld
+from tests.integration.conftest import BuiltWorld, DemoWorld
 
 DELAY = timedelta(minutes=1)
 FLAGGED_SQL = """
@@ -94,23 +94,35 @@ def test_a_faulted_snapshot_holds_only_the_faulted_quotes_with_the_faults_applie
                                          "player_points", "Nobody")], DELAY)  # fmt: skip
 
 
-def test_a_clean_world_flags_no_quote(built_world: BuiltWorld) -> None:
-    """Thresholds (seed wrong_line_thresholds) are set so that the demo books' own spread flags
-    nothing: 0 of the 24-day built world's quotes (about 160,000 judged; the demo season's
-    count is in README "Wrong lines")."""
-    with duckdb.connect(str(built_world.home.warehouse), read_only=True) as con:
+def flag_counts(home: Home) -> tuple[int, int, int, int]:
+    """Quotes judged on a consensus; flagged in the judge, in fct_prop_odds, in monitoring."""
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
         judged, flagged = con.execute(
             "select count_if(is_judged_on_consensus), count_if(is_wrong_line) "
             "from main.int_prop_quote_outliers"
         ).fetchone()
-        coverage = con.execute(
-            "select sum(wrong_lines_flagged) from main.fct_odds_coverage_daily"
-        ).fetchone()[0]
-        flagged_in_mart = con.execute(
+        (in_mart,) = con.execute(
             "select count(*) from main.fct_prop_odds where is_wrong_line"
-        ).fetchone()[0]
+        ).fetchone()
+        (counted,) = con.execute(
+            "select sum(wrong_lines_flagged) from main.fct_odds_coverage_daily"
+        ).fetchone()
+    return judged, flagged, in_mart, counted
+
+
+def test_a_clean_world_flags_no_quote(built_world: BuiltWorld) -> None:
+    """Thresholds (seed wrong_line_thresholds) are set so that the demo books' own spread flags
+    nothing: 0 of the 24-day built world's 162,383 quotes judged."""
+    judged, *flagged = flag_counts(built_world.home)
     assert judged > 100_000
-    assert (flagged, coverage, flagged_in_mart) == (0, 0, 0)
+    assert flagged == [0, 0, 0]
+
+
+def test_the_demo_season_flags_no_quote(demo_world: DemoWorld) -> None:
+    """The `propcast demo` season (another seed): 0 of its 153,598 quotes judged."""
+    judged, *flagged = flag_counts(demo_world.home)
+    assert judged > 100_000
+    assert flagged == [0, 0, 0]
 
 
 def test_the_daily_report_line_counts_flagged_quotes_per_vendor_and_book() -> None:
