@@ -11,7 +11,7 @@ from deep inside a run. `check_settings` is what `propcast` commands and `propca
 | PROPCAST_MAX_QUARANTINE_SHARE | 0.01 | a share in [0, 1] (`ingest.quarantine_share_limit`) |
 | PROPCAST_RETRAIN_EVERY_DAYS | 7 | whole days (`training.retrain_every_days`) |
 | PROPCAST_EDGE_GATE | on | on or off (`edge_gate.edge_gate_vars`; off: dbt var edge_gate false) |
-| PROPCAST_STAKING | dbt var staking (kelly) | kelly or joint-kelly (`staking.staking_setting`) |
+| PROPCAST_STAKING | dbt var staking (kelly) | kelly or joint-kelly (`staking_setting`) |
 | PROPCAST_DUCKDB_MEMORY_LIMIT | 4GB | a size DuckDB accepts (read by profiles.yml) |
 | FORCE_VENDOR_FAILURE | none | known vendor ids, comma-separated |
 | PROPCAST_DBT_LOG_LEVEL | info | debug, info, warn, error or none (`dbt_runner.dbt_log_level`) |
@@ -44,7 +44,7 @@ def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     from propcast.dbt_runner import dbt_log_level
     from propcast.edge_gate import edge_gate_vars
     from propcast.ingest import quarantine_share_limit
-    from propcast.staking import staking_setting
+    from propcast.staking_setting import staking_setting
     from propcast.timeutil import pinned_now
     from propcast.training import retrain_every_days
 

@@ -67,10 +67,13 @@ class DbtResult:
 
 
 def _setting_vars() -> dict[str, Any]:
-    """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false."""
+    """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false;
+    PROPCAST_STAKING passes staking."""
     from propcast.edge_gate import edge_gate_vars
+    from propcast.staking_setting import staking_setting
 
-    return edge_gate_vars()
+    staking = staking_setting()
+    return {**edge_gate_vars(), **({"staking": staking} if staking else {})}
 
 
 @contextmanager

@@ -26,7 +26,6 @@ import pyarrow as pa
 
 from propcast.staking import (
     MIN_PAIRS,
-    STAKINGS,
     Caps,
     correlation_lookup,
     joint_kelly,
@@ -36,6 +35,7 @@ from propcast.staking import (
     slate_correlation,
     summarise_pairs,
 )
+from propcast.staking_setting import STAKINGS
 
 SETTLED_PROPS_FILTER = "is_game_final and player_played and stat_value is not null"
 PROP_COLUMNS = "game_date, league, game_id, player_id, market, line, team_id, stat_value"

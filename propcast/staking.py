@@ -83,29 +83,6 @@ STAKE_DECIMALS = 6
 FTOL = 1e-8
 #: SLSQP iterations per slate (a 250-bet slate costs ~0.1 s an iteration on 2 cores).
 MAX_ITER = 100
-STAKINGS = ("kelly", "joint-kelly")
-
-
-STAKING_ENV = "PROPCAST_STAKING"
-
-
-def staking_setting() -> str | None:
-    """PROPCAST_STAKING (kelly or joint-kelly; it wins over dbt var staking), None when unset;
-    SettingsError for any other value."""
-    import os
-
-    from propcast.settings import SettingsError
-
-    raw = os.environ.get(STAKING_ENV, "").strip()
-    if not raw:
-        return None
-    if raw not in STAKINGS:
-        raise SettingsError(
-            f"{STAKING_ENV}={raw!r} must be kelly (independent fractional Kelly) or joint-kelly "
-            '(the slate\'s stakes maximised jointly, README "Staking and simulation"); unset it '
-            "for dbt var staking (default kelly)"
-        )
-    return raw
 
 
 @dataclass(frozen=True)

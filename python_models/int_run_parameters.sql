@@ -4,8 +4,8 @@
     the whole project again on every run. Rebuilt by every build and by `propcast train`
     (selection propcast.daily.TRAIN_SELECTION). now_utc is the run's clock (var now_utc when
     pinned, else the engine's now): the Python models' "now" (scored_at, registered_at, today).
-    staking is PROPCAST_STAKING when set, else var staking; the bankroll and the caps are the
-    pricing vars fct_bet_recommendations reads (fct_bet_stakes: propcast.stakes_table).
+    staking is var staking (PROPCAST_STAKING passes it: propcast.dbt_runner); the bankroll and
+    the caps are the pricing vars fct_bet_recommendations reads (fct_bet_stakes reads them).
 -#}
 {{ config(materialized='table', tags=['phase_predictions']) }}
 {%- set markets = var('prop_markets') -%}
@@ -19,7 +19,7 @@ select
     {{ dbt.string_literal(var('model_version') | string) }} as model_version,
     {{ dbt.string_literal(markets) }} as prop_markets,
     {{ dbt.string_literal(tojson(var('train_overrides'))) }} as train_overrides,
-    {{ dbt.string_literal(env_var('PROPCAST_STAKING', var('staking') | string)) }} as staking,
+    {{ dbt.string_literal(var('staking') | string) }} as staking,
     {{ dbt.string_literal(var('bankroll') | string) }} as bankroll,
     {{ dbt.string_literal(var('kelly_fraction') | string) }} as kelly_fraction,
     {{ dbt.string_literal(var('max_bet_fraction') | string) }} as max_bet_fraction,
