@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,26 +44,18 @@ def say(line: str) -> None:
 
 
 def demo_home(work: Path, days: int, seed: int) -> Home:
-    from propcast.demo import run_demo
-
-    os.environ["PROPCAST_EDGE_GATE"] = "off"
+    """`propcast demo` in a subprocess (its warehouse closed when it ends), edge gate off."""
     home = Home(work / "home").ensure()
     started = time.perf_counter()
     say(f"building a {days}-day demo world (seed {seed}, edge gate off) in {home.root} ...")
-    outcome = run_demo(home, days=days, seed=seed, books=5, say=lambda _line: None)
-    say(f"  demo built in {time.perf_counter() - started:.0f} s ({outcome.day.status})")
+    env = {**os.environ, "PROPCAST_HOME": str(home.root), "PROPCAST_EDGE_GATE": "off"}
+    command = [str(Path(sys.executable).parent / "propcast"), "demo", "--days", str(days),
+               "--seed", str(seed)]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 3):
+        sys.exit(f"propcast demo failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
+    say(f"  demo built in {time.perf_counter() - started:.0f} s (exit {done.returncode})")
     return home
-
-
-def _release_dbt_connection() -> None:
-    """Close the DuckDB instance dbt-duckdb keeps open in this process after a build (as
-    tests/support/imported_world.release_dbt_connection), so the bench can open it read-only."""
-    import gc
-
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    DuckDBConnectionManager.close_all_connections()
-    gc.collect()
 
 
 def settled_period(home: Home) -> tuple[date, date, int, list[date]]:
