@@ -142,9 +142,18 @@ class TrainedModel:
         """(calibrated prob_over, predicted_mean) for `rows`; no date or market checks (use
         `score_lines` for the guarded production path). With a stacker, each line's market
         consensus uses the other lines of its player-game in `rows`: pass a slate whole."""
+        return self._predict(rows)
+
+    def _predict(
+        self, rows: pd.DataFrame, sources: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`predict`; with a stacker, `sources` (when given) receives the P(Over) of the
+        distribution and of the market consensus on the way (validation reports them)."""
         mean = self.predict_mean(rows)
         if isinstance(self.calibrator, Stacker):
-            logits, has_market = self.stack_inputs(rows, mean)
+            logits, has_market = _stack_inputs(
+                self, rows, self.calibrator.dispersion, mean, sources
+            )
             prob = self.calibrator.apply(logits, has_market)
         else:
             prob = self.calibrator.apply(self.predict_raw_over(rows))
@@ -287,7 +296,11 @@ def _consensus(rows: pd.DataFrame, cfg: TrainConfig, dispersion: float) -> np.nd
 
 
 def _stack_inputs(
-    model: TrainedModel, rows: pd.DataFrame, dispersion: float, mean: np.ndarray | None = None
+    model: TrainedModel,
+    rows: pd.DataFrame,
+    dispersion: float,
+    mean: np.ndarray | None = None,
+    sources: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     needed = model.calibrator.needed_inputs if isinstance(model.calibrator, Stacker) else ()
     return _logits(
@@ -298,6 +311,7 @@ def _stack_inputs(
         dispersion,
         classifier=STACK_CLASSIFIER in needed or model.config.stack_classifier,
         mean=mean,
+        sources=sources,
     )
 
 
@@ -310,15 +324,20 @@ def _logits(
     *,
     classifier: bool,
     mean: np.ndarray | None = None,
+    sources: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Logit inputs of the stacker for `rows` (all lines of their player-games) and which rows
-    have a market consensus."""
+    have a market consensus; `sources`, when given, receives the probabilities behind the
+    distribution's and the market's logits."""
     if mean is None:
         x_mean = feature_matrix(rows, cfg.mean_features, "mean features")
         mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
     consensus = _consensus(rows, cfg, dispersion)
+    p_distribution = prob_over(mean, _line(rows), dispersion)
+    if sources is not None:
+        sources.update({"distribution": p_distribution, "market_consensus": consensus})
     logits = {
-        STACK_DISTRIBUTION: to_logit(prob_over(mean, _line(rows), dispersion)),
+        STACK_DISTRIBUTION: to_logit(p_distribution),
         STACK_MARKET: to_logit(consensus),
     }
     if classifier:
@@ -725,15 +744,16 @@ def _validated(
         booster_mean=booster_mean,
     )
     # Validation goes through the same predict path as scoring: the whole slate of each date.
+    # (The distribution's and the market consensus' own P(Over) come from the same pass.)
     slate, pick = _slate_rows(rows, cfg, split.validation, labelled.all_days)
-    prob, mean = (values[pick] for values in unscored.predict(slate))
+    sources: dict[str, np.ndarray] = {}
+    prob, mean = (values[pick] for values in unscored._predict(slate, sources))
     raw = unscored.predict_raw_over(split.validation)
     components: dict[str, np.ndarray] = {"classifier": raw}
     stack: dict[str, Any] = {}
     if isinstance(calibrator, Stacker):
-        parts = unscored.components(slate)
-        components["distribution"] = parts["p_distribution"][pick]
-        components["market_consensus"] = parts["p_market_consensus"][pick]
+        components["distribution"] = sources["distribution"][pick]
+        components["market_consensus"] = sources["market_consensus"][pick]
         stack = {
             "dispersion": calibrator.dispersion,
             "stack_inputs": list(calibrator.inputs),
