@@ -2,7 +2,8 @@
     The edge gate (README "The edge gate"): per slate date × league × market family, the
     walk-forward evidence that the model beats the market. Evidence = the family's settled lines
     (over / under; pushes, voids and pending lines carry none) dated in the window_days before
-    the slate, with both the model's P(over) and the de-vigged consensus close: the paired
+    the slate, with both the model's P(over) and the market's (var edge_gate_benchmark: close,
+    the de-vigged consensus close, or priced, the de-vigged market at the priced snapshot): the paired
     log-loss difference model − market, its 95 % interval from a day-clustered standard error
     (lines of one day share games, news and books: not independent), the gate and the shrink
     weight the pricing applies. Rebuilt whole with every build (a late result settles the past);
@@ -15,6 +16,13 @@
 {%- set min_days = var('edge_gate_min_days') | int -%}
 {%- set gate_off = var('edge_gate') | string | lower in ['false', '0', 'no', 'off'] -%}
 {%- set gate_on = 'false' if gate_off else 'true' -%}
+{%- set benchmark = var('edge_gate_benchmark') | string | lower -%}
+{%- if benchmark not in ['close', 'priced'] -%}
+    {{ exceptions.raise_compiler_error(
+        "var edge_gate_benchmark must be close or priced, not " ~ benchmark
+    ) }}
+{%- endif -%}
+{%- set market_prob = 'prob_devig_close' if benchmark == 'close' else 'prob_market_priced' -%}
 {%- set z = 1.959964 -%}
 {%- set eps = 1e-6 -%}
 
@@ -43,12 +51,12 @@ scored as (
             + (1 - went_over) * ln(greatest(least(1.0 - prob_model, 1.0 - {{ eps }}), {{ eps }}))
         ) as model_logloss,
         -(
-            went_over * ln(greatest(least(prob_devig_close, 1.0 - {{ eps }}), {{ eps }}))
+            went_over * ln(greatest(least({{ market_prob }}, 1.0 - {{ eps }}), {{ eps }}))
             + (1 - went_over)
-            * ln(greatest(least(1.0 - prob_devig_close, 1.0 - {{ eps }}), {{ eps }}))
+            * ln(greatest(least(1.0 - {{ market_prob }}, 1.0 - {{ eps }}), {{ eps }}))
         ) as market_logloss
     from lines
-    where went_over is not null and prob_devig_close is not null
+    where went_over is not null and {{ market_prob }} is not null
 ),
 
 per_day as (
