@@ -75,3 +75,17 @@ def test_simulate_frames_is_seeded_and_flat_stakes_the_cap() -> None:
     # ten bets at the 0.02 cap exceed the 0.15 day cap: 0.015 each, all won at evens
     assert a.actual["final_bankroll"] == pytest.approx(115.0)
     assert "truth" not in a.sources and a.notes
+
+
+def test_simulate_help_documents_every_option_and_the_exit_codes() -> None:
+    import typer
+    from propcast.cli.main import app
+
+    command = typer.main.get_command(app).commands["simulate"]
+    options = [p for p in command.params if p.param_type_name == "option"]
+    assert {o.name for o in options} >= {"start_date", "end_date", "bankroll", "staking", "runs",
+                                         "seed", "as_json"}  # fmt: skip
+    assert [o.name for o in options if not o.help] == []
+    text = " ".join((command.help or "").split())
+    assert "Exit 0" in text and "3 when the period has no recommended bet" in text
+    assert "2 usage error" in text
