@@ -3,7 +3,8 @@
     int_prop_line_quotes_at_cutoff) has moved since the open. The market at open: the mean of
     the opening main lines (int_prop_odds_opening_closing) of the books with a board at the
     cutoff, each counted when it opened by its board's snapshot; and the line's consensus
-    fair P(over) when each book first quoted it two-sided by the cutoff.
+    fair P(over) when each book first quoted it two-sided by the cutoff. Quotes flagged as wrong
+    lines (int_prop_quote_outliers) neither offer a line nor open one.
 -#}
 {{ config(**game_date_slices()) }}
 
@@ -39,7 +40,7 @@ offered_lines as (
         market,
         line
     from quotes
-    where is_on_board
+    where is_on_board and not is_wrong_line
 ),
 
 -- The market at open: each book's first main line ...
@@ -74,7 +75,7 @@ line_first_quotes as (
             order by fetched_at asc, vendor asc
         ) as quote_rank
     from quotes
-    where is_two_sided
+    where is_two_sided and not is_wrong_line
 ),
 
 line_openings as (
