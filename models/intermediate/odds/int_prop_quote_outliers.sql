@@ -39,8 +39,14 @@ judged_quotes as (
         {%- for column in quote_key %}
             quotes.{{ column }},
         {%- endfor %}
-        -- A row id for the joins below (one integer instead of the seven key columns).
-        row_number() over () as quote_id,
+        -- A row id for the joins below (one integer instead of the seven key columns). Ordered
+        -- by the unique key: every reference to this CTE numbers the rows alike, even on an
+        -- engine that evaluates a CTE once per reference (BigQuery).
+        row_number() over (
+            order by
+                quotes.vendor, quotes.book_id, quotes.vendor_event_id, quotes.market,
+                quotes.vendor_player_name, quotes.line, quotes.fetched_at
+        ) as quote_id,
         quotes.game_date,
         quotes.game_id,
         quotes.player_id,
