@@ -35,7 +35,7 @@ EXE = str(Path(sys.executable).with_name("propcast"))
 OPTIONAL_ENV = (
     "PROPCAST_NOW", "PROPCAST_MAX_QUARANTINE_SHARE", "PROPCAST_RETRAIN_EVERY_DAYS",
     "PROPCAST_DUCKDB_MEMORY_LIMIT", "PROPCAST_DBT_LOG_LEVEL", "PROPCAST_ALERT_CMD", "FORCE_VENDOR_FAILURE",
-    "PROPCAST_BQ_PROJECT", "PROPCAST_BQ_DATASET", "DBT_PROFILES_DIR",
+    "PROPCAST_BQ_PROJECT", "PROPCAST_BQ_DATASET", "DBT_PROFILES_DIR", "PROPCAST_EDGE_GATE",
 )  # fmt: skip
 #: Runs `propcast` with packages made absent: a finder first on the meta path answers "No
 #: module named ..." for them, as Python does when a package is not installed.
@@ -191,6 +191,7 @@ MALFORMED = [
     ("PROPCAST_DUCKDB_MEMORY_LIMIT", "lots", "give one such as 4GB"),
     ("PROPCAST_DUCKDB_MEMORY_LIMIT", "", "give one such as 4GB"),
     ("PROPCAST_DBT_LOG_LEVEL", "verbose", "give one of debug, info, warn, error, none"),
+    ("PROPCAST_EDGE_GATE", "maybe", "must be on or off"),
     ("FORCE_VENDOR_FAILURE", "ODDSAPI;CSVFEED", "give ids comma-separated"),
     ("FORCE_VENDOR_FAILURE", "BETFAIR", "give ids comma-separated"),
 ]
