@@ -147,24 +147,33 @@ def world_frame(world: Path) -> pd.DataFrame:
 
 def season_frames(worlds: list[Path]) -> pd.DataFrame:
     """Every season's frame with player features over all seasons' boxscores (a player's last
-    games of a season count for the next, as in the warehouse)."""
-    box = pd.concat([boxscores(w) for w in worlds], ignore_index=True)
+    games of a season count for the next, as in the warehouse).
+
+    Every season is generated from the same seed, so game ids repeat across seasons: each
+    season's ids are prefixed with its index before anything is joined (joined on the bare id,
+    a row took the features of the same game id in every season, later ones included)."""
+    box = pd.concat([season_ids(boxscores(w), k) for k, w in enumerate(worlds)], ignore_index=True)
     schedule = pd.concat(
         [
-            pd.read_csv(p, dtype={"game_id": str})
-            for w in worlds
+            season_ids(pd.read_csv(p, dtype={"game_id": str}), k)
+            for k, w in enumerate(worlds)
             for p in sorted((w / "feeds" / "league" / "schedule").glob("*.csv"))
         ]
     ).drop_duplicates("game_id", keep="last")
     features = player_features(box, schedule).merge(
         opponent_features(box, schedule), on=["game_id", "player_id"], how="left"
     )
-    frames = [world_frame(w).assign(season=k) for k, w in enumerate(worlds)]
+    frames = [season_ids(world_frame(w), k).assign(season=k) for k, w in enumerate(worlds)]
     frame = pd.concat(frames, ignore_index=True).merge(
-        features, on=["game_id", "player_id"], how="left"
+        features, on=["game_id", "player_id"], how="left", validate="many_to_one"
     )
     frame["game_date"] = pd.to_datetime(frame["game_date"]).dt.date
     return frame
+
+
+def season_ids(frame: pd.DataFrame, season: int) -> pd.DataFrame:
+    """The frame with its game ids made unique across seasons (`s<season>:<game_id>`)."""
+    return frame.assign(game_id=f"s{season}:" + frame["game_id"].astype(str))
 
 
 # -- the evaluation -------------------------------------------------------------------------
