@@ -16,8 +16,9 @@ PHASE_TAGS = {f"phase_{phase}": phase for phase in PHASES[1:]}
 #: The morning build: everything but training; dbt unit tests check SQL logic that does not
 #: change between mornings, so CI runs them (`propcast build`, `make test`), not the morning.
 BUILD_BASE = ["build", "--exclude-resource-type", "unit_test"]
-#: Pricing (EV, Kelly, recommendations) and what reads it: skipped by `run-day --no-run-ev`.
-EV_SELECTION = "fct_bet_recommendations+"
+#: Pricing (the edge gate's evidence, EV, Kelly, recommendations) and what reads it: skipped by
+#: `run-day --no-run-ev` (fct_bet_recommendations reads fct_edge_evidence_daily).
+EV_SELECTION = "fct_edge_evidence_daily+"
 #: The monitoring marts: skipped by `run-day --no-run-diagnostics`.
 DIAGNOSTICS_SELECTION = "path:models/marts/monitoring"
 
