@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from propcast.edge_gate import GateState, read_gate
+
 if TYPE_CHECKING:
     from propcast.reporting.ledger import LedgerSection
 
@@ -302,8 +304,8 @@ def slate_bets(con: duckdb.DuckDBPyConnection, day: date, limit: int = 25) -> pd
     return con.execute(
         """
         select coalesce(p.player_name, r.player_id) as player, r.market, r.line, r.side,
-               r.book_id as book, r.price_american as price, r.side_prob as p_model,
-               r.side_market_prob as p_market, r.ev, r.stake
+               r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
+               r.side_market_prob as p_market, r.side_prob as p_used, r.ev, r.stake
         from main.fct_bet_recommendations as r
         left join main.dim_player as p on r.player_id = p.player_id
         where r.game_date = ? and r.is_recommended
@@ -324,6 +326,7 @@ class ReportData:
     coverage: Section
     mapping: Section
     ledger: LedgerSection | None = None  # the placed bets up to D (propcast.reporting.ledger)
+    edge_gate: list[GateState] | None = None  # D's gate per priced family (propcast.edge_gate)
 
     def sections(self) -> list[Section]:
         return [self.slate, self.calibration, self.accuracy, self.ev, self.coverage, self.mapping]
@@ -339,4 +342,5 @@ def load(con: duckdb.DuckDBPyConnection, day: date) -> ReportData:
         ev=ev_summary(con, day),
         coverage=coverage(con, day),
         mapping=mapping(con, day),
+        edge_gate=read_gate(con, day),
     )

@@ -87,6 +87,9 @@ def _slate(data: ReportData) -> str:
     if reason:
         text += f" <strong>No bets: {escape(NO_BET_REASONS.get(reason, reason))}.</strong>"
     parts = [f"<p>{text}</p>"]
+    if data.edge_gate:  # README "The edge gate": per priced family, published or withheld
+        items = "".join(f"<li>{escape(state.sentence())}</li>" for state in data.edge_gate)
+        parts.append(f'<p>Edge gate:</p><ul class="edge-gate">{items}</ul>')
     if not data.bets.empty:
         parts += [f"<h3>Top {len(data.bets)} bets by EV</h3>", html_table(data.bets)]
     return "".join(parts)

@@ -18,6 +18,8 @@ from propcast.cli.main import app
 from typer.testing import CliRunner
 
 from propcast.edge_gate import GATE_ENV
+from propcast.reporting.data import load
+from propcast.reporting.page import _slate as slate_section
 from propcast.reports import write_daily_report
 from propcast.settings import Home
 from propcast.warehouse import connect
@@ -57,6 +59,10 @@ def test_status_and_report_state_the_gate_per_family(
     # the slate's past recommendations: claimed EV against realised ROI
     assert "### Claimed EV vs realised ROI of past recommendations" in report
     assert re.search(r"\| NBA \| player_points \| \d+ \| [\d,.]+ \| [+-]\d", report), report
+    # the HTML report's slate section
+    with connect(demo_home) as con:
+        html = slate_section(load(con, slate))
+    assert "Edge gate:" in html and GATE_OFF.search(html), html
 
 
 @pytest.mark.slow
