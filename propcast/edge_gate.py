@@ -2,7 +2,8 @@
 
 The gate itself is SQL (models/marts/predictions/fct_edge_evidence_daily.sql, README "The edge
 gate"): a family's recommendations are published only while the settled lines of the window
-before the slate show the model's log loss below the de-vigged close's with the 95 %
+before the slate show the model's log loss below the market's (var edge_gate_benchmark: the
+de-vigged market at the priced snapshot by default, or the de-vigged close) with the 95 %
 day-clustered interval below zero. This module reads that mart for the reports, `status`,
 run-day's verdict and positive-control, and sets claimed EV against realised ROI of past
 recommendations (fct_bet_settlements) per family.
@@ -233,7 +234,8 @@ def markdown_section(
     lines += [
         "",
         "Δ = model - market log loss per settled line (negative: the model is better), 95 % "
-        "interval from a day-clustered standard error; the market is the de-vigged close. "
+        "interval from a day-clustered standard error; the market is the de-vigged price of "
+        "`edge_gate_benchmark` (the priced snapshot by default, or the close). "
         'README "The edge gate".',
         "",
         "### Claimed EV vs realised ROI of past recommendations "

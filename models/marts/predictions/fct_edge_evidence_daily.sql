@@ -2,8 +2,8 @@
     The edge gate (README "The edge gate"): per slate date × league × market family, the
     walk-forward evidence that the model beats the market. Evidence = the family's settled lines
     (over / under; pushes, voids and pending lines carry none) dated in the window_days before
-    the slate, with both the model's P(over) and the market's (var edge_gate_benchmark: close,
-    the de-vigged consensus close, or priced, the de-vigged market at the priced snapshot): the paired
+    the slate, with both the model's P(over) and the market's (var edge_gate_benchmark: priced,
+    the de-vigged market at the priced snapshot, or close, the de-vigged consensus close): the paired
     log-loss difference model − market, its 95 % interval from a day-clustered standard error
     (lines of one day share games, news and books: not independent), the gate and the shrink
     weight the pricing applies. Rebuilt whole with every build (a late result settles the past);
