@@ -61,4 +61,5 @@ def test_independent_kelly_equals_the_warehouse_stake_fraction(demo_home: Home) 
     caps = project_caps()
     for _, day in bets.groupby("game_date"):
         mine = independent_kelly(day["side_prob"], day["price_decimal"], day["game_id"], caps)
-        assert np.abs(mine - day["stake_fraction"].to_numpy()).max() <= 1e-9  # equal in practice (0 on the demo)
+        # equal in practice (0 on the demo)
+        assert np.abs(mine - day["stake_fraction"].to_numpy()).max() <= 1e-9
