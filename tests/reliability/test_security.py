@@ -117,6 +117,7 @@ def test_no_credential_in_logs_reports_or_registry(
     warehouse file) or in any warehouse row (run registry included)."""
     secrets, markers = secret_env(tmp_path)
     env = {**secrets, "PROPCAST_HOME": str(demo_home.root), "FORCE_VENDOR_FAILURE": "CSVFEED"}
+    env["PROPCAST_DBT_LOG_LEVEL"] = "debug"  # the scan reads dbt's most verbose log
     slate = str(demo_world.slate)
     commands = [["run-day", "--date", slate, "--json"]]
     if full_matrix():
