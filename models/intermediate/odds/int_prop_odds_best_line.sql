@@ -40,14 +40,7 @@ bettable_quotes as (
         wrong_lines.vendor is not null as is_wrong_line
     from quotes
     left join wrong_lines
-        on
-            quotes.vendor = wrong_lines.vendor
-            and quotes.book_id = wrong_lines.book_id
-            and quotes.vendor_event_id = wrong_lines.vendor_event_id
-            and quotes.market = wrong_lines.market
-            and quotes.vendor_player_name = wrong_lines.vendor_player_name
-            and quotes.line = wrong_lines.line
-            and quotes.fetched_at = wrong_lines.fetched_at
+        on {{ join_on_quote_snapshot('quotes', 'wrong_lines') }}
     where
         quotes.is_bettable_book
         and quotes.game_id is not null

@@ -63,14 +63,7 @@ select
     outliers.wrong_line_reason
 from quotes
 left join outliers
-    on
-        quotes.vendor = outliers.vendor
-        and quotes.book_id = outliers.book_id
-        and quotes.vendor_event_id = outliers.vendor_event_id
-        and quotes.market = outliers.market
-        and quotes.vendor_player_name = outliers.vendor_player_name
-        and quotes.line = outliers.line
-        and quotes.fetched_at = outliers.fetched_at
+    on {{ join_on_quote_snapshot('quotes', 'outliers') }}
 left join opening_closing
     on
         quotes.game_id = opening_closing.game_id
