@@ -34,6 +34,7 @@ import pandas as pd
 from propcast import devig
 from propcast.evaluate import EvaluationError, probability_metrics
 from propcast.settings import Home
+from propcast.warehouse import read_only
 
 BASELINE = "multiplicative"
 ALL_BOOKS = "all"
@@ -311,22 +312,16 @@ def evaluate_devig(
 ) -> DevigEvaluation:
     """Score every method on the settled closes of [start, end] (defaults: every settled
     close up to `through`), reading the home's warehouse read-only."""
-    if not home.warehouse.exists():
-        raise EvaluationError(
-            f"no warehouse at {home.warehouse}: nothing has been built yet",
-            recover="propcast demo  (or propcast import totals --format sbr FILE.xlsx)",
-        )
     first = start or date(1900, 1, 1)
     last = end or through
-    try:
-        with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            quotes = load_closing_quotes(con, first, last)
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise EvaluationError(
-            f"the warehouse cannot be opened read-only ({str(exc).strip().splitlines()[0]}); "
-            "another process is writing it",
-            recover="propcast status  (wait for the run to finish), then propcast evaluate --devig",
-        ) from None
+    with read_only(
+        home,
+        EvaluationError,
+        command="propcast evaluate --devig",
+        first_build="propcast demo  (or propcast import totals --format sbr FILE.xlsx)",
+        needs="the closing quotes (int_prop_odds_opening_closing, int_game_total_quotes)",
+    ) as con:
+        quotes = load_closing_quotes(con, first, last)
     if len(quotes):
         start = start or min(quotes["game_date"])
         last = end or max(quotes["game_date"])

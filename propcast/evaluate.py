@@ -28,6 +28,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss
 
 from propcast.settings import Home
+from propcast.warehouse import read_only
 
 SOURCES = ("model", "devig_open", "devig_close", "truth")
 SOURCE_COLUMNS = {
@@ -248,20 +249,14 @@ def _source_row(
 def evaluate(home: Home, start: date | None, end: date | None, through: date) -> Evaluation:
     """Evaluate [start, end] (defaults: the settled range up to `through`) from the home's
     warehouse, read-only. Raises EvaluationError with the recovering command."""
-    if not home.warehouse.exists():
-        raise EvaluationError(
-            f"no warehouse at {home.warehouse}: nothing has been built yet",
-            recover="propcast demo  (or propcast run-day for your own feeds)",
-        )
-    try:
-        with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            return evaluate_connection(con, home, start, end, through)
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise EvaluationError(
-            f"the warehouse cannot be opened read-only ({_first_line(exc)}); another process "
-            "is writing it",
-            recover="propcast status  (wait for the run to finish), then propcast evaluate",
-        ) from None
+    with read_only(
+        home,
+        EvaluationError,
+        command="propcast evaluate",
+        first_build="propcast demo  (or propcast run-day for your own feeds)",
+        needs="fct_line_settlements and fct_bet_settlements",
+    ) as con:
+        return evaluate_connection(con, home, start, end, through)
 
 
 def evaluate_connection(

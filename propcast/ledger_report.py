@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from propcast.settings import Home
+from propcast.warehouse import read_only
 
 QUERY = """
     select game_date, entry_status, is_placed, is_matched, market_family, book_id,
@@ -50,18 +51,14 @@ def read_ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def read(home: Home) -> pd.DataFrame:
     """fct_bet_ledger's rows of `home`; LedgerReportError (with the recovery) when unreadable."""
-    if not home.warehouse.exists():
-        raise LedgerReportError(
-            f"no warehouse at {home.warehouse}", "propcast bets import FILE.csv"
-        )
-    try:
-        with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            return read_ledger(con)
-    except duckdb.Error as exc:
-        raise LedgerReportError(
-            f"cannot read main.fct_bet_ledger: {exc}",
-            "propcast build (builds the ledger), then propcast bets report",
-        ) from None
+    with read_only(
+        home,
+        LedgerReportError,
+        command="propcast bets report",
+        first_build="propcast bets import FILE.csv",
+        needs="fct_bet_ledger",
+    ) as con:
+        return read_ledger(con)
 
 
 def _mean(values: pd.Series) -> float | None:

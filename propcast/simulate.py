@@ -52,6 +52,7 @@ from propcast.staking import (
     unit_returns,
     win_scenarios,
 )
+from propcast.warehouse import read_only
 
 POLICIES = ("kelly", "joint-kelly", "flat")
 #: Ruin: the day-end bankroll below this share of the starting one, at least once.
@@ -324,29 +325,18 @@ def simulate(
 ) -> Simulation:
     """simulate_frames on the home's warehouse (read-only), with the truth when the home is
     a demo world. Raises SimulationError (exit 3 when the period has no recommended bet)."""
-    if not home.warehouse.exists():
-        raise SimulationError(
-            f"no warehouse at {home.warehouse}: nothing has been built yet",
-            recover="propcast demo  (or propcast run-day for your own feeds)",
-        )
-    try:
-        with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            bets = load_bets(con, start, end)
-            if bets.empty:
-                dates = recommended_dates(con)
-                raise SimulationError(_no_bets_message(start, end, dates), _recover(dates), 3)
-            history = load_history(con, start)
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise SimulationError(
-            f"the warehouse cannot be opened read-only ({str(exc).splitlines()[0]}); another "
-            "process is writing it",
-            recover="propcast status  (wait for the run to finish), then propcast simulate",
-        ) from None
-    except duckdb.CatalogException as exc:
-        raise SimulationError(
-            f"the warehouse has no recommendations or settlements ({str(exc).splitlines()[0]})",
-            recover="propcast build  (builds fct_bet_recommendations and fct_bet_settlements)",
-        ) from None
+    with read_only(
+        home,
+        SimulationError,
+        command="propcast simulate",
+        first_build="propcast demo  (or propcast run-day for your own feeds)",
+        needs="fct_bet_recommendations and fct_bet_settlements",
+    ) as con:
+        bets = load_bets(con, start, end)
+        if bets.empty:
+            dates = recommended_dates(con)
+            raise SimulationError(_no_bets_message(start, end, dates), _recover(dates), 3)
+        history = load_history(con, start)
     bets["league"] = bets["league"].fillna("")
     correlations = outcome_correlations(history, min_pairs=min_pairs)
     bets = with_truth(bets, read_truth(home))
