@@ -68,7 +68,9 @@ def export(run_date: DateOption = None, wait: WaitOption = 0.0, as_json: JsonFla
     """Write a slate's bets and their audit trail as files, under PROPCAST_HOME/outputs/.
 
     ev_analysis/MultiBookBestBets.xlsx: one row per recommended bet with the price of its side
-    at every book, the best one in bold, EV and the Kelly stake. audits/ev_prob_audit_<D>.csv,
+    at every book, the best one in bold, EV, the model's and the priced (edge-gate shrunk)
+    probability, and the stake of the run's staking policy (PROPCAST_STAKING: kelly or
+    joint-kelly, named in a Staking column). audits/ev_prob_audit_<D>.csv,
     .jsonl and .md: one row per scored line with the model's and the market's probability,
     prices, EV per side, the decision and its reason code. No bets is not an error: the files
     keep their headers and the .md says why. Exit 0 when written, 3 when nothing was scored

@@ -2,10 +2,15 @@
 
 - `outputs/ev_analysis/MultiBookBestBets.xlsx`: one row per recommended bet of D with the
   price of its side at every book (the book's board at the pricing cutoff, as the model priced
-  it), the best one in bold, EV and the Kelly stake; a second sheet explains the columns and,
+  it), the best one in bold, EV and the stake of the run's staking policy (fct_bet_stakes:
+  kelly or joint-kelly, named in its own column); a second sheet explains the columns and,
   with no bets, why.
 - `outputs/audits/ev_prob_audit_<D>.{csv,jsonl,md}`: one row per scored line of D: model and
   market probability, best prices of both sides, EV per side, the decision and its reason code.
+
+Probabilities: "Model prob" is the raw model's (side_model_prob); "Priced prob" is the one EV
+and the stakes are priced with (side_prob: the market's moved toward the model's by the edge
+gate's shrink weight, README "The edge gate"), and "Edge" is priced minus market.
 
 Zero recommendations is not an error: the files are written with their headers and the
 Markdown says why (fct_slate_summary_daily.no_bet_reason).
@@ -29,7 +34,13 @@ from propcast.timeutil import utc_now
 from propcast.warehouse import connect
 
 XLSX_NAME = "MultiBookBestBets.xlsx"
-NEEDED = ("fct_bet_recommendations", "fct_predictions", "fct_prop_odds", "dim_player")
+NEEDED = (
+    "fct_bet_recommendations",
+    "fct_bet_stakes",
+    "fct_predictions",
+    "fct_prop_odds",
+    "dim_player",
+)
 
 AUDIT_SQL = """
     select r.game_date, r.game_id, r.player_id, pl.player_name, r.market, r.line,
@@ -38,12 +49,17 @@ AUDIT_SQL = """
            p.best_over_book_id, p.best_over_price_american, p.best_over_price_decimal,
            p.best_under_book_id, p.best_under_price_american, p.best_under_price_decimal,
            r.ev_over, r.ev_under, r.side, r.book_id, r.price_american, r.price_decimal, r.ev,
-           r.kelly_fraction, r.stake_fraction, r.stake,
-           case when r.is_recommended then 'bet' else 'no bet' end as decision, r.reason_code
+           r.kelly_fraction, coalesce(s.stake_fraction, r.stake_fraction) as stake_fraction,
+           coalesce(s.stake, r.stake) as stake,
+           case when r.is_recommended then 'bet' else 'no bet' end as decision, r.reason_code,
+           case when r.is_recommended then coalesce(s.staking, 'kelly') end as staking
     from main.fct_bet_recommendations as r
     inner join main.fct_predictions as p
         on r.game_date = p.game_date and r.game_id = p.game_id and r.player_id = p.player_id
         and r.market = p.market and r.line = p.line
+    left join main.fct_bet_stakes as s
+        on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market
+        and r.line = s.line
     left join main.dim_player as pl on r.player_id = pl.player_id
     where r.game_date = ?
     order by r.game_id, r.player_id, r.market, r.line
@@ -83,14 +99,22 @@ BOOK_PRICES_SQL = """
     group by all
 """
 
+# The stake is the run's staking policy's (fct_bet_stakes, as fct_bet_settlements and the
+# reports read it); a bet fct_bet_stakes has not staked keeps the recommendation's own
+# (independent Kelly) stake, staking 'kelly'.
 BETS_SQL = """
     select r.game_date, r.game_id, a.full_name || ' @ ' || h.full_name as game,
            strftime(g.start_time_slate_tz, '%H:%M') as start_et, r.player_id,
            coalesce(pl.player_name, r.player_id) as player, r.market, r.line, r.side,
-           r.side_prob, r.side_market_prob, r.edge_vs_market, r.book_id,
-           r.price_american, r.price_decimal, r.ev, r.kelly_fraction, r.stake_fraction,
-           r.stake, r.bankroll
+           r.side_model_prob, r.side_prob, r.side_market_prob, r.edge_vs_market, r.book_id,
+           r.price_american, r.price_decimal, r.ev, r.kelly_fraction,
+           coalesce(s.stake_fraction, r.stake_fraction) as stake_fraction,
+           coalesce(s.stake, r.stake) as stake, coalesce(s.staking, 'kelly') as staking,
+           r.bankroll
     from main.fct_bet_recommendations as r
+    left join main.fct_bet_stakes as s
+        on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market
+        and r.line = s.line
     left join main.dim_game as g on r.game_id = g.game_id
     left join main.dim_team as h on g.home_team_id = h.team_id
     left join main.dim_team as a on g.away_team_id = a.team_id
@@ -254,7 +278,8 @@ COLUMNS = [
     ("Market", "market", None, 14),
     ("Line", "line", "0.0", 7),
     ("Side", "side", None, 7),
-    ("Model prob", "side_prob", "0.0%", 11),
+    ("Model prob", "side_model_prob", "0.0%", 11),
+    ("Priced prob", "side_prob", "0.0%", 11),
     ("Market prob", "side_market_prob", "0.0%", 11),
     ("Edge", "edge_vs_market", "+0.0%;-0.0%", 8),
     ("Best book", "book_id", None, 15),
@@ -264,6 +289,7 @@ COLUMNS = [
     ("Kelly fraction", "kelly_fraction", "0.00%", 12),
     ("Stake fraction", "stake_fraction", "0.00%", 12),
     ("Stake", "stake", "0.00", 9),
+    ("Staking", "staking", None, 11),
 ]
 KEYS = [("Game ID", "game_id", None, 12), ("Player ID", "player_id", None, 12)]
 
@@ -295,13 +321,22 @@ def _notes(data: ExportData, reason: str | None) -> list[tuple[str, object]]:
         ("Generated (UTC)", f"{utc_now():%Y-%m-%d %H:%M:%S}"),
         ("Recommended bets", len(bets)),
         ("Total stake", round(float(bets.stake.sum()), 2)),
+        ("Staking", ", ".join(sorted(set(bets.staking.dropna()))) if len(bets) else ""),
         ("Bankroll", float(bets.bankroll.iloc[0]) if len(bets) else None),
         ("No bets because", explain(reason, data.day) if reason else ""),
         ("Book columns", "the price of the bet's side at each book's board at the pricing "
          "cutoff, in American odds; blank when the book did not quote that line; the best "
          "bettable price is in bold"),
-        ("EV per unit", "model probability of the side x best decimal price - 1"),
-        ("Stake", "fractional Kelly, capped per bet, per game and per day, times the bankroll"),
+        ("Model prob", "the model's raw probability that the side wins"),
+        ("Priced prob", "the probability EV and the stake are priced with: the market's "
+         "moved toward the model's by the edge gate's shrink weight (the model's when the "
+         "gate is off)"),
+        ("Edge", "priced prob - market prob"),
+        ("EV per unit", "priced probability of the side x best decimal price - 1"),
+        ("Kelly fraction", "independent fractional Kelly of the bet, before the caps"),
+        ("Stake", "the stake of the run's staking policy (column Staking: kelly, independent "
+         "fractional Kelly; joint-kelly, the slate's joint Kelly), capped per bet, per game "
+         "and per day, times the bankroll; the stake settlements, reports and the ledger use"),
     ]  # fmt: skip
 
 

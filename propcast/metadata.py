@@ -6,7 +6,9 @@
   column must exist, or `dbt docs` describes a warehouse that is not there.
 - `lint`: dbt-score (thresholds in pyproject.toml, [tool.dbt-score]) and dbt-bouncer
   (dbt-bouncer.yml: dbt-project-evaluator's rules) on the parsed manifest. The catalog half of
-  dbt-bouncer runs in the integration suite, on the catalog of its test warehouse.
+  dbt-bouncer runs in the integration suite, on the catalog of its test warehouse. Plus the
+  one rule neither tool knows, `unenforced_not_null`: a column's not_null constraint is
+  checked by the engine (a contracted table) or by the node's `not_null_constraints` test.
 
 The tools live in their own virtualenv (dependency group `metadata` in pyproject.toml;
 dbt-bouncer needs duckdb<2, the warehouse pins duckdb 2): PROPCAST_METADATA_TOOLS names its
@@ -81,6 +83,34 @@ def column_gaps(manifest: dict, catalog: dict) -> ColumnGaps:
     return gaps
 
 
+def unenforced_not_null(manifest: dict) -> list[str]:
+    """Models and seeds declaring not_null constraints that nothing checks. The engine refuses
+    a null only in a contracted table it creates each run; every other node (a view, an
+    incremental table created before the constraint, a Python model, a seed) needs its
+    `not_null_constraints` test (macros/tests/test_not_null_constraints.sql)."""
+    tested = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "not_null_constraints"
+    }
+    unchecked = []
+    for uid, node in sorted(manifest["nodes"].items()):
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        constrained = [
+            name
+            for name, column in node.get("columns", {}).items()
+            if any(c.get("type") == "not_null" for c in column.get("constraints", []))
+        ]
+        config = node.get("config", {})
+        engine_enforced = (
+            config.get("contract", {}).get("enforced") and config.get("materialized") == "table"
+        )
+        if constrained and not engine_enforced and uid not in tested:
+            unchecked.append(f"{uid}: not_null declared on {', '.join(constrained)}, unchecked")
+    return unchecked
+
+
 def tools_bin() -> Path:
     """The bin folder of the metadata tools' virtualenv."""
     configured = os.environ.get("PROPCAST_METADATA_TOOLS", "").strip()
@@ -133,7 +163,10 @@ def lint() -> int:
     with tempfile.TemporaryDirectory(prefix="propcast-metadata-") as scratch:
         home = Home(Path(scratch) / "home").ensure()
         Dbt(home).manifest()
-        failed = False
+        unchecked = unenforced_not_null(json.loads((home.dbt_target / "manifest.json").read_text()))
+        print("== not_null constraints ==")
+        print("\n".join(unchecked) or "every declared not_null is enforced or tested")
+        failed = bool(unchecked)
         # The two tools read the same manifest in their own processes: both cores at once.
         with ThreadPoolExecutor(max_workers=2) as pool:
             score = pool.submit(run_dbt_score, home.dbt_target)

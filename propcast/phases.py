@@ -16,6 +16,10 @@ PHASE_TAGS = {f"phase_{phase}": phase for phase in PHASES[1:]}
 #: The morning build: everything but training; dbt unit tests check SQL logic that does not
 #: change between mornings, so CI runs them (`propcast build`, `make test`), not the morning.
 BUILD_BASE = ["build", "--exclude-resource-type", "unit_test"]
+#: Never in the morning build: training (tag `train`: the predictors) and the marts refreshed
+#: with it (tag `refresh_with_training`: fct_outcome_correlations, rebuilt whole from every
+#: settled line, which nothing in the morning reads; propcast.training.TRAIN_SELECTION).
+MORNING_EXCLUDED = ["tag:train", "tag:refresh_with_training"]
 #: Pricing (the edge gate's evidence, EV, Kelly, recommendations) and what reads it: skipped by
 #: `run-day --no-run-ev` (fct_bet_recommendations reads fct_edge_evidence_daily).
 EV_SELECTION = "fct_edge_evidence_daily+"
@@ -39,12 +43,13 @@ def phases_from(first: str) -> tuple[str, ...]:
 
 
 def build_command(*, from_phase: str = "ingest", ev: bool = True, diagnostics: bool = True):
-    """`dbt build` arguments for the phases from `from_phase` on (training never included)."""
+    """`dbt build` arguments for the phases from `from_phase` on (training and the marts
+    refreshed with it never included: MORNING_EXCLUDED)."""
     command = list(BUILD_BASE)
     dbt_phases = [p for p in phases_from(from_phase) if p != "ingest"]
     if len(dbt_phases) < len(PHASES) - 1:
         command += ["--select", *(f"tag:phase_{p}" for p in dbt_phases)]
-    excluded = ["tag:train"]
+    excluded = list(MORNING_EXCLUDED)
     if not ev:
         excluded.append(EV_SELECTION)
     if not diagnostics:

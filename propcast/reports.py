@@ -56,6 +56,14 @@ FORMATS = {
 }
 
 
+def staked_with(summary: pd.Series) -> str:
+    """The slate line's ", staked with <policy>" for a summary row with bets
+    (fct_slate_summary_daily.staking: the run's staking policy, README "Staking and
+    simulation"); "" without bets or on a summary built before the column."""
+    staking = summary.get("staking")
+    return f", staked with {staking}" if isinstance(staking, str) and staking else ""
+
+
 def _cell(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -122,8 +130,12 @@ def write_daily_report(home: Home, run_date: date) -> Path:
             """
             select p.player_name as player, r.market, r.line, r.side, r.book_id as book,
                    r.price_american as price, r.side_model_prob as p_model,
-                   r.side_market_prob as p_market, r.side_prob as p_used, r.ev, r.stake
+                   r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
+                   coalesce(s.stake, r.stake) as stake
             from main.fct_bet_recommendations as r
+            left join main.fct_bet_stakes as s
+                on r.game_id = s.game_id and r.player_id = s.player_id
+                and r.market = s.market and r.line = s.line
             left join main.dim_player as p on r.player_id = p.player_id
             where r.game_date = ? and r.is_recommended
             order by r.ev desc
@@ -236,7 +248,7 @@ def _render_daily(
         lines.append(
             f"{int(s.games_scheduled)} games, {int(s.lines_offered)} lines offered, "
             f"{int(s.lines_mapped)} with a mapped player, {int(s.lines_scored)} scored, "
-            f"**{int(s.bets_recommended)} bets** (stake {s.total_stake:.2f})."
+            f"**{int(s.bets_recommended)} bets** (stake {s.total_stake:.2f}{staked_with(s)})."
         )
         reason = s.no_bet_reason if isinstance(s.no_bet_reason, str) else None
         if reason:

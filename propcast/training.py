@@ -13,8 +13,11 @@ from propcast.timeutil import default_cutoff
 from propcast.warehouse import connect
 
 DEFAULT_RETRAIN_EVERY_DAYS = 7
-#: Training: the models tagged `train` and the run's vars they read (int_run_parameters).
-TRAIN_SELECTION = ["--select", "int_run_parameters", "tag:train"]
+#: Training: the models tagged `train` (the predictors), the run's vars they read
+#: (int_run_parameters) and the marts refreshed with the predictors rather than every morning
+#: (tag `refresh_with_training`: fct_outcome_correlations). `propcast train` and run-day on a
+#: retrain day run it; `propcast build` builds the latter too (it excludes tag `train` only).
+TRAIN_SELECTION = ["--select", "int_run_parameters", "tag:train", "tag:refresh_with_training"]
 
 
 def dbt_vars(run_date: date, cutoff: datetime, **extra: object) -> dict[str, object]:
@@ -78,7 +81,8 @@ def train(
     dbt: Dbt | None = None,
     overrides: dict[str, object] | None = None,
 ) -> DbtResult:
-    """Train and register the predictors on outcomes through `train_end` (tag `train`).
+    """Train and register the predictors on outcomes through `train_end` (tag `train`), and
+    refresh the marts refreshed with them (tag `refresh_with_training`).
     `overrides` go to the var `train_overrides` (e.g. shorter validation and calibration
     windows for a season too short for the defaults)."""
     dbt = dbt or Dbt(home)

@@ -164,10 +164,11 @@ def ev_summary_sql(columns: set[str]) -> str:
     """
 
 
-# Without fct_ev_summary_daily, as the mart defines them: each recommended bet settled as
-# above, and its closing line value once its game is settled (the close is known only then):
-# the closing consensus de-vigged probability of its side (the books' closing quotes of the
-# same line) minus the probability implied by the price taken (1 / decimal price).
+# Without fct_ev_summary_daily, as the mart defines them: each recommended bet, at the stake of
+# the run's staking policy (fct_bet_stakes, as fct_bet_settlements reads it), settled as above,
+# and its closing line value once its game is settled (the close is known only then): the
+# closing consensus de-vigged probability of its side (the books' closing quotes of the same
+# line) minus the probability implied by the price taken (1 / decimal price).
 EV_FALLBACK_SQL = f"""
     with {OUTCOMES},
     closing as (
@@ -177,7 +178,8 @@ EV_FALLBACK_SQL = f"""
         group by all
     ),
     bets as (
-        select r.game_date, r.market, r.side, r.stake, r.ev, r.price_decimal, o.result,
+        select r.game_date, r.market, r.side, coalesce(st.stake, r.stake) as stake, r.ev,
+               r.price_decimal, o.result,
                case when o.result in ('over', 'under', 'push') then
                    case when r.side = 'over' then c.closing_prob_over
                         else 1.0 - c.closing_prob_over end - 1.0 / r.price_decimal
@@ -186,6 +188,9 @@ EV_FALLBACK_SQL = f"""
         inner join outcomes as o
             on r.game_date = o.game_date and r.game_id = o.game_id
             and r.player_id = o.player_id and r.market = o.market and r.line = o.line
+        left join main.fct_bet_stakes as st
+            on r.game_id = st.game_id and r.player_id = st.player_id
+            and r.market = st.market and r.line = st.line
         left join closing as c
             on r.game_id = c.game_id and r.player_id = c.player_id
             and r.market = c.market and r.line = c.line
@@ -216,10 +221,12 @@ def ev_summary(con: duckdb.DuckDBPyConnection, day: date) -> Section:
         )  # fmt: skip
     else:
         section = _section(
-            con, "ROI and CLV", ("fct_bet_recommendations", "fct_prop_odds", *OUTCOME_TABLES),
+            con, "ROI and CLV",
+            ("fct_bet_recommendations", "fct_bet_stakes", "fct_prop_odds", *OUTCOME_TABLES),
             EV_FALLBACK_SQL, [day, day, day], f"no recommended bet up to {day}",
-            source="fct_bet_recommendations settled on fct_player_game_stats, CLV on "
-            "fct_prop_odds' closing quotes (fct_ev_summary_daily is not built yet)",
+            source="fct_bet_recommendations at fct_bet_stakes' stakes settled on "
+            "fct_player_game_stats, CLV on fct_prop_odds' closing quotes "
+            "(fct_ev_summary_daily is not built yet)",
         )  # fmt: skip
     frame = section.frame
     if not frame.empty:
@@ -299,14 +306,21 @@ def slate(con: duckdb.DuckDBPyConnection, day: date) -> Section:
 
 
 def slate_bets(con: duckdb.DuckDBPyConnection, day: date, limit: int = 25) -> pd.DataFrame:
-    if not table_exists(con, "fct_bet_recommendations"):
+    """D's top bets by EV: the raw model's, the market's and the priced probability of the
+    side (p_model, p_market, p_priced: the market's moved toward the model's by the edge gate,
+    what EV and the stake use), and the stake of the run's staking policy (fct_bet_stakes)."""
+    if not (table_exists(con, "fct_bet_recommendations") and table_exists(con, "fct_bet_stakes")):
         return pd.DataFrame()
     return con.execute(
         """
         select coalesce(p.player_name, r.player_id) as player, r.market, r.line, r.side,
                r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
-               r.side_market_prob as p_market, r.side_prob as p_used, r.ev, r.stake
+               r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
+               coalesce(s.stake, r.stake) as stake
         from main.fct_bet_recommendations as r
+        left join main.fct_bet_stakes as s
+            on r.game_id = s.game_id and r.player_id = s.player_id
+            and r.market = s.market and r.line = s.line
         left join main.dim_player as p on r.player_id = p.player_id
         where r.game_date = ? and r.is_recommended
         order by r.ev desc, r.game_id, r.player_id, r.line limit ?

@@ -14,7 +14,7 @@ import pandas as pd
 
 from propcast.reporting.data import ReportData
 from propcast.reporting.plots import Plot
-from propcast.reports import NO_BET_REASONS
+from propcast.reports import NO_BET_REASONS, staked_with
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; background: #fff;
@@ -81,7 +81,8 @@ def _slate(data: ReportData) -> str:
     text = (
         f"{int(s.games_scheduled)} games, {int(s.lines_offered)} lines offered, "
         f"{int(s.lines_mapped)} with a mapped player, {int(s.lines_scored)} scored, "
-        f"<strong>{int(s.bets_recommended)} bets</strong> (stake {s.total_stake:.2f})."
+        f"<strong>{int(s.bets_recommended)} bets</strong> (stake {s.total_stake:.2f}"
+        f"{escape(staked_with(s))})."
     )
     reason = s.no_bet_reason if isinstance(s.no_bet_reason, str) else None
     if reason:

@@ -107,7 +107,10 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> ScoredWorld:
     )
     seconds["build"] = perf_counter() - started
     started = perf_counter()
-    checked(dbt.invoke(TRAIN, run_vars=train_vars()))
+    trained = checked(dbt.invoke(TRAIN, run_vars=train_vars()))
+    # Training refreshes fct_outcome_correlations too, even on a warehouse never scored (no
+    # fct_line_settlements yet: the prop lines alone).
+    assert "model.propcast.fct_outcome_correlations" in {n.unique_id for n in trained.nodes}
     seconds["train"] = perf_counter() - started
     started = perf_counter()
     checked(dbt.invoke(SCORE, run_vars=score_vars()))

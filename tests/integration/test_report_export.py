@@ -332,9 +332,12 @@ def test_workbook_holds_the_recommended_bets_of_d(reported: Reported) -> None:
     books = [h for h in header if "(American" in h and not h.startswith("Best price")]
     assert len(books) >= 2, header
     got = pd.DataFrame(rows[1:], columns=header)
-    want = reported.query(
-        "select game_id, player_id, market, line, side, stake, price_american, book_id"
-        " from main.fct_bet_recommendations where game_date = ? and is_recommended",
+    want = reported.query(  # the stake of the run's staking policy (fct_bet_stakes)
+        "select r.game_id, r.player_id, r.market, r.line, r.side, s.stake, r.price_american,"
+        " r.book_id, r.side_model_prob, r.side_prob, s.staking"
+        " from main.fct_bet_recommendations as r inner join main.fct_bet_stakes as s"
+        " on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market"
+        " and r.line = s.line where r.game_date = ? and r.is_recommended",
         [reported.day],
     )
     assert len(want) > 0 and len(got) == len(want)
@@ -343,7 +346,10 @@ def test_workbook_holds_the_recommended_bets_of_d(reported: Reported) -> None:
                               "Line": "line", "Side": "side", "Stake": "stake"})  # fmt: skip
     merged = want.merge(got, on=keys, how="outer", indicator=True)
     assert (merged["_merge"] == "both").all()
-    assert np.allclose(merged.stake_x, merged.stake_y)
+    assert np.allclose(merged.stake_x, merged.stake_y) and (merged.Staking == merged.staking).all()
+    # "Model prob" is the raw model's; "Priced prob" the one EV and the stake use
+    assert np.allclose(merged["Model prob"], merged.side_model_prob)
+    assert np.allclose(merged["Priced prob"], merged.side_prob)
     names = dict(reported.query("select book_id, book_name from main.sportsbooks", []).values)
     for _, bet in merged.iterrows():  # the best book's column holds the price taken, in bold
         column = next(h for h in books if h.startswith(f"{names[bet.book_id]} ("))

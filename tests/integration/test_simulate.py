@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from propcast.settings import Home
 from propcast.simulate import project_caps
 from propcast.staking import independent_kelly
+from tests.integration.conftest import DemoWorld
 
 
 def _recommended_dates(home: Home) -> list:
@@ -63,3 +64,21 @@ def test_independent_kelly_equals_the_warehouse_stake_fraction(demo_home: Home) 
         mine = independent_kelly(day["side_prob"], day["price_decimal"], day["game_id"], caps)
         # equal in practice (0 on the demo)
         assert np.abs(mine - day["stake_fraction"].to_numpy()).max() <= 1e-9
+
+
+def test_outcome_correlations_come_with_the_demo_not_with_its_morning_build(
+    demo_world: DemoWorld,
+) -> None:
+    """fct_outcome_correlations (tag refresh_with_training) is built by the demo's training and
+    walk-forward over every settled line, never by the morning run-day's build."""
+    morning = {node.unique_id for node in demo_world.outcome.day.build.nodes}
+    assert "model.propcast.fct_prop_odds" in morning
+    assert not any("fct_outcome_correlations" in unique_id for unique_id in morning)
+    with duckdb.connect(str(demo_world.home.warehouse), read_only=True) as con:
+        pairs, last = con.execute(
+            "select sum(n_pairs) filter (where relation_type = 'same_subject_market'), "
+            "max(last_game_date) from main.fct_outcome_correlations"
+        ).fetchone()
+    # Every settled line when the walk-forward ran (results through the eve of the slate's
+    # eve); the morning's newly settled games wait for the next training.
+    assert pairs > 0 and demo_world.outcome.train_end < last < demo_world.slate

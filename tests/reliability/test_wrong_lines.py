@@ -200,6 +200,14 @@ def pick_faults(con: duckdb.DuckDBPyConnection, day: object, fetched: object) ->
     ]
 
 
+def openings_closings(con: duckdb.DuckDBPyConnection, day: object) -> set[tuple]:
+    return set(
+        con.execute(
+            "select * from main.int_prop_odds_opening_closing where game_date = ?", [day]
+        ).fetchall()
+    )
+
+
 def best_lines(con: duckdb.DuckDBPyConnection, day: object) -> set[tuple]:
     return set(
         con.execute(
@@ -210,7 +218,8 @@ def best_lines(con: duckdb.DuckDBPyConnection, day: object) -> set[tuple]:
     )
 
 
-@pytest.mark.slow
+# About 14 s past the session's built world (one build of the faulted day's
+# +fct_odds_coverage_daily +fct_prop_odds): in make test, not marked slow.
 def test_three_wrong_lines_in_a_vendor_feed_are_flagged_kept_out_and_counted(
     world_home: Home, built_world: BuiltWorld
 ) -> None:
@@ -223,11 +232,14 @@ def test_three_wrong_lines_in_a_vendor_feed_are_flagged_kept_out_and_counted(
         ).fetchone()[0]
         faults = pick_faults(con, day, fetched)
         before = best_lines(con, day)
+        opened_closed = openings_closings(con, day)
         assert con.execute(FLAGGED_SQL).fetchall() == []
     name = f"{day.isoformat()}__{fetched:%Y%m%dT%H%M%SZ}.json"
     original = json.loads((world_home.world / "feeds" / "oddsapi" / "prop_odds" / name).read_text())
-    delta = faulted_snapshot(original, faults, DELAY)
-    at = fetched + DELAY
+    # A minute before the snapshot it copies: the first of the day for draftkings and fanduel,
+    # so it would open their faulted markets were flagged quotes not skipped.
+    delta = faulted_snapshot(original, faults, -DELAY)
+    at = fetched - DELAY
     inbox = (
         world_home.inbox / "oddsapi" / "prop_odds" / f"{day.isoformat()}__{at:%Y%m%dT%H%M%SZ}.json"
     )
@@ -287,6 +299,14 @@ def test_three_wrong_lines_in_a_vendor_feed_are_flagged_kept_out_and_counted(
         )
         assert len(markets) == len(faulted) == 4
         after = best_lines(con, day)
+        # No flagged quote opens or closes a line: the delta holds only flagged quotes, and
+        # every book's opening and closing, snapshot_count included, is as before the faults.
+        assert openings_closings(con, day) == opened_closed
+        assert con.execute(
+            "select count(*) from main.int_prop_odds_opening_closing "
+            "where ? in (opening_fetched_at, closing_fetched_at)",
+            [at],
+        ).fetchone() == (0,)
 
     def untouched(rows: set[tuple]) -> set[tuple]:
         return {row for row in rows if (row[1], row[2], row[3]) not in markets}

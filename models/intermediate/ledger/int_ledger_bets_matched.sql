@@ -7,7 +7,9 @@
     date the one he was quoted in (int_prop_odds_opening_closing). A game total's game is
     found by date, home and away team (dim_game: the league schedule; an imported-only game
     is not matched). A bet follows a recommendation (fct_bet_recommendations.is_recommended)
-    of the same date, game, player, market, line and side, at whatever book.
+    of the same date, game, player, market, line and side, at whatever book; the
+    recommendation's stake is the run's staking policy's (fct_bet_stakes, macro
+    recommendations_at_chosen_stake), recommended_staking the policy.
 -#}
 {{ config(tags=['phase_predictions']) }}
 
@@ -31,8 +33,7 @@ games as (
 ),
 
 recommendations as (
-    select * from {{ ref('fct_bet_recommendations') }}
-    where is_recommended
+    {{ recommendations_at_chosen_stake() | indent(4) }}
 ),
 
 total_closes as (
@@ -91,7 +92,8 @@ matched as (
         recommendations.price_decimal as recommended_price_decimal,
         recommendations.side_prob as recommended_side_prob,
         recommendations.ev as recommended_ev,
-        recommendations.stake as recommended_stake,
+        recommendations.chosen_stake as recommended_stake,
+        recommendations.staking as recommended_staking,
         recommendations.model_version,
         recommendations.game_id is not null as is_matched,
         case
@@ -173,7 +175,8 @@ entries as (
         recommended_side_prob,
         recommended_ev,
         recommended_stake,
-        model_version
+        model_version,
+        recommended_staking
     from matched
     union all
     select
@@ -203,8 +206,9 @@ entries as (
         price_decimal as recommended_price_decimal,
         side_prob as recommended_side_prob,
         ev as recommended_ev,
-        stake as recommended_stake,
-        model_version
+        chosen_stake as recommended_stake,
+        model_version,
+        staking as recommended_staking
     from skipped
 ),
 

@@ -5,12 +5,14 @@
     probabilities closest), then the lower line.
     The closing line is final once the game is (status final); before that it is only the
     latest quote so far, and it is never an input to pricing the same game.
+    A quote flagged as a wrong line (int_prop_quote_outliers) neither opens nor closes: the
+    opening and closing are the book's first and last snapshots with an unflagged quote.
 -#}
 {{ config(**game_date_slices()) }}
 
 with
 
-quotes as (
+devigged as (
     select * from {{ ref('int_prop_odds_devigged') }}
     where
         {{ in_build_slice('game_date') }}
@@ -18,6 +20,21 @@ quotes as (
         and player_id is not null
         and is_two_sided
         and fetched_at < game_start_utc
+),
+
+wrong_lines as (
+    select * from {{ ref('int_prop_quote_outliers') }}
+    where
+        {{ in_build_slice('game_date') }}
+        and is_wrong_line
+),
+
+quotes as (
+    select devigged.*
+    from devigged
+    left join wrong_lines
+        on {{ join_on_quote_snapshot('devigged', 'wrong_lines') }}
+    where wrong_lines.vendor is null
 ),
 
 -- One row per game not postponed (its home side); a postponed game's closing is never final.

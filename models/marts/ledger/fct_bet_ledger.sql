@@ -5,7 +5,8 @@
     fct_bet_settlements (macros settle_*: push on the line, void when postponed or the player
     did not play, totals on the final score as books settle it, NHL overtime and shootout
     included), valued at the price taken (a skipped one at the recommended price, stake null),
-    with the price slippage against the recommendation and the closing-line value against the
+    with the price slippage against the recommendation (its stake the run's staking policy's,
+    fct_bet_stakes, recommended_staking the policy) and the closing-line value against the
     de-vigged close of the same line and side at the same book and at the book with the best
     closing price for that side.
 -#}
@@ -117,5 +118,6 @@ select
     side_prob_close_best_book,
     close_price_decimal_best_book,
     side_prob_close_best_book - 1.0 / price_decimal as clv_prob_best_book,
-    price_decimal * side_prob_close_best_book - 1.0 as clv_price_best_book
+    price_decimal * side_prob_close_best_book - 1.0 as clv_price_best_book,
+    recommended_staking
 from valued

@@ -6,9 +6,14 @@
     replaces the dates it scored and its build slices (D-1 on: a name mapped once its player
     has played changes yesterday's counts) and keeps the rest; a first build or a full
     refresh covers every date in fct_predictions (read through fct_bet_recommendations, one row
-    per prediction).
+    per prediction). The bets' stakes are the run's staking policy's (fct_bet_stakes, macro
+    recommendations_at_chosen_stake), `staking` the policy.
 -#}
-{{ config(tags=['phase_predictions'], **game_date_slices()) }}
+{#- append_new_columns: a table built before `staking` gains it on its next run (null on the
+    dates that run keeps, as fct_ev_summary_daily does with its later columns) -#}
+{%- set slices = game_date_slices() -%}
+{%- do slices.update({'on_schema_change': 'append_new_columns'}) -%}
+{{ config(tags=['phase_predictions'], **slices) }}
 {%- set markets = var('prop_markets') -%}
 {%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
 
@@ -23,9 +28,10 @@ quotes as (
     where market in ('{{ markets | map("trim") | join("', '") }}')
 ),
 
--- One row per prediction (fct_bet_recommendations keeps fct_predictions' grain).
+-- One row per prediction (fct_bet_recommendations keeps fct_predictions' grain), with the
+-- chosen policy's stake of the recommended ones.
 recommendations as (
-    select * from {{ ref('fct_bet_recommendations') }}
+    {{ recommendations_at_chosen_stake(recommended_only=false) | indent(4) }}
 ),
 
 bounds as (
@@ -102,9 +108,10 @@ bets_per_date as (
     select
         game_date,
         count(case when is_recommended then 1 end) as bets_recommended,
-        coalesce(sum(case when is_recommended then stake end), 0.0) as total_stake,
-        coalesce(sum(case when is_recommended then stake_fraction end), 0.0)
+        coalesce(sum(case when is_recommended then chosen_stake end), 0.0) as total_stake,
+        coalesce(sum(case when is_recommended then chosen_stake_fraction end), 0.0)
             as total_stake_fraction,
+        string_agg(distinct staking, ', ' order by staking) as staking,
         -- lines the edge gate withheld (README "The edge gate")
         count(case when reason_code = 'edge_not_shown' then 1 end) as lines_edge_withheld
     from recommendations
@@ -122,7 +129,8 @@ counted as (
         coalesce(bets_per_date.total_stake, 0.0) as total_stake,
         coalesce(bets_per_date.total_stake_fraction, 0.0) as total_stake_fraction,
         scored_per_date.model_versions,
-        coalesce(bets_per_date.lines_edge_withheld, 0) as lines_edge_withheld
+        coalesce(bets_per_date.lines_edge_withheld, 0) as lines_edge_withheld,
+        bets_per_date.staking
     from dates
     left join games_per_date
         on dates.game_date = games_per_date.game_date
@@ -152,5 +160,6 @@ select
         when lines_scored = 0 then 'not_scored'
         when lines_edge_withheld > 0 then 'edge_not_shown'
         else 'no_value'
-    end as no_bet_reason
+    end as no_bet_reason,
+    staking
 from counted

@@ -3,15 +3,16 @@
     (fct_line_settlements): won / lost / push / void / pending, the units won at the price taken
     for a stake of 1 and for the recommended stake, and its closing-line value against the
     de-vigged consensus close of the same line and side (clv_prob in probability points,
-    clv_price as the price taken over the fair closing price, minus 1).
+    clv_price as the price taken over the fair closing price, minus 1). The recommended stake
+    is the run's staking policy's (fct_bet_stakes, macro recommendations_at_chosen_stake), and
+    `staking` says which policy staked the bet.
 -#}
 {{ config(tags=['phase_predictions']) }}
 
 with
 
 bets as (
-    select * from {{ ref('fct_bet_recommendations') }}
-    where is_recommended
+    {{ recommendations_at_chosen_stake() | indent(4) }}
 ),
 
 lines as (
@@ -35,7 +36,8 @@ joined as (
         bets.model_version,
         bets.side_prob,
         bets.ev,
-        bets.stake,
+        bets.chosen_stake as stake,
+        bets.staking,
         coalesce(lines.result, 'pending') as line_result,
         lines.void_reason,
         lines.actual_value,
@@ -92,5 +94,6 @@ select
     1.0 / price_decimal as price_implied_prob,
     side_prob_devig_close,
     side_prob_devig_close - 1.0 / price_decimal as clv_prob,
-    price_decimal * side_prob_devig_close - 1.0 as clv_price
+    price_decimal * side_prob_devig_close - 1.0 as clv_price,
+    staking
 from valued
