@@ -53,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/quality.py, wh
 import quality
 
 from propcast.models import TrainConfig, score_lines, train_prop_model
+from propcast.models.train import TRAINING_PHASES
 from propcast.world import generate
 from propcast.world.closing import log_loss
 from propcast.world.market import DEFAULT_MARKET_STRENGTH
@@ -63,17 +64,6 @@ OLD_SETTINGS = {"num_boost_round": 300, "learning_rate": 0.03}
 TARGET_SECONDS_PER_MILLION = 60.0
 #: Issue 10: a change of settings may cost at most this much holdout log loss, per family.
 LOGLOSS_TOLERANCE = 0.0005
-PHASES = (
-    "label",
-    "split",
-    "matrices",
-    "dataset_over",
-    "boost_over",
-    "dataset_mean",
-    "boost_mean",
-    "calibrate",
-    "validate",
-)
 
 
 def say(line: str) -> None:
@@ -184,7 +174,7 @@ def print_report(result: dict) -> None:
     print(f"{'':22} {'old':>10} {'new':>10} {'old/new':>8}")
     for label, key in (("seconds", "seconds"), ("rows/s", "rows_per_s")):
         print(f"{label:22} {old[key]:10,.1f} {new[key]:10,.1f} {old[key] / new[key]:8.2f}")
-    for phase in PHASES:
+    for phase in TRAINING_PHASES:
         a, b = old["phases"].get(phase, 0.0), new["phases"].get(phase, 0.0)
         ratio = f"{a / b:8.2f}" if b > 0 else f"{'':8}"
         print(f"  {phase:20} {a:10.2f} {b:10.2f} {ratio}")
@@ -260,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": round(seconds, 2),
             "rows_per_s": round(len(big) / seconds),
             "all_seconds": [round(run[0], 2) for run in done],
-            "phases": {p: round(timings.get(p, 0.0), 2) for p in PHASES},
+            "phases": {p: round(timings.get(p, 0.0), 2) for p in TRAINING_PHASES},
             "holdout_logloss": round(holdout_logloss(model, holdout), 5),
         }
     families = {}

@@ -262,6 +262,21 @@ class _Split:
     validation_days: np.ndarray
 
 
+#: The phases train_prop_model times (its `timings`), in the order they run; bench/train_speed.py
+#: prints them.
+TRAINING_PHASES = (
+    "label",
+    "split",
+    "matrices",
+    "dataset_over",
+    "boost_over",
+    "dataset_mean",
+    "boost_mean",
+    "calibrate",
+    "validate",
+)
+
+
 @contextmanager
 def _phase(timings: MutableMapping[str, float] | None, name: str) -> Iterator[None]:
     """Add the wall seconds of the block to `timings[name]` (when timings are collected)."""
