@@ -30,6 +30,12 @@ from propcast.reporting.data import table_exists
 from propcast.reporting.rolling import md_table
 from propcast.reports import NO_BET_REASONS
 from propcast.settings import Home
+from propcast.staking_setting import (
+    CHOSEN_STAKE,
+    CHOSEN_STAKE_FRACTION,
+    CHOSEN_STAKES_JOIN,
+    CHOSEN_STAKING,
+)
 from propcast.timeutil import utc_now
 from propcast.warehouse import connect
 
@@ -42,24 +48,22 @@ NEEDED = (
     "dim_player",
 )
 
-AUDIT_SQL = """
+AUDIT_SQL = f"""
     select r.game_date, r.game_id, r.player_id, pl.player_name, r.market, r.line,
            r.model_version, r.priced_fetched_at, p.pricing_cutoff_utc,
            r.prob_over, r.market_prob_over, r.prob_over - r.market_prob_over as edge_over,
            p.best_over_book_id, p.best_over_price_american, p.best_over_price_decimal,
            p.best_under_book_id, p.best_under_price_american, p.best_under_price_decimal,
            r.ev_over, r.ev_under, r.side, r.book_id, r.price_american, r.price_decimal, r.ev,
-           r.kelly_fraction, coalesce(s.stake_fraction, r.stake_fraction) as stake_fraction,
-           coalesce(s.stake, r.stake) as stake,
+           r.kelly_fraction, {CHOSEN_STAKE_FRACTION} as stake_fraction,
+           {CHOSEN_STAKE} as stake,
            case when r.is_recommended then 'bet' else 'no bet' end as decision, r.reason_code,
-           case when r.is_recommended then coalesce(s.staking, 'kelly') end as staking
+           case when r.is_recommended then {CHOSEN_STAKING} end as staking
     from main.fct_bet_recommendations as r
     inner join main.fct_predictions as p
         on r.game_date = p.game_date and r.game_id = p.game_id and r.player_id = p.player_id
         and r.market = p.market and r.line = p.line
-    left join main.fct_bet_stakes as s
-        on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market
-        and r.line = s.line
+    {CHOSEN_STAKES_JOIN}
     left join main.dim_player as pl on r.player_id = pl.player_id
     where r.game_date = ?
     order by r.game_id, r.player_id, r.market, r.line
@@ -100,21 +104,18 @@ BOOK_PRICES_SQL = """
 """
 
 # The stake is the run's staking policy's (fct_bet_stakes, as fct_bet_settlements and the
-# reports read it); a bet fct_bet_stakes has not staked keeps the recommendation's own
-# (independent Kelly) stake, staking 'kelly'.
-BETS_SQL = """
+# reports read it: propcast.staking_setting.CHOSEN_STAKE).
+BETS_SQL = f"""
     select r.game_date, r.game_id, a.full_name || ' @ ' || h.full_name as game,
            strftime(g.start_time_slate_tz, '%H:%M') as start_et, r.player_id,
            coalesce(pl.player_name, r.player_id) as player, r.market, r.line, r.side,
            r.side_model_prob, r.side_prob, r.side_market_prob, r.edge_vs_market, r.book_id,
            r.price_american, r.price_decimal, r.ev, r.kelly_fraction,
-           coalesce(s.stake_fraction, r.stake_fraction) as stake_fraction,
-           coalesce(s.stake, r.stake) as stake, coalesce(s.staking, 'kelly') as staking,
+           {CHOSEN_STAKE_FRACTION} as stake_fraction,
+           {CHOSEN_STAKE} as stake, {CHOSEN_STAKING} as staking,
            r.bankroll
     from main.fct_bet_recommendations as r
-    left join main.fct_bet_stakes as s
-        on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market
-        and r.line = s.line
+    {CHOSEN_STAKES_JOIN}
     left join main.dim_game as g on r.game_id = g.game_id
     left join main.dim_team as h on g.home_team_id = h.team_id
     left join main.dim_team as a on g.away_team_id = a.team_id

@@ -16,6 +16,7 @@ import pandas as pd
 
 from propcast.runs import RunState
 from propcast.settings import Home
+from propcast.staking_setting import CHOSEN_STAKE, CHOSEN_STAKES_JOIN
 from propcast.warehouse import connect
 
 NO_BET_REASONS = {
@@ -127,15 +128,13 @@ def write_daily_report(home: Home, run_date: date) -> Path:
         )
         bets = _query(
             con,
-            """
+            f"""
             select p.player_name as player, r.market, r.line, r.side, r.book_id as book,
                    r.price_american as price, r.side_model_prob as p_model,
                    r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
-                   coalesce(s.stake, r.stake) as stake
+                   {CHOSEN_STAKE} as stake
             from main.fct_bet_recommendations as r
-            left join main.fct_bet_stakes as s
-                on r.game_id = s.game_id and r.player_id = s.player_id
-                and r.market = s.market and r.line = s.line
+            {CHOSEN_STAKES_JOIN}
             left join main.dim_player as p on r.player_id = p.player_id
             where r.game_date = ? and r.is_recommended
             order by r.ev desc

@@ -1,5 +1,6 @@
-"""The PROPCAST_STAKING setting, apart from propcast.staking (numpy, scipy) so that checking
-settings and starting dbt import nothing heavy."""
+"""The PROPCAST_STAKING setting, and how readers outside dbt find the stake it chose; apart from
+propcast.staking (numpy, scipy) so that checking settings, starting dbt and the reports import
+nothing heavy."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ from propcast.settings import SettingsError
 STAKING_ENV = "PROPCAST_STAKING"
 #: The policies fct_bet_stakes can choose (dbt var staking).
 STAKINGS = ("kelly", "joint-kelly")
+
+#: A recommendation's chosen stake for SQL outside dbt (export, reports), the twin of macro
+#: recommendations_at_chosen_stake: fct_bet_stakes joined as `s` onto fct_bet_recommendations
+#: as `r` on the bet's grain. A bet fct_bet_stakes has not staked keeps the recommendation's
+#: own (independent Kelly) stake, staking 'kelly'.
+CHOSEN_STAKES_JOIN = (
+    "left join main.fct_bet_stakes as s on r.game_id = s.game_id and r.player_id = s.player_id"
+    " and r.market = s.market and r.line = s.line"
+)
+CHOSEN_STAKE = "coalesce(s.stake, r.stake)"
+CHOSEN_STAKE_FRACTION = "coalesce(s.stake_fraction, r.stake_fraction)"
+CHOSEN_STAKING = "coalesce(s.staking, 'kelly')"
 
 
 def staking_setting() -> str | None:

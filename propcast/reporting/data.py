@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from propcast.edge_gate import GateState, read_gate
+from propcast.staking_setting import CHOSEN_STAKE, CHOSEN_STAKES_JOIN
 
 if TYPE_CHECKING:
     from propcast.reporting.ledger import LedgerSection
@@ -178,7 +179,7 @@ EV_FALLBACK_SQL = f"""
         group by all
     ),
     bets as (
-        select r.game_date, r.market, r.side, coalesce(st.stake, r.stake) as stake, r.ev,
+        select r.game_date, r.market, r.side, {CHOSEN_STAKE} as stake, r.ev,
                r.price_decimal, o.result,
                case when o.result in ('over', 'under', 'push') then
                    case when r.side = 'over' then c.closing_prob_over
@@ -188,9 +189,7 @@ EV_FALLBACK_SQL = f"""
         inner join outcomes as o
             on r.game_date = o.game_date and r.game_id = o.game_id
             and r.player_id = o.player_id and r.market = o.market and r.line = o.line
-        left join main.fct_bet_stakes as st
-            on r.game_id = st.game_id and r.player_id = st.player_id
-            and r.market = st.market and r.line = st.line
+        {CHOSEN_STAKES_JOIN}
         left join closing as c
             on r.game_id = c.game_id and r.player_id = c.player_id
             and r.market = c.market and r.line = c.line
@@ -312,15 +311,13 @@ def slate_bets(con: duckdb.DuckDBPyConnection, day: date, limit: int = 25) -> pd
     if not (table_exists(con, "fct_bet_recommendations") and table_exists(con, "fct_bet_stakes")):
         return pd.DataFrame()
     return con.execute(
-        """
+        f"""
         select coalesce(p.player_name, r.player_id) as player, r.market, r.line, r.side,
                r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
                r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
-               coalesce(s.stake, r.stake) as stake
+               {CHOSEN_STAKE} as stake
         from main.fct_bet_recommendations as r
-        left join main.fct_bet_stakes as s
-            on r.game_id = s.game_id and r.player_id = s.player_id
-            and r.market = s.market and r.line = s.line
+        {CHOSEN_STAKES_JOIN}
         left join main.dim_player as p on r.player_id = p.player_id
         where r.game_date = ? and r.is_recommended
         order by r.ev desc, r.game_id, r.player_id, r.line limit ?

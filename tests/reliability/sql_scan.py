@@ -31,6 +31,7 @@ FRAGMENT = "SQL fragment the code assembles from constants (unions, joins, condi
 INTEGER = "an integer the code computes or defines (row offset, byte cap, payload indexes)"
 REASON_TEXT = "a quarantine reason constant of the vendor module, quote-escaped (code, not data)"
 PLACEHOLDERS = "bound-parameter placeholders ('?, ?, ...'), one per value"
+STAKE = FRAGMENT + " (propcast.staking_setting's chosen-stake join and columns, constants)"
 #: (file, interpolated expression) → why it is not a value. Checked both ways: an entry that
 #: no longer occurs must go.
 ALLOWED: dict[tuple[str, str], str] = {
@@ -60,6 +61,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("propcast/raw_schema.py", "table"): IDENT + " (RAW_TABLES keys)",
     ("propcast/raw_schema.py", "columns"): COLUMNS + " (RAW_TABLES values)",
     ("propcast/reporting/data.py", "OUTCOMES"): FRAGMENT + " (a constant CTE)",
+    ("propcast/export.py", "CHOSEN_STAKES_JOIN"): STAKE,
+    ("propcast/export.py", "CHOSEN_STAKE_FRACTION"): STAKE,
+    ("propcast/export.py", "CHOSEN_STAKE"): STAKE,
+    ("propcast/export.py", "CHOSEN_STAKING"): STAKE,
+    ("propcast/reporting/data.py", "CHOSEN_STAKES_JOIN"): STAKE,
+    ("propcast/reporting/data.py", "CHOSEN_STAKE"): STAKE,
+    ("propcast/reports.py", "CHOSEN_STAKES_JOIN"): STAKE,
+    ("propcast/reports.py", "CHOSEN_STAKE"): STAKE,
     ("propcast/reporting/data.py", "counts"): FRAGMENT + " (sums over constant column names)",
     ("propcast/reporting/data.py", "settled_stake"): FRAGMENT + " (one of two constants)",
     ("propcast/reporting/data.py", "clv_bets"): IDENT + " (one of two constant column names)",
