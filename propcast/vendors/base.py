@@ -63,6 +63,22 @@ def blank(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip() == ""
 
 
+# Game totals ride in the prop feeds (issue 10): a row of a vendor's total market names no
+# player, so the "player missing" check spares it; everything else is checked as for a prop.
+# Each vendor spells the market its own way (its module's GAME_TOTAL; the warehouse maps the
+# spelling to market `game_total` through seeds/market_aliases.csv).
+
+
+def is_game_total(values: pd.Series, spelling: str) -> pd.Series:
+    """Rows whose market (trimmed, case-insensitive) is the vendor's game-total spelling."""
+    return values.fillna("").astype(str).str.strip().str.lower() == spelling.lower()
+
+
+def is_game_total_sql(column: str, spelling: str) -> str:
+    """`is_game_total` as a SQL condition over text column `column`."""
+    return f"coalesce(lower(trim({column})), '') = '{spelling.lower()}'"
+
+
 def split_rejected(
     frame: pd.DataFrame, reasons: pd.Series, row_text, first_row_number: int = 1
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:

@@ -1,4 +1,7 @@
-"""`csvfeed`: a flat CSV per snapshot, one row per (player, stat, book, line), American odds."""
+"""`csvfeed`: a flat CSV per snapshot, one row per (player, stat, book, line), American odds.
+
+A game total is a row with stat `TOT` (GAME_TOTAL) and an empty player; it lands in the same
+raw table as the props."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from propcast.vendors.base import (
     checked_table,
     csv_rejected,
     first_failure,
+    is_game_total,
+    is_game_total_sql,
     map_distinct,
     map_texts,
     parse_batch_in_memory,
@@ -50,6 +55,7 @@ from propcast.vendors.sanity import (
 
 FEED = "prop_odds"
 TABLE = "raw_csvfeed__prop_odds"
+GAME_TOTAL = "TOT"  # the stat code of a game total (a row without a player)
 COLUMNS = [
     "snapshot_time",
     "league",
@@ -99,7 +105,9 @@ def _checks(frame: pd.DataFrame, snapshot: datetime) -> list:
     return [
         (frame["game_start"].isna(), "game_start missing or not a timestamp"),
         (outside_game_window(frame["game_start"], snapshot), GAME_WINDOW_REASON),
-        *[(blank(frame[c]), f"{c} missing") for c in ("home", "away", "book", "player", "stat")],
+        *[(blank(frame[c]), f"{c} missing") for c in ("home", "away", "book")],
+        (blank(frame["player"]) & ~is_game_total(frame["stat"], GAME_TOTAL), "player missing"),
+        (blank(frame["stat"]), "stat missing"),
         (frame["line"].isna() | (frame["line"] < 0), "line missing or negative"),
         (frame["line"] > MAX_LINE, line_out_of_range("line")),
         *_american_checks(frame["over_odds"], "over_odds"),
@@ -142,7 +150,9 @@ def parse(payload: bytes) -> ParsedPayload:
 _SQL_CHECKS = [
     ("game_start is null", "game_start missing or not a timestamp"),
     (game_window_sql("game_start"), GAME_WINDOW_REASON),
-    *[(f"is_blank({c})", f"{c} missing") for c in ("home", "away", "book", "player", "stat")],
+    *[(f"is_blank({c})", f"{c} missing") for c in ("home", "away", "book")],
+    (f"is_blank(player) and not {is_game_total_sql('stat', GAME_TOTAL)}", "player missing"),
+    ("is_blank(stat)", "stat missing"),
     ("line is null or isnan(line) or line < 0", "line missing or negative"),
     (f"line > {MAX_LINE}", line_out_of_range("line")),
     *[

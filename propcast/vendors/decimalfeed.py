@@ -1,5 +1,8 @@
 """`decimalfeed`: JSON fixtures with offers priced in decimal odds; one raw row per offer.
 
+A game total is a pair of offers with market `total` (GAME_TOTAL) and no participant; they land
+in the same raw table as the props.
+
 `parse_batch` reads many snapshots at once with DuckDB and applies the same checks.
 """
 
@@ -22,6 +25,8 @@ from propcast.vendors.base import (
     UnparseablePayload,
     blank,
     first_failure,
+    is_game_total,
+    is_game_total_sql,
     numeric,
     parse_batch_in_memory,
     rejected_frame,
@@ -49,6 +54,7 @@ from propcast.vendors.sanity import (
 
 FEED = "prop_odds"
 TABLE = "raw_decimalfeed__prop_odds"
+GAME_TOTAL = "total"  # the market of a game total (offers without a participant)
 SELECTIONS = {"over", "under"}
 COLUMNS = [
     "sport",
@@ -81,8 +87,13 @@ def _checks(frame: pd.DataFrame, snapshot: datetime) -> list:
         (~frame["selection"].isin(SELECTIONS), "selection is not over/under"),
         *[
             (~is_text(frame[c]) | blank(frame[c]), f"{c} missing or not text")
-            for c in ("bookmaker", "market", "participant")
+            for c in ("bookmaker", "market")
         ],
+        (
+            (~is_text(frame["participant"]) | blank(frame["participant"]))
+            & ~is_game_total(frame["market"].where(is_text(frame["market"])), GAME_TOTAL),
+            "participant missing or not text",
+        ),
         (odds.isna() | (odds <= 1.0), NOT_ABOVE_ONE),
         ((odds < MIN_DECIMAL_ODDS) | (odds > MAX_DECIMAL_ODDS), DECIMAL_OUT_OF_RANGE),
         (handicap.isna() | (handicap < 0), "handicap missing or negative"),
@@ -214,10 +225,11 @@ _SQL_CHECKS = [
     ("start is null", "fixture start missing or not a timestamp"),
     (game_window_sql("start"), GAME_WINDOW_REASON),
     ("selection is null or selection not in ('over', 'under')", "selection is not over/under"),
-    *[
-        (f"is_blank({c})", f"{c} missing or not text")
-        for c in ("bookmaker", "market", "participant")
-    ],
+    *[(f"is_blank({c})", f"{c} missing or not text") for c in ("bookmaker", "market")],
+    (
+        f"is_blank(participant) and not {is_game_total_sql('market', GAME_TOTAL)}",
+        "participant missing or not text",
+    ),
     ("odds is null or isnan(odds) or odds <= 1.0", NOT_ABOVE_ONE),
     (f"odds < {MIN_DECIMAL_ODDS} or odds > {MAX_DECIMAL_ODDS}", DECIMAL_OUT_OF_RANGE),
     ("handicap is null or isnan(handicap) or handicap < 0", "handicap missing or negative"),

@@ -1,6 +1,9 @@
 """`oddsapi`: snapshots in the public odds API's historical shape.
 
 `{"timestamp", "data": [event → bookmakers → markets → outcomes]}`; one raw row per outcome.
+Player props (outcomes Over/Under with the player in `description`) and game totals (the API's
+`totals` market: Over/Under with `point`, no `description`) land in the same raw table; a
+totals row has no outcome_description.
 The loop only collects values; validation runs column-wise (see `vendors.base.first_failure`).
 `parse_batch` reads many snapshots at once with DuckDB and applies the same checks.
 """
@@ -24,6 +27,8 @@ from propcast.vendors.base import (
     UnparseablePayload,
     blank,
     first_failure,
+    is_game_total,
+    is_game_total_sql,
     numeric,
     parse_batch_in_memory,
     rejected_frame,
@@ -50,6 +55,7 @@ from propcast.vendors.sanity import (
 
 FEED = "prop_odds"
 TABLE = "raw_oddsapi__prop_odds"
+GAME_TOTAL = "totals"  # the API's market key of a game total (a row without a player)
 OUTCOME_NAMES = ("Over", "Under")
 COLUMNS = [
     "event_id",
@@ -90,7 +96,11 @@ def _checks(frame: pd.DataFrame, snapshot: datetime) -> list:
         (frame["commence_time"].isna(), "event commence_time missing or not a timestamp"),
         (outside_game_window(frame["commence_time"], snapshot), GAME_WINDOW_REASON),
         (~frame["outcome_name"].isin(OUTCOME_NAMES), "outcome name is not Over/Under"),
-        (~is_text(frame["outcome_description"]) | blank(frame["outcome_description"]), NO_NAME),
+        (
+            (~is_text(frame["outcome_description"]) | blank(frame["outcome_description"]))
+            & ~is_game_total(frame["market_key"], GAME_TOTAL),
+            NO_NAME,
+        ),
         (price.isna(), "price is not a number"),
         (price.abs() < 100, "price is not valid American odds (|price| must be >= 100)"),
         (price.abs() > MAX_AMERICAN_ODDS, american_out_of_range("price")),
@@ -237,7 +247,8 @@ _SQL_CHECKS = [
     (game_window_sql("commence_time"), GAME_WINDOW_REASON),
     ("outcome_name is null or outcome_name not in ('Over', 'Under')",
      "outcome name is not Over/Under"),
-    ("is_blank(outcome_description)", NO_NAME),
+    (f"is_blank(outcome_description) and not {is_game_total_sql('market_key', GAME_TOTAL)}",
+     NO_NAME),
     ("outcome_price is null or isnan(outcome_price)", "price is not a number"),
     ("abs(outcome_price) < 100", "price is not valid American odds (|price| must be >= 100)"),
     (f"abs(outcome_price) > {MAX_AMERICAN_ODDS}", american_out_of_range("price")),

@@ -5,7 +5,8 @@
 
 No real feed is reachable offline, so the demo, the tests and the benchmarks run the warehouse
 on this world. It writes what the vendors would have published (`feeds/`) and, apart, the
-ground truth nothing downstream may read (`truth/prop_truth.csv`, `truth/world.json`).
+ground truth nothing downstream may read (`truth/prop_truth.csv`, `truth/game_total_truth.csv`,
+`truth/world.json`).
 
 The model
 ---------
@@ -59,6 +60,14 @@ price its own P(over) with a 4-6 % multiplicative margin, rounded to 5 in its fa
 `market_strength` (`generate`, `run_demo`, world.json) sets how wrong the books are: "realistic"
 (the default; the de-vigged close's log loss is 1.03-1.05 x the truth's in every market, as real
 closing lines are sharp), "sharp" (near-efficient, ~1.005 x: no edge to find) or "soft" (~1.1 x).
+
+Game totals (`totals.py`): every book posts a total per game at each snapshot, in the props'
+error model's spirit (a noisy, lagged view of the true mean, shared + per-book errors shrinking
+toward the close, vig, prices rounded to 5 in the book's favour; the de-vigged close ~1.04 x
+the truth's log loss). The combined score's distribution is simulated with the draw's own
+machinery (2^14 draws per game, half antithetic: P(over) to ~0.002) from random streams of its
+own, so props, boxscores and prop truth are the same as without totals; its P(over) of every
+offered line is `truth/game_total_truth.csv`.
 
 Vendors (`vendors.py`): three odds vendors publish the market, each a subset of the books at
 its own clock and in its own format and spellings (oddsapi JSON at 10:00/14:00/18:00 ET with

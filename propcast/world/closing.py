@@ -6,7 +6,8 @@ published there), removes the vig (multiplicative: each side's implied probabili
 sum), averages the books closing on the same line into the market's P(over), and joins the
 truth's P(over) of that line (`truth/prop_truth.csv`) and the outcome (the boxscores). Nothing
 here is read by the warehouse or a model: it is how a benchmark tells how sharp the world's
-market is (`bench/market_strength.py`, the market-strength test).
+market is (`bench/market_strength.py`, the market-strength test). `total_closing_lines` does the
+same for the game totals, against `truth/game_total_truth.csv` and the schedule's scores.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from propcast.world.market import implied_probability
 from propcast.world.nhl import NHL
 from propcast.world.roster import make_roster
 from propcast.world.season import ROSTER_STREAM, stream
+from propcast.world.vendors import ODDSAPI_TOTAL_MARKET
 
 _EPS = 1e-12
 
@@ -50,6 +52,8 @@ def _quotes(world: Path) -> pd.DataFrame:
         for event in doc["data"]:
             for book in event["bookmakers"]:
                 for market in book["markets"]:
+                    if market["key"] == ODDSAPI_TOTAL_MARKET:
+                        continue
                     outcomes = market["outcomes"]
                     for over, under in zip(outcomes[0::2], outcomes[1::2], strict=True):
                         rows.append((stamp, event["id"], book["key"], market["key"],
@@ -117,6 +121,58 @@ def outcomes(world: Path, truth: pd.DataFrame, spec: LeagueSpec = NBA) -> pd.Dat
     long["market"] = long.pop("column").map(columns)
     events = truth[["game_id", "event_id"]].drop_duplicates()
     return long.merge(events, on="game_id").drop(columns="game_id")
+
+
+def total_quotes(world: Path) -> pd.DataFrame:
+    """Every oddsapi game total of the world: (stamp, event_id, book, line, over, under)."""
+    rows = []
+    for path in sorted((Path(world) / "feeds" / "oddsapi" / "prop_odds").glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for event in doc["data"]:
+            for book in event["bookmakers"]:
+                for market in book["markets"]:
+                    if market["key"] == ODDSAPI_TOTAL_MARKET:
+                        over, under = market["outcomes"]
+                        rows.append((doc["timestamp"], event["id"], book["key"], over["point"],
+                                     over["price"], under["price"]))  # fmt: skip
+    return pd.DataFrame(rows, columns=["stamp", "event_id", "book", "line", "over", "under"])
+
+
+def total_closing_lines(world: Path) -> pd.DataFrame:
+    """The game totals' close against the truth (as `closing_lines` for props): one row per
+    (event, consensus closing line, the line most books close on, the lower on a tie):
+    `market` (game_total), `y`, `p_market` (de-vigged close averaged over the books on that
+    line), `p_truth` (truth/game_total_truth.csv), `books`. Postponed games are left out."""
+    world = Path(world)
+    quoted = total_quotes(world)
+    if quoted.empty:
+        raise ValueError(f"no oddsapi totals under {world}: generate with vendors=('oddsapi',)")
+    board = quoted.sort_values("stamp", kind="stable").drop_duplicates(
+        ["event_id", "book"], keep="last"
+    )
+    p_over, p_under = implied_probability(board["over"]), implied_probability(board["under"])
+    board = board.assign(p=p_over / (p_over + p_under))
+    lines = board.groupby(["event_id", "line"], as_index=False).agg(
+        p_market=("p", "mean"), books=("book", "size")
+    )
+    lines = lines.sort_values(["event_id", "books", "line"], ascending=[True, False, True])
+    lines = lines.drop_duplicates("event_id")
+    truth = pd.read_csv(world / "truth" / "game_total_truth.csv", dtype={"game_id": str})
+    out = lines.merge(truth[["game_id", "event_id", "line", "true_p_over"]],
+                      on=["event_id", "line"])  # fmt: skip
+    schedule = pd.concat(
+        [pd.read_csv(p, dtype={"game_id": str})
+         for p in sorted((world / "feeds" / "league" / "schedule").glob("*.csv"))],
+        ignore_index=True,
+    )  # fmt: skip
+    final = schedule[schedule["status"] == "final"].drop_duplicates("game_id", keep="last")
+    out = out.merge(final[["game_id", "home_score", "away_score"]], on="game_id")
+    total = out["home_score"].astype(float) + out["away_score"].astype(float)
+    out["y"] = (total > out["line"]).astype(float)
+    out["market"] = "game_total"
+    return out.rename(columns={"true_p_over": "p_truth"})[
+        ["event_id", "game_id", "market", "line", "y", "p_market", "p_truth", "books"]
+    ]
 
 
 def log_loss(y: np.ndarray, p: np.ndarray) -> float:

@@ -29,6 +29,9 @@ from propcast.world.vendors import (
     CSV_BOOK_CODES,
     CSV_STAT_CODES,
     CSV_TEAM_CODES,
+    CSV_TOTAL_CODE,
+    DECIMAL_TOTAL_MARKET,
+    ODDSAPI_TOTAL_MARKET,
     VENDOR_KEYS,
     american_to_decimal,
     carriage,
@@ -42,6 +45,9 @@ SCHEDULE_HEADER = [
 ]  # fmt: skip
 TRUTH_HEADER = [
     "game_id", "event_id", "game_date", "player_id", "market", "line", "true_mean", "true_p_over",
+]  # fmt: skip
+TOTAL_TRUTH_HEADER = [
+    "game_id", "event_id", "game_date", "league", "line", "true_mean", "true_p_over",
 ]  # fmt: skip
 CSVFEED_HEADER = [
     "snapshot_time", "league", "game_start", "home", "away", "book", "player", "stat", "line",
@@ -114,10 +120,17 @@ class FeedWriter:
         )
         self._truth_csv = csv.writer(self._truth, lineterminator="\n")
         self._truth_csv.writerow(TRUTH_HEADER)
-        self.files += 1
+        self.total_truth_rows = 0
+        self._total_truth: IO[str] = open(  # noqa: SIM115 - as _truth
+            self.truth_dir / "game_total_truth.csv", "w", newline="", encoding="utf-8"
+        )
+        self._total_truth_csv = csv.writer(self._total_truth, lineterminator="\n")
+        self._total_truth_csv.writerow(TOTAL_TRUTH_HEADER)
+        self.files += 2
 
     def close(self) -> None:
         self._truth.close()
+        self._total_truth.close()
 
     # -- per day ----------------------------------------------------------------------------
 
@@ -130,12 +143,14 @@ class FeedWriter:
             "decimalfeed": self._write_decimalfeed,
         }
         for v, vendor in enumerate(self.vendors):
-            if len(day.quotes) and self.carried[vendor]:
+            if (len(day.quotes) or len(day.totals.quotes)) and self.carried[vendor]:
                 order, times = self._published(day, vendor)
-                if len(order):
+                totals = self._published_totals(day, vendor, times)
+                if len(order) or len(totals):
                     errors = stream(self.seed, VENDOR_ERRORS, day.day.toordinal(), v)
-                    writers[vendor](day, order, times, errors)
+                    writers[vendor](day, order, times, errors, totals)
         self._write_truth(day)
+        self._write_total_truth(day)
         published = eastern_to_utc(day.day + timedelta(days=1), RESULTS_PUBLISHED)
         self._write_results(day, published)
         self._write_boxscores(day, published)
@@ -156,11 +171,36 @@ class FeedWriter:
                                 q.snapshot[idx]))]  # fmt: skip
         return order, times
 
+    def _published_totals(self, day: Day, vendor: str, times: list[datetime]) -> np.ndarray:
+        """The day's game totals the vendor publishes (its books, games on the board at its own
+        snapshot times), in file order: snapshot, game, book."""
+        t = day.totals.quotes
+        if not len(t):
+            return np.zeros(0, dtype=np.int64)
+        on_board = np.array([[g.on_board(at) for g in day.games] for at in times])  # (K, G)
+        keep = np.isin(t.book, self.carried[vendor]) & on_board[t.snapshot, t.game]
+        idx = np.flatnonzero(keep)
+        return idx[np.lexsort((t.book[idx], t.game[idx], t.snapshot[idx]))]
+
+    def _total_updated(self, day: Day, k: int, b: int, g: int, at: datetime) -> datetime:
+        """When a book's total last moved: before any of its props of the game (a total hangs
+        longer than a prop), so a bookmaker's last_update stays its props' latest."""
+        props = int(day.quotes.seconds_stale[k, b, g].max()) if day.quotes.seconds_stale.size else 0
+        return at - timedelta(seconds=props + int(day.totals.quotes.seconds_stale[k, b, g]))
+
     def _write_oddsapi(
-        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+        self,
+        day: Day,
+        order: np.ndarray,
+        times: list[datetime],
+        errors: np.random.Generator,
+        totals: np.ndarray,
     ) -> None:
-        """The public odds API's historical snapshot: events → bookmakers → markets → outcomes."""
-        spec, q = self.spec, day.quotes
+        """The public odds API's historical snapshot: events → bookmakers → markets → outcomes.
+
+        A game total is the API's `totals` market: outcomes Over and Under with `point`, no
+        `description`; it comes first in its bookmaker's markets."""
+        spec, q, t = self.spec, day.quotes, day.totals.quotes
         game_of = day.row_game[q.row]
         snap, game, book = q.snapshot[order].tolist(), game_of[order].tolist(), q.book[order]
         book, stat = book.tolist(), q.stat[order].tolist()
@@ -169,14 +209,13 @@ class FeedWriter:
         stale = q.seconds_stale
         names = self.names["oddsapi"]
 
-        docs: dict[int, list[dict]] = {}
-        event = bookmaker = outcomes = None
-        current: tuple = ()
-        for i in range(len(order)):
-            k, g, b, s = snap[i], game[i], book[i], stat[i]
-            if current[:2] != (k, g):
+        events: dict[tuple[int, int], dict] = {}
+        bookmakers: dict[tuple[int, int, int], dict] = {}
+
+        def bookmaker_of(k: int, g: int, b: int) -> dict:
+            if (k, g) not in events:
                 match = day.games[g]
-                event = {
+                events[k, g] = {
                     "id": match.event_id,
                     "sport_key": spec.sport_key,
                     "sport_title": spec.sport_title,
@@ -185,12 +224,28 @@ class FeedWriter:
                     "away_team": spec.teams[match.away].vendor_name,
                     "bookmakers": [],
                 }
-                docs.setdefault(k, []).append(event)
-                current = ()
-            if current[:3] != (k, g, b):
-                bookmaker = {"key": self.books[b].key, "title": self.books[b].title,
-                             "last_update": "", "markets": []}  # fmt: skip
-                event["bookmakers"].append(bookmaker)
+            if (k, g, b) not in bookmakers:
+                bookmakers[k, g, b] = {"key": self.books[b].key, "title": self.books[b].title,
+                                       "last_update": "", "markets": []}  # fmt: skip
+            return bookmakers[k, g, b]
+
+        for i in totals.tolist():
+            k, g, b = int(t.snapshot[i]), int(t.game[i]), int(t.book[i])
+            bookmaker = bookmaker_of(k, g, b)
+            updated = iso_z(self._total_updated(day, k, b, g, times[k]))
+            point = float(t.line[i])
+            bookmaker["markets"].append({
+                "key": ODDSAPI_TOTAL_MARKET, "last_update": updated, "outcomes": [
+                    {"name": "Over", "price": int(t.over[i]), "point": point},
+                    {"name": "Under", "price": int(t.under[i]), "point": point},
+                ],
+            })  # fmt: skip
+            bookmaker["last_update"] = max(bookmaker["last_update"], updated)
+        outcomes: list = []
+        current: tuple = ()
+        for i in range(len(order)):
+            k, g, b, s = snap[i], game[i], book[i], stat[i]
+            bookmaker = bookmaker_of(k, g, b)
             if current != (k, g, b, s):
                 updated = iso_z(times[k] - timedelta(seconds=int(stale[k, b, g, s])))
                 outcomes = []
@@ -205,8 +260,15 @@ class FeedWriter:
                              "point": line[i]})  # fmt: skip
             outcomes.append({"name": "Under", "description": name, "price": under[i],
                              "point": line[i]})  # fmt: skip
-        self.quote_rows += 2 * len(order)
-        self.vendor_rows["oddsapi"] += 2 * len(order)
+        for key, bookmaker in bookmakers.items():
+            events[key[:2]]["bookmakers"].append((key[2], bookmaker))
+        docs: dict[int, list[dict]] = {}
+        for (k, _g), event in sorted(events.items()):
+            event["bookmakers"] = [b for _, b in sorted(event["bookmakers"], key=lambda x: x[0])]
+            docs.setdefault(k, []).append(event)
+        rows = 2 * (len(order) + len(totals))
+        self.quote_rows += rows
+        self.vendor_rows["oddsapi"] += rows
 
         taken = sorted(docs)
         stamps = [iso_z(times[k]) for k in taken]
@@ -225,11 +287,17 @@ class FeedWriter:
         self.files += 1
 
     def _write_csvfeed(
-        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+        self,
+        day: Day,
+        order: np.ndarray,
+        times: list[datetime],
+        errors: np.random.Generator,
+        totals: np.ndarray,
     ) -> None:
         """A flat CSV per snapshot: one row per (game, player, stat, book, line), both sides.
 
-        A share of rows goes out broken (player missing or an impossible price).
+        A share of prop rows goes out broken (player missing or an impossible price). A game
+        total is a row with stat `TOT` and no player, after the file's props.
         """
         spec, q = self.spec, day.quotes
         teams = [CSV_TEAM_CODES.get(t.code, t.code) for t in spec.teams]
@@ -258,6 +326,14 @@ class FeedWriter:
                 stamps[snap[i]], spec.name, start, home, away, books[book[i]], name,
                 stats[stat[i]], f"{line[i]:.1f}", over_odds, under[i],
             ))  # fmt: skip
+        t = day.totals.quotes
+        for i in totals.tolist():
+            k = int(t.snapshot[i])
+            start, home, away = games[int(t.game[i])]
+            files.setdefault(k, []).append((
+                stamps[k], spec.name, start, home, away, books[int(t.book[i])], "",
+                CSV_TOTAL_CODE, f"{float(t.line[i]):.1f}", int(t.over[i]), int(t.under[i]),
+            ))  # fmt: skip
         for k, records in sorted(files.items()):
             path = self.odds_dirs["csvfeed"] / f"{day.day.isoformat()}__{compact(times[k])}.csv"
             with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -265,16 +341,23 @@ class FeedWriter:
                 writer.writerow(CSVFEED_HEADER)
                 writer.writerows(records)
             self.files += 1
-        self.quote_rows += 2 * len(order)
-        self.vendor_rows["csvfeed"] += len(order)
+        self.quote_rows += 2 * (len(order) + len(totals))
+        self.vendor_rows["csvfeed"] += len(order) + len(totals)
         self.bad_rows["csvfeed"] += int(bad.sum())
 
     def _write_decimalfeed(
-        self, day: Day, order: np.ndarray, times: list[datetime], errors: np.random.Generator
+        self,
+        day: Day,
+        order: np.ndarray,
+        times: list[datetime],
+        errors: np.random.Generator,
+        totals: np.ndarray,
     ) -> None:
         """JSON fixtures with one offer per side in decimal odds (2 decimals).
 
-        A share of offers goes out with odds of 1.0 (no decimal price is that low).
+        A share of prop offers goes out with odds of 1.0 (no decimal price is that low). A game
+        total is a pair of offers with market `total` and no participant, after the fixture's
+        props.
         """
         spec, q = self.spec, day.quotes
         names = self.names["decimalfeed"]
@@ -292,34 +375,47 @@ class FeedWriter:
         def side(team: int) -> dict:
             return {"name": spec.teams[team].nickname, "abbr": spec.teams[team].code}
 
-        docs: dict[int, list[dict]] = {}
-        fixture: dict = {}
-        current: tuple = ()
-        for i in range(n):
-            k, g = snap[i], game[i]
-            if current != (k, g):
+        fixtures: dict[tuple[int, int], dict] = {}
+
+        def fixture_of(k: int, g: int) -> dict:
+            if (k, g) not in fixtures:
                 match = day.games[g]
-                fixture = {
+                fixtures[k, g] = {
                     "fixture_id": str(int(match.event_id[:7], 16)),
                     "start": iso_z(match.start_utc),
                     "home": side(match.home),
                     "away": side(match.away),
                     "offers": [],
                 }
-                docs.setdefault(k, []).append(fixture)
-                current = (k, g)
+            return fixtures[k, g]
+
+        for i in range(n):
+            fixture = fixture_of(snap[i], game[i])
             common = {"bookmaker": self.books[book[i]].key, "market": spec.stats[stat[i]].column}
             for j, selection in enumerate(("over", "under")):
                 fixture["offers"].append({
                     **common, "selection": selection, "participant": names[player[i]],
                     "handicap": line[i], "odds": odds[2 * i + j],
                 })  # fmt: skip
+        t = day.totals.quotes
+        total_odds = [american_to_decimal(t.over[totals]).tolist(),
+                      american_to_decimal(t.under[totals]).tolist()]  # fmt: skip
+        for j, i in enumerate(totals.tolist()):
+            fixture = fixture_of(int(t.snapshot[i]), int(t.game[i]))
+            for side_odds, selection in zip(total_odds, ("over", "under"), strict=True):
+                fixture["offers"].append({
+                    "bookmaker": self.books[int(t.book[i])].key, "market": DECIMAL_TOTAL_MARKET,
+                    "selection": selection, "handicap": float(t.line[i]), "odds": side_odds[j],
+                })  # fmt: skip
+        docs: dict[int, list[dict]] = {}
+        for (k, _g), fixture in sorted(fixtures.items()):
+            docs.setdefault(k, []).append(fixture)
         sport = spec.sport_key.replace("_", "/", 1)
-        for k, fixtures in sorted(docs.items()):
-            doc = {"generated_at": iso_z(times[k]), "sport": sport, "fixtures": fixtures}
+        for k, listed in sorted(docs.items()):
+            doc = {"generated_at": iso_z(times[k]), "sport": sport, "fixtures": listed}
             self._write_json("decimalfeed", day, times[k], doc)
-        self.quote_rows += 2 * n
-        self.vendor_rows["decimalfeed"] += 2 * n
+        self.quote_rows += 2 * (n + len(totals))
+        self.vendor_rows["decimalfeed"] += 2 * (n + len(totals))
         self.bad_rows["decimalfeed"] += int(bad.sum())
 
     def _write_truth(self, day: Day) -> None:
@@ -351,6 +447,25 @@ class FeedWriter:
             ))  # fmt: skip
         self._truth_csv.writerows(records)
         self.truth_rows += len(records)
+
+    def _write_total_truth(self, day: Day) -> None:
+        """One row per distinct offered (game, total line), whichever books and snapshots
+        offered it: P(combined score > line) (world/totals.py)."""
+        t = day.totals.quotes
+        if len(t) == 0:
+            return
+        keys = np.unique(t.game * 100_000 + np.round(t.line * 2).astype(np.int64))
+        game_date = day.day.isoformat()
+        records = []
+        for key in keys.tolist():
+            g, line = key // 100_000, (key % 100_000) / 2.0
+            match = day.games[g]
+            records.append((
+                match.game_id, match.event_id, game_date, self.spec.name, f"{line:.1f}",
+                f"{day.totals.true_mean[g]:.4f}", f"{day.totals.p_over(g, line):.6f}",
+            ))  # fmt: skip
+        self._total_truth_csv.writerows(records)
+        self.total_truth_rows += len(records)
 
     def _write_results(self, day: Day, published: datetime) -> None:
         path = self.schedule_dir / f"{day.day.isoformat()}__{compact(published)}.csv"

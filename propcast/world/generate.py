@@ -24,6 +24,8 @@ class WorldSummary:
     quote_rows: int  # Over/Under outcome rows across all vendors' odds snapshots
     files: int  # files written under feeds/ and truth/
     truth_rows: int
+    # Game totals (world/totals.py): rows of truth/game_total_truth.csv (distinct offered lines).
+    total_truth_rows: int = 0
     # Per vendor, rows in its own unit (oddsapi outcomes, csvfeed lines, decimalfeed offers) and
     # how many of them were published broken on purpose (ingest quarantines them).
     vendor_rows: dict[str, int] = field(default_factory=dict)
@@ -39,7 +41,7 @@ class WorldSummary:
             f"world {self.start}..{self.end}: {self.games:,} games, {self.players:,} players, "
             f"{self.quote_rows:,} quote rows in {self.files:,} files"
             + (f" ({vendors})" if vendors else "")
-            + f", {self.truth_rows:,} truth rows"
+            + f", {self.truth_rows:,} truth rows, {self.total_truth_rows:,} game-total truth rows"
         )
 
 
@@ -59,7 +61,8 @@ def generate(
     """Simulate `days` consecutive dates from `start` and write the world under `out_dir`.
 
     `out_dir/feeds/` gets what the vendors publish, `out_dir/truth/` the true P(over) of every
-    offered line and the world's parameters. Both folders are replaced. The output is byte-for-
+    offered line (props: prop_truth.csv; game totals: game_total_truth.csv) and the world's
+    parameters. Both folders are replaced. The output is byte-for-
     byte the same for the same arguments. `vendors` are the odds vendors to publish through
     (`vendors.py`: which books each carries, at what times, in which spellings); the market,
     the games and the truth do not depend on them. `market_strength` ("realistic", "sharp",
@@ -140,6 +143,7 @@ def generate(
         quote_rows=writer.quote_rows,
         files=writer.files,
         truth_rows=writer.truth_rows,
+        total_truth_rows=writer.total_truth_rows,
         vendor_rows=dict(writer.vendor_rows),
         bad_rows=dict(writer.bad_rows),
     )

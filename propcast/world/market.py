@@ -104,6 +104,9 @@ class ErrorModel:
             "player_threes": 3.25,
             "player_shots_on_goal": 3.45,
             "player_goals": 6.5,
+            # Game totals (world/totals.py), per league by its score stat.
+            "game_total_points": 0.45,
+            "game_total_goals": 2.0,
         }
     )
 

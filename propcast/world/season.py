@@ -14,6 +14,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from propcast.world import distributions as dist
+from propcast.world import totals as game_totals
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import ErrorModel, correlated_errors, vig_prices
 from propcast.world.roster import Roster, make_roster, spread_minutes
@@ -21,6 +22,8 @@ from propcast.world.schedule import Game, Scheduler, eastern_to_utc
 
 # Purposes of the random streams; never renumber (it would change every world), only append.
 _ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET, VENDOR_NAMES, VENDOR_ERRORS = range(8)
+# Game totals (world/totals.py): the combined score's simulation and the books' totals.
+TOTALS_SIM, TOTALS_MARKET = 8, 9
 ROSTER_STREAM = _ROSTER
 
 
@@ -62,6 +65,7 @@ class Day:
     stats: np.ndarray  # (rows, stats)
     true_mean: np.ndarray  # (rows, stats)
     quotes: Quotes
+    totals: game_totals.DayTotals
 
 
 class Season:
@@ -79,6 +83,9 @@ class Season:
         self.n_books, self.errors = books, errors
         # Per stat: market_noise times the error model's calibration of that market.
         self.market_noise = market_noise * np.array([errors.noise_of(s.market) for s in spec.stats])
+        self.totals_noise = market_noise * errors.noise_of(
+            f"{game_totals.MARKET}_{spec.score_stat}"
+        )
         self.roster: Roster = make_roster(spec, stream(seed, _ROSTER))
         id_base = int(stream(seed, _META).integers(100, 800)) * 1000
         self.scheduler = Scheduler(spec, seed, id_base)
@@ -152,12 +159,16 @@ class Season:
         quotes = self._quote(
             d, games, snapshot_times, row_game, row_player, active, minutes_expected, log_mean
         )
+        totals = self._totals(
+            d, games, snapshot_times, row_game, row_player, row_team, active, minutes_expected,
+            log_mean, true_mean,
+        )  # fmt: skip
         self._settle_state(d, games, row_game, row_player, row_team, active, played,
                            postponed, minutes_expected, sim)  # fmt: skip
         return Day(
             day, games, snapshot_times, row_game, row_player, row_team, row_opponent,
             played & ~postponed, starter & played & ~postponed, minutes, stats, true_mean,
-            quotes,
+            quotes, totals,
         )  # fmt: skip
 
     def _drift(self, rng: np.random.Generator) -> None:
@@ -332,14 +343,7 @@ class Season:
             rng, errors.book_sd, errors.snapshot_corr, (n_books, n_rows, n_stats)
         )  # (K, B, R, S)
         stale = rng.integers(5, 900, size=(n_snaps, n_books, len(games), n_stats))
-
-        lagged_form = self.form_history[0][row_player]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            minutes_lag = errors.minutes_lag_weight * (
-                np.log(self.minutes_ema[row_player]) - np.log(minutes_expected)
-            )
-        lag = np.where(active[:, None], minutes_lag[:, None] + lagged_form - self.form[row_player],
-                       0.0)  # fmt: skip
+        lag = self._lag(row_player, active, minutes_expected)
 
         min_minutes = np.array([b.min_minutes for b in all_books]) * spec.offer_minutes_scale
         offered = (
@@ -378,6 +382,62 @@ class Season:
             return _no_quotes(stale[:, : self.n_books])
         columns = [np.concatenate(c) for c in zip(*parts, strict=True)]
         return Quotes(*columns, seconds_stale=stale[:, : self.n_books])
+
+    def _lag(
+        self, row_player: np.ndarray, active: np.ndarray, minutes_expected: np.ndarray
+    ) -> np.ndarray:
+        """(rows, stats): the books' lagged log view of each mean minus the true log mean."""
+        errors = self.errors
+        lagged_form = self.form_history[0][row_player]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            minutes_lag = errors.minutes_lag_weight * (
+                np.log(self.minutes_ema[row_player]) - np.log(minutes_expected)
+            )
+        return np.where(active[:, None], minutes_lag[:, None] + lagged_form - self.form[row_player],
+                        0.0)  # fmt: skip
+
+    def _totals(
+        self,
+        d: int,
+        games: list[Game],
+        snapshot_times: list[datetime],
+        row_game: np.ndarray,
+        row_player: np.ndarray,
+        row_team: np.ndarray,
+        active: np.ndarray,
+        minutes_expected: np.ndarray,
+        log_mean: np.ndarray,
+        true_mean: np.ndarray,
+    ) -> game_totals.DayTotals:
+        """The games' combined-score distributions and the books' totals (world/totals.py),
+        from streams of their own: nothing else of the world moves."""
+        spec = self.spec
+        score_k = next(k for k, s in enumerate(spec.stats) if s.column == spec.score_stat)
+        sim = stream(self.seed, TOTALS_SIM, d)
+        survival, means, game_rows = [], [], []
+        for g, game in enumerate(games):
+            sides = [np.flatnonzero((row_game == g) & (row_team == t) & active)
+                     for t in (game.home, game.away)]  # fmt: skip
+            scores = game_totals.score_distribution(
+                spec, sim, sides, true_mean[:, score_k], minutes_expected
+            )
+            survival.append(game_totals.survival(scores))
+            means.append(float(scores.mean()))
+            game_rows.append(np.concatenate(sides))
+        lag = self._lag(row_player, active, minutes_expected)[:, score_k]
+        with np.errstate(divide="ignore"):
+            log_points = log_mean[:, score_k]
+        quotes = game_totals.quote_totals(
+            self.errors,
+            stream(self.seed, TOTALS_MARKET, d),
+            self.n_books,
+            self.totals_noise,
+            game_totals.board(games, snapshot_times),
+            np.array(means),
+            game_totals.lagged_log_ratio(game_rows, log_points, lag),
+            survival,
+        )
+        return game_totals.DayTotals(np.array(means), survival, quotes)
 
     def _settle_state(
         self,
@@ -423,8 +483,9 @@ class Season:
         quotes = _no_quotes(np.zeros((len(snapshot_times), self.n_books, 0, n_stats)))
         no = np.zeros(0, dtype=bool)
         stats = np.zeros((0, n_stats), dtype=np.int64)
+        totals = game_totals.no_totals(len(snapshot_times), self.n_books, 0)
         return Day(day, [], snapshot_times, empty_i, empty_i, empty_i, empty_i, no, no, empty_i,
-                   stats, np.zeros((0, n_stats)), quotes)  # fmt: skip
+                   stats, np.zeros((0, n_stats)), quotes, totals)  # fmt: skip
 
 
 def _no_quotes(stale: np.ndarray) -> Quotes:

@@ -28,6 +28,10 @@ Spellings (docs/ARCHITECTURE.md):
   and the suffix after the first name (`Jackson, Jaren Jr.`).
 * decimalfeed: team nickname and NBA code, book keys as oddsapi's, markets `points`/`rebounds`/
   `assists`/`threes`, selections `over`/`under`, players `First Last` without accents (suffix kept).
+* game totals (every book, every game, every snapshot; world/totals.py): oddsapi the real API's
+  `totals` market (outcomes Over/Under with `point`, no `description`), csvfeed rows with stat
+  `TOT` and an empty player, decimalfeed offers with market `total` and no `participant`.
+  Totals are never published broken (the bad-row draws are the props' alone).
 * csvfeed and decimalfeed each spell exactly one player (a starter) by a nickname: a name
   that does not map until a user adds it to `seeds/player_alias_overrides.csv`.
 
@@ -76,6 +80,10 @@ CSV_STAT_CODES = {
     "points": "PTS", "rebounds": "REB", "assists": "AST", "threes": "3PM",
     "shots_on_goal": "SOG", "goals": "G",
 }  # fmt: skip
+# Game totals (world/totals.py), as each vendor names the market.
+ODDSAPI_TOTAL_MARKET = "totals"  # The Odds API's own key: outcomes Over/Under with a point
+CSV_TOTAL_CODE = "TOT"  # a csvfeed row with this stat and no player
+DECIMAL_TOTAL_MARKET = "total"  # decimalfeed offers with this market and no participant
 SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
 
 

@@ -102,6 +102,8 @@ def flatten(snapshots: dict[Path, dict]) -> pd.DataFrame:
         for event in doc["data"]:
             for book in event["bookmakers"]:
                 for market in book["markets"]:
+                    if market["key"] == "totals":  # game totals: test_world_totals.py
+                        continue
                     outcomes = market["outcomes"]
                     for over, under in zip(outcomes[::2], outcomes[1::2], strict=True):
                         rows.append(
@@ -124,7 +126,8 @@ def read_csvfeed(root: Path) -> pd.DataFrame:
         pd.read_csv(p, dtype=str, keep_default_na=False).assign(file=p.name)
         for p in sorted((root / "feeds/csvfeed/prop_odds").glob("*.csv"))
     ]
-    return pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[rows["stat"] != "TOT"].reset_index(drop=True)  # game totals: test_world_totals
 
 
 def load_decimal_docs(root: Path) -> dict[Path, dict]:
@@ -140,6 +143,7 @@ def flatten_decimal(docs: dict[Path, dict]) -> pd.DataFrame:
          f["away"]["abbr"], o["bookmaker"], o["market"], o["selection"], o["participant"],
          o["handicap"], o["odds"])
         for path, doc in docs.items() for f in doc["fixtures"] for o in f["offers"]
+        if o["market"] != "total"  # game totals: test_world_totals.py
     ]  # fmt: skip
     columns = [
         "file", "generated_at", "fixture_id", "start", "home", "away", "book", "market",
@@ -261,12 +265,24 @@ def test_summary_counts_match_the_files(world: World) -> None:
     decimal_offers = sum(
         len(f["offers"]) for d in world.decimal_docs.values() for f in d["fixtures"]
     )
+    # Game totals are vendor rows too: two oddsapi outcomes, one csvfeed row, two offers.
+    oddsapi_totals = sum(
+        m["key"] == "totals"
+        for d in world.snapshots.values()
+        for e in d["data"]
+        for b in e["bookmakers"]
+        for m in b["markets"]
+    )
+    csv_totals = sum(
+        (pd.read_csv(p, dtype=str, keep_default_na=False)["stat"] == "TOT").sum()
+        for p in (world.root / "feeds/csvfeed/prop_odds").glob("*.csv")
+    )
     assert s.vendor_rows == {
-        "oddsapi": 2 * len(world.quotes),
-        "csvfeed": len(world.csv_rows),
+        "oddsapi": 2 * len(world.quotes) + 2 * oddsapi_totals,
+        "csvfeed": len(world.csv_rows) + csv_totals,
         "decimalfeed": decimal_offers,
     }
-    assert s.quote_rows == 2 * len(world.quotes) + 2 * len(world.csv_rows) + decimal_offers
+    assert s.quote_rows == sum(s.vendor_rows.values()) + len(world.csv_rows) + csv_totals
     assert s.truth_rows == len(world.truth)
     assert s.games == len(world.season) == len(world.results)
     assert (s.start, s.end) == (START, START + timedelta(days=DAYS - 1))
@@ -274,7 +290,8 @@ def test_summary_counts_match_the_files(world: World) -> None:
     assert world.box.player_id.nunique() <= s.players
     text = str(s)
     assert f"{s.games:,} games" in text and f"{s.truth_rows:,} truth rows" in text
-    assert f"csvfeed {len(world.csv_rows):,} rows, {s.bad_rows['csvfeed']:,} bad" in text
+    csv_rows = len(world.csv_rows) + csv_totals
+    assert f"csvfeed {csv_rows:,} rows, {s.bad_rows['csvfeed']:,} bad" in text
     assert "[" not in text  # the CLI prints it through rich (markup)
 
 
@@ -355,6 +372,11 @@ def test_oddsapi_snapshots_have_the_documented_shape(world: World) -> None:
                 assert book["last_update"] <= doc["timestamp"]
                 for market in book["markets"]:
                     assert list(market) == ["key", "last_update", "outcomes"]
+                    if market["key"] == "totals":  # a game total: no player
+                        assert [list(o) for o in market["outcomes"]] == [
+                            ["name", "price", "point"]
+                        ] * 2
+                        continue
                     assert market["key"] in STAT_OF_MARKET
                     for outcome in market["outcomes"]:
                         assert list(outcome) == ["name", "description", "price", "point"]
@@ -671,6 +693,8 @@ def test_decimalfeed_files_have_the_documented_shape(world: World) -> None:
             for offer in fixture["offers"]:
                 assert list(offer) == [
                     "bookmaker", "market", "selection", "participant", "handicap", "odds",
+                ] if offer["market"] != "total" else [
+                    "bookmaker", "market", "selection", "handicap", "odds",
                 ]  # fmt: skip
     offers = flatten_decimal(world.decimal_docs)
     assert set(offers.book) == DECIMAL_BOOKS
