@@ -4,7 +4,10 @@ with
 
 quotes as (
     select * from {{ ref('int_prop_odds_unioned') }}
-    where {{ in_build_slice('game_date') }}
+    where
+        {{ in_build_slice('game_date') }}
+        -- Game totals name no player: int_vendor_game_total_quotes takes them.
+        and market != 'game_total'
 ),
 
 games as (

@@ -1,5 +1,7 @@
 {#-
-    Imported total lines per game × book × line_type with the game's id (int_game_results),
+    Total lines per game × book × line_type, imported (int_imported_game_total_quotes) and
+    from the odds vendors (int_vendor_game_total_quotes; when both have a game's book and
+    line_type, the vendor's wins), with the game's id (int_game_results),
     implied probabilities and the de-vigged P(over) by multiplicative and power; fair_prob_over
     by the method chosen for the league's game_total on the game's date
     (int_devig_method_periods), else var('devig_method'), as fct_prop_odds does. Rows whose teams do not map have no game and
@@ -9,11 +11,33 @@
 
 with
 
-quotes as (
+imported as (
     select * from {{ ref('int_imported_game_total_quotes') }}
     where
         home_team_id is not null
         and away_team_id is not null
+),
+
+vendor_quotes as (
+    select * from {{ ref('int_vendor_game_total_quotes') }}
+),
+
+{%- set quote_columns = [
+    'league', 'game_date', 'home_team_id', 'away_team_id', 'book', 'line_type', 'line',
+    'over_price_american', 'under_price_american', 'over_implied_prob', 'under_implied_prob',
+    'prices_assumed', 'loaded_at'
+] %}
+
+quotes as (
+    select
+        {{ quote_columns | join(',\n        ') }},
+        'imports' as quote_source
+    from imported
+    union all
+    select
+        {{ quote_columns | join(',\n        ') }},
+        vendor as quote_source
+    from vendor_quotes
 ),
 
 games as (
@@ -24,7 +48,7 @@ method_periods as (
     select * from {{ ref('int_devig_method_periods') }}
 ),
 
-with_game as (
+matched as (
     select
         games.game_id,
         quotes.league,
@@ -39,7 +63,12 @@ with_game as (
         quotes.over_implied_prob,
         quotes.under_implied_prob,
         quotes.prices_assumed,
-        quotes.loaded_at
+        quotes.quote_source,
+        quotes.loaded_at,
+        row_number() over (
+            partition by games.game_id, quotes.book, quotes.line_type
+            order by case when quotes.quote_source = 'imports' then 1 else 0 end
+        ) as source_rank
     from quotes
     inner join games
         on
@@ -47,6 +76,11 @@ with_game as (
             and quotes.game_date = games.game_date
             and quotes.home_team_id = games.home_team_id
             and quotes.away_team_id = games.away_team_id
+),
+
+with_game as (
+    select * from matched
+    where source_rank = 1
 ),
 
 {{ devig_power_exponent_ctes(
@@ -101,5 +135,6 @@ select
     fair_prob_over,
     1.0 - fair_prob_over as fair_prob_under,
     prices_assumed,
+    quote_source,
     loaded_at
 from with_method

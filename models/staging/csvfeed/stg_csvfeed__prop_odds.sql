@@ -29,8 +29,9 @@ renamed as (
 
         -- strings
         upper(trim(league)) as league,
-        trim(player) as vendor_player_name,
-        {{ flip_last_first('player') }} as player_name_first_last,
+        -- A game total (stat TOT) names no player: null, not ''.
+        nullif(trim(player), '') as vendor_player_name,
+        {{ flip_last_first("nullif(trim(player), '')") }} as player_name_first_last,
         book as book_title,
         home as vendor_home_team,
         away as vendor_away_team,

@@ -11,13 +11,19 @@ team_aliases as (
     select * from {{ ref('team_aliases') }}
 ),
 
+-- The API's market keys are propcast's (player_points, ...) but for a game total (`totals`).
+market_aliases as (
+    select * from {{ ref('market_aliases') }}
+    where vendor = 'oddsapi'
+),
+
 renamed as (
     select
         -- ids
         'oddsapi' as vendor,
         event_id as vendor_event_id,
         lower(trim(bookmaker_key)) as book_id,
-        lower(trim(market_key)) as market,
+        lower(trim(market_key)) as vendor_market,
         case lower(trim(outcome_name))
             when 'over' then 'over'
             when 'under' then 'under'
@@ -55,9 +61,12 @@ renamed as (
 with_teams as (
     select
         renamed.*,
+        coalesce(market_aliases.market_id, renamed.vendor_market) as market,
         home_alias.team_id as home_team_id,
         away_alias.team_id as away_team_id
     from renamed
+    left join market_aliases
+        on renamed.vendor_market = market_aliases.alias
     {{ join_team_alias('renamed', 'vendor_home_team', 'home_alias') }}
     {{ join_team_alias('renamed', 'vendor_away_team', 'away_alias') }}
 ),
