@@ -15,6 +15,7 @@ from deep inside a run. `check_settings` is what `propcast` commands and `propca
 | PROPCAST_DUCKDB_MEMORY_LIMIT | 4GB | a size DuckDB accepts (read by profiles.yml) |
 | FORCE_VENDOR_FAILURE | none | known vendor ids, comma-separated |
 | PROPCAST_DBT_LOG_LEVEL | info | debug, info, warn, error or none (`dbt_runner.dbt_log_level`) |
+| PROPCAST_DBT_MANIFEST_CACHE | ~/.cache/propcast/... | a folder or off (`manifest_cache`) |
 | PROPCAST_ALERT_CMD | none | parses and its program exists: else a warning, not a stop |
 | profiles.yml | the project's | present, YAML, profile `propcast` with a `duckdb` output |
 

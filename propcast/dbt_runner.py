@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from propcast import manifest_cache
 from propcast.faults import dbt_callbacks
 from propcast.settings import PROJECT_DIR, Home, SettingsError
 from propcast.timeutil import pinned_now
@@ -157,7 +158,8 @@ class Dbt:
         A manifest this process already parsed for the same project files, target and vars
         serves another home too (as `with_home` does): dbt's partial parse file is only valid
         for the home it was written in (the warehouse path is part of the profile it checks),
-        so a new home would otherwise parse the whole project again (~8 s)."""
+        so a new home would otherwise parse the whole project again (~8 s). Another process's
+        parse serves too, from the on-disk cache (`propcast.manifest_cache`)."""
         if self._manifest is None:
             key = _parse_key(self.project_dir, self.target, self.project_vars)
             parsed = _PARSED.get(key)
@@ -165,16 +167,34 @@ class Dbt:
                 self._manifest = parsed
                 self._write_manifest_json()
                 return self._manifest
-            with dbt_environment(self.home, self.project_dir):
-                res = self._runner().invoke(
-                    ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
-                )
-            if not res.success:
-                raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
-            self._manifest = _PARSED[key] = res.result
+            self._manifest = _PARSED[key] = self._load_or_parse()
             while len(_PARSED) > _PARSED_KEPT:  # the oldest first (dicts keep insertion order)
                 _PARSED.pop(next(iter(_PARSED)))
         return self._manifest
+
+    def _load_or_parse(self) -> Any:
+        """The manifest from the on-disk cache (`propcast.manifest_cache`: another process
+        parsed the same project), else parsed here and stored there."""
+        files = _parsed_files(self.project_dir)
+        key = manifest_cache.manifest_key(
+            files,
+            str(self.project_dir.resolve()),
+            self.target,
+            json.dumps(self.project_vars, default=str, sort_keys=True),
+        )
+        cached = manifest_cache.load(key)
+        if cached is not None and _same_env_vars(cached):
+            self._manifest = cached
+            self._write_manifest_json()
+            return cached
+        with dbt_environment(self.home, self.project_dir):
+            res = self._runner().invoke(
+                ["parse", "--target", self.target, *self._quiet_flags(), *self._vars_flags()]
+            )
+        if not res.success:
+            raise DbtError(["parse"], str(res.exception or "dbt parse failed"))
+        manifest_cache.store(key, res.result)
+        return res.result
 
     def _write_manifest_json(self) -> None:
         """target/manifest.json in this home, as a parse writes it (dbt-score reads it)."""

@@ -9,12 +9,14 @@ PROPCAST_NOW itself. PROPCAST_TEST_NOW runs the suite at another instant.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from propcast.dbt_runner import DBT_LOG_ENV
 from propcast.edge_gate import GATE_ENV as EDGE_GATE_ENV
+from propcast.manifest_cache import CACHE_ENV as MANIFEST_CACHE_ENV
 from propcast.settings import Home
 from propcast.timeutil import NOW_ENV, parse_now
 
@@ -36,6 +38,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # security scan sets debug for its own run, test_config checks the setting itself); info
     # costs ~8 % of a build over error (README "Development").
     os.environ.setdefault(DBT_LOG_ENV, "error")
+    # One dbt parse serves every process of the run (each CLI subprocess would parse the
+    # project again, ~8 s): the suite's own manifest cache, not the user's ~/.cache.
+    os.environ.setdefault(
+        MANIFEST_CACHE_ENV,
+        str(Path(tempfile.gettempdir()) / f"propcast-dbt-manifests-{os.getuid()}"),
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """One dbt parse per process serves every home (propcast.dbt_runner): a manifest is reused for
-the same project files, target and vars, and parsed again when any of them differs."""
+the same project files, target and vars, and parsed again when any of them differs; another
+process's parse is loaded from the disk cache (propcast.manifest_cache)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from propcast import dbt_runner, manifest_cache
 from propcast.dbt_runner import Dbt, _parse_key, _same_env_vars
 from propcast.settings import PROJECT_DIR, Home
 
@@ -84,3 +86,52 @@ def test_a_second_home_reuses_the_parse_and_gets_its_manifest_json(tmp_path: Pat
     (project / "models" / "added.sql").write_text("select 1 as a\n")
     edited = Dbt(home, project_dir=project).manifest()  # home a: a partial parse
     assert edited is not first and "model.propcast.added" in edited.nodes
+
+
+def test_a_new_process_loads_the_parse_from_the_disk_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a new process sees (no manifest in memory): the pickled parse, and no dbt parse
+    in its home (a parse would write partial_parse.msgpack there)."""
+    monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path / "cache"))
+    parsed = Dbt(Home(tmp_path / "a").ensure()).manifest()  # parsed, or this process's
+    key = manifest_cache.manifest_key(
+        dbt_runner._parsed_files(PROJECT_DIR), str(PROJECT_DIR.resolve()), "duckdb", "{}"
+    )
+    manifest_cache.store(key, parsed)
+    monkeypatch.setattr(dbt_runner, "_PARSED", {})
+    other = Home(tmp_path / "b").ensure()
+    loaded = Dbt(other).manifest()
+    assert loaded is not parsed and sorted(loaded.nodes) == sorted(parsed.nodes)
+    assert (other.dbt_target / "manifest.json").exists()
+    assert not (other.dbt_target / "partial_parse.msgpack").exists()
+
+
+def test_a_torn_cache_file_is_dropped_and_off_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path))
+    (tmp_path / "k.pickle").write_bytes(b"\x80\x05torn")
+    assert manifest_cache.load("k") is None and not (tmp_path / "k.pickle").exists()
+    manifest_cache.store("k", {"nodes": 1})
+    assert manifest_cache.load("k") == {"nodes": 1}
+    monkeypatch.setenv(manifest_cache.CACHE_ENV, "off")
+    assert manifest_cache.cache_dir() is None and manifest_cache.load("k") is None
+    manifest_cache.store("j", {"nodes": 2})
+    assert not (tmp_path / "j.pickle").exists()
+
+
+def test_the_disk_key_changes_with_a_file_byte_and_keeps_the_newest(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = dbt_runner._parsed_files(project)
+    before = manifest_cache.manifest_key(files, str(project), "duckdb", "{}")
+    assert manifest_cache.manifest_key(files, str(project), "bigquery", "{}") != before
+    (project / "models" / "m.sql").write_text("select 2 as a\n")  # same size, other bytes
+    assert manifest_cache.manifest_key(files, str(project), "duckdb", "{}") != before
+    monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path / "cache"))
+    for k in range(manifest_cache.KEPT + 3):
+        manifest_cache.store(f"k{k}", k)
+        os.utime(tmp_path / "cache" / f"k{k}.pickle", ns=(k * 10**9, k * 10**9))
+    kept = sorted(p.stem for p in (tmp_path / "cache").glob("*.pickle"))
+    assert len(kept) == manifest_cache.KEPT and "k0" not in kept
