@@ -149,8 +149,10 @@ def score_totals(
     totals: pd.DataFrame | None, registry: pd.DataFrame, window: Any, pick: PickModel
 ) -> pd.DataFrame:
     """fct_predictions rows of the totals rows dated in the window, per league with the model
-    `pick` chooses (NoModelRegistered when none may score them), refused when they look like
-    a fallback (the guard, on this family alone)."""
+    `pick` chooses, refused when they look like a fallback (the guard, on this family alone).
+    A league with no totals model registered at all is left unscored (the vendors' totals
+    arrive before enough games settle to train one); NoModelRegistered when the league has
+    models but none may score the window."""
     if totals is None or totals.empty:
         return pd.DataFrame()
     days = pd.to_datetime(totals["game_date"]).dt.date
@@ -158,17 +160,37 @@ def score_totals(
     todo = todo[pd.to_numeric(todo["line"], errors="coerce").notna()]
     if todo.empty:
         return pd.DataFrame()
+    from propcast.predictions import NoModelRegistered
+
     parts = []
     for league, rows in todo.groupby(todo["league"].astype(str).str.upper(), sort=True):
-        row = pick(registry, totals_family(str(league)), window)
+        try:
+            row = pick(registry, totals_family(str(league)), window)
+        except NoModelRegistered:
+            # The vendors quote totals from a world's first day; a league trains its totals
+            # model once it has enough settled games (fit_totals_model). Until then its lines
+            # are not scored (the props still are).
+            if _any_family(registry, str(league)):
+                raise
+            continue
         train_end = as_date(row["train_end"])
         rows = rows.reset_index(drop=True)
         if (pd.to_datetime(rows["game_date"]).dt.date <= train_end).any():
             raise ValueError(f"model {row['model_version']} must not score dates <= {train_end}")
         parts.append(_prediction_rows(totals_model_from_row(row), rows, row, train_end))
+    if not parts:
+        return pd.DataFrame()
     scored = pd.concat(parts, ignore_index=True)
     check_not_fallback(scored, "market_prob_over")
     return scored
+
+
+def _any_family(registry: pd.DataFrame, league: str) -> bool:
+    """Whether the registry holds any totals model of the league (then a missing one for a
+    window is an error: trained after it, say)."""
+    if registry is None or registry.empty or "market_family" not in registry.columns:
+        return False
+    return bool((registry["market_family"] == totals_family(league)).any())
 
 
 def _prediction_rows(

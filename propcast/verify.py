@@ -60,8 +60,9 @@ def _read(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
             "from main.fct_prop_line_features where game_date = ?"
         ),
         "predictions": frame(
-            "select game_date, game_id, player_id, market, line, prob_over, market_prob_over, "
-            "model_version, train_end from main.fct_predictions where game_date = ?"
+            "select game_date, game_id, player_id, market, league, line, prob_over, "
+            "market_prob_over, model_version, train_end from main.fct_predictions "
+            "where game_date = ?"
         ),
         "summary": frame("select * from main.fct_slate_summary_daily where game_date = ?"),
         "schedule": frame(
@@ -118,7 +119,16 @@ def _check_model(v: Verification, home: Home, preds: pd.DataFrame, registry: pd.
     pin = pinned_version(home)
     scored: set[str] = set()
     expected: dict[str, str] = {}
-    for market, rows in preds.groupby("market", sort=True):
+    from propcast.family_models import GAME_TOTAL, totals_family
+
+    # A registry family per market; game totals have one per league (game_total_nba).
+    family = preds["market"].astype(str)
+    if "league" in preds.columns:
+        totals = family == GAME_TOTAL
+        family = family.where(
+            ~totals, preds["league"].astype(str).map(lambda league: totals_family(league))
+        )
+    for market, rows in preds.groupby(family, sort=True):
         found = set(map(str, rows["model_version"].dropna()))
         scored |= found
         try:

@@ -152,3 +152,13 @@ def test_the_fallback_guard_applies_to_the_totals_family(nhl, registry, monkeypa
     monkeypatch.setattr(TotalsModel, "predict", flat)
     with pytest.raises(FallbackPredictions, match="all_half"):
         score_totals(nhl, registry, window, pick_model)
+
+
+def test_a_league_without_any_totals_model_is_left_unscored(nhl, registry) -> None:
+    """The vendors quote totals before a league has settled enough games to train one: those
+    lines go unscored (the props still score) instead of failing the build."""
+    end = _train_end(nhl)
+    later = sorted(d for d in pd.to_datetime(nhl["game_date"]).dt.date.unique() if d > end)
+    window = ScoringWindow(later[-1], later[0], later[-1])
+    no_totals = registry[registry["market_family"] != "game_total_nhl"]
+    assert score_totals(nhl, no_totals, window, pick_model).empty
