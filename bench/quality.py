@@ -3,6 +3,7 @@
     .venv/bin/python bench/quality.py                                # 3 seasons of 165 days
     .venv/bin/python bench/quality.py --seasons 3 --days-per-season 40   # make bench-quality-small
     .venv/bin/python bench/quality.py --train-rows 1000000           # + the 1M-row training speed
+    .venv/bin/python bench/quality.py --settings realistic --extra teammates_missing_minutes
 
 For each market strength (`propcast.world.market.MARKET_STRENGTHS`; the default, "realistic",
 last) it generates `--seasons` seasons of the demo world (seed `--seed`, the same league and
@@ -21,6 +22,18 @@ played, days of rest, back-to-back, home, the opponent's points allowed over its
 P(over) is the de-vigged close (each book's last quote before the game, averaged over the books
 on the line); the model sees it, as the product sees its pricing snapshot. The truth
 (`truth/prop_truth.csv`) is joined only to evaluate.
+
+Candidate features (`CANDIDATE_FEATURES`, built by `lag_features`, used only when named in
+`EXTRA_FEATURES` or `--extra`): what the books are slow on (the market's minutes lag,
+propcast/world/market.py), as of the game: `minutes_last_1`, `minutes_avg_3`,
+`minutes_last_vs_avg_10` (minutes_avg_3 - minutes_avg_10), `team_games_missed` (the team's
+games since the player's last one), `games_since_return` (games since an absence of 2+ team
+games, capped at 5) and `teammates_missing_minutes` (the 10-game mean minutes of teammates who
+played one of the team's 10 games before its previous one but not that game). Measured
+2026-12-07 at 3 x 165 days, realistic, model/close with a paired date bootstrap: only
+teammates_missing_minutes earned its place, lower in every family on seeds 7 and 11 (-0.0001
+to -0.0010; 95 % CI below 0 for points and rebounds on seed 7, assists and points on seed
+11); the others moved it less than the noise.
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
@@ -54,6 +67,15 @@ from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
 ROOT = Path(__file__).resolve().parents[1]
 AVG_STATS = ("points", "rebounds", "assists", "threes", "minutes")
 EXTRA_FEATURES: tuple[str, ...] = ()  # features the bench adds to the product's (none now)
+#: Columns `lag_features` builds, for trying as EXTRA_FEATURES (`--extra`).
+CANDIDATE_FEATURES: tuple[str, ...] = (
+    "minutes_last_1",
+    "minutes_avg_3",
+    "minutes_last_vs_avg_10",
+    "team_games_missed",
+    "games_since_return",
+    "teammates_missing_minutes",
+)
 TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
 
 
@@ -86,7 +108,61 @@ def player_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
     out["is_back_to_back"] = (out["days_rest"] == 1).astype(float)
     home = schedule.set_index("game_id")["home_team"]
     out["is_home"] = (out["game_id"].map(home) == out["team"]).astype(float)
+    out = out.join(lag_features(box, out))
     return out.drop(columns="team")
+
+
+def lag_features(box: pd.DataFrame, player: pd.DataFrame) -> pd.DataFrame:
+    """Candidate features (`CANDIDATE_FEATURES`) for what the books are slow on: the player's
+    last games' minutes against his 10-game mean, the team games he missed before this one and
+    how many games he has played since coming back, and the minutes of teammates missing from
+    the team's previous game. All as of the game (earlier games only). `box` is sorted by
+    player and date, `player` is `player_features`' frame in the same order."""
+    by = box.groupby("player_id", sort=False)
+    prior = by["minutes"].shift(1)
+    out = pd.DataFrame(index=box.index)
+    out["minutes_last_1"] = prior
+    out["minutes_avg_3"] = prior.groupby(box["player_id"], sort=False).transform(
+        lambda s: s.rolling(3, min_periods=1).mean()
+    )
+    out["minutes_last_vs_avg_10"] = out["minutes_avg_3"] - player["minutes_avg_10"]
+    # The team's games in order (one index per team, over every season's boxscores).
+    games = box[["team", "game_date", "game_id"]].drop_duplicates(["team", "game_id"])
+    games = games.sort_values(["team", "game_date", "game_id"])
+    games["team_game"] = games.groupby("team").cumcount()
+    idx = box[["team", "game_id"]].merge(games, on=["team", "game_id"], how="left")["team_game"]
+    idx.index = box.index
+    missed = idx - idx.groupby(box["player_id"], sort=False).shift(1) - 1
+    out["team_games_missed"] = missed
+    # Games played since the last absence of 2+ team games (0: his first game back).
+    back = (missed >= 2).astype(int).groupby(box["player_id"], sort=False).cumsum()
+    since = box.groupby([box["player_id"], back], sort=False).cumcount()
+    out["games_since_return"] = np.where(back > 0, np.minimum(since, 5), 5).astype(float)
+    # Teammates missing from the team's previous game: the sum of their 10-game mean minutes
+    # (as of their last game) over those who played one of the 10 team games before it.
+    after = by["minutes"].transform(lambda s: s.rolling(10, min_periods=1).mean())
+    rows = pd.DataFrame({"team": box["team"], "team_game": idx, "player_id": box["player_id"],
+                         "avg": after})  # fmt: skip
+    missing: dict[tuple[str, int], float] = {}
+    for team, part in rows.groupby("team", sort=False):
+        played = {g: dict(zip(p["player_id"], p["avg"], strict=True))
+                  for g, p in part.groupby("team_game")}  # fmt: skip
+        last_avg: dict[str, float] = {}
+        last_seen: dict[str, int] = {}
+        for g in range(int(part["team_game"].max()) + 1):
+            prev = played.get(g - 1)
+            if prev is None:
+                continue
+            missing[(team, g)] = sum(
+                a for q, a in last_avg.items() if q not in prev and last_seen[q] >= g - 11
+            )
+            for q, a in prev.items():
+                last_avg[q], last_seen[q] = a, g - 1
+    team_missing = pd.Series([missing.get(k, np.nan) for k in zip(box["team"], idx, strict=True)],
+                             index=box.index)  # fmt: skip
+    own = np.where((missed >= 1) & (missed <= 10), player["minutes_avg_10"], 0.0)
+    out["teammates_missing_minutes"] = team_missing - own
+    return out
 
 
 def opponent_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
@@ -270,9 +346,15 @@ def run_setting(
     started = time.perf_counter()
     frame = season_frames(worlds)
     say(f"{strength}: frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
-    features = list(dict.fromkeys([*product_features(), *EXTRA_FEATURES]))
+    features = bench_features(args.extra)
     results, speed = evaluate(frame, features, json.loads(args.override))
     return results, speed, frame
+
+
+def bench_features(extra: str = "") -> list[str]:
+    """The product's feature columns, EXTRA_FEATURES and `--extra` (comma-separated)."""
+    more = [c for c in extra.split(",") if c]
+    return list(dict.fromkeys([*product_features(), *EXTRA_FEATURES, *more]))
 
 
 def print_table(strength: str, results: dict) -> None:
@@ -311,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         default="{}",
         help="TrainConfig fields as JSON, e.g. '{\"calibration_days\": 42}'",
     )
+    parser.add_argument(
+        "--extra",
+        default="",
+        help="features to add, comma-separated (CANDIDATE_FEATURES are built by the bench)",
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
@@ -325,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             print_table(strength, results)
             print("speed " + json.dumps(speed))
             if strength == DEFAULT_MARKET_STRENGTH and args.train_rows:
-                features = list(dict.fromkeys([*product_features(), *EXTRA_FEATURES]))
+                features = bench_features(args.extra)
                 print("train_speed " + json.dumps(train_speed(frame, features, args.train_rows)))
             final = results
             print(json.dumps({"market_strength": strength, **results}), flush=True)
