@@ -312,6 +312,29 @@ def _fit_logistic(columns: Sequence[np.ndarray], y: np.ndarray) -> tuple[tuple[f
     return tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0])
 
 
+def _fit_convex(
+    columns: Sequence[np.ndarray], market: np.ndarray, y: np.ndarray, steps: int = 100
+) -> tuple[tuple[float, ...], float]:
+    """Logistic regression of `y` on `intercept + market + sum(w_i * (columns_i - market))`:
+    the market and the model's inputs weighted by coefficients that sum to 1 (the market's is
+    1 - sum(w)), fitted by Newton's method with the stacker's light ridge (1 / STACK_C) on the
+    weights. Returns (*w, 1 - sum(w)) and the intercept."""
+    x = np.column_stack([np.ones(len(y)), *(c - market for c in columns)])
+    ridge = np.full(x.shape[1], 1.0 / STACK_C)
+    ridge[0] = 0.0
+    beta = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = expit(market + x @ beta)
+        grad = x.T @ (p - y) + ridge * beta
+        hess = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(ridge)
+        step = np.linalg.solve(hess + 1e-12 * np.eye(len(beta)), grad)
+        beta = beta - np.clip(step, -1.0, 1.0)
+        if float(np.max(np.abs(step))) < 1e-10:
+            break
+    weights = tuple(float(v) for v in beta[1:])
+    return (*weights, 1.0 - float(sum(weights))), float(beta[0])
+
+
 def fit_stacker(
     logits: Mapping[str, np.ndarray],
     has_market: np.ndarray,
@@ -319,6 +342,7 @@ def fit_stacker(
     *,
     dispersion: float,
     model_inputs: Sequence[str],
+    convex: bool = False,
 ) -> Stacker:
     """Fit the stacker on the calibration slice.
 
@@ -328,6 +352,13 @@ def fit_stacker(
     boosters learnt nothing — the stacker is the base rate alone: a model without signal of
     its own must not republish the market as its prediction (the fallback guard then refuses
     the flat output).
+
+    `convex`: the with-market coefficients sum to 1 (a weighted mean of the logits plus an
+    intercept). Free coefficients also fit the scale of the combination, and on a 14-date
+    slice that scale is noisy: bench/quality.py's assists stacker summed to 1.16 on one seed
+    (over-confident, ECE 0.015 after the level correction) and to 0.68 on another
+    (under-confident, ECE 0.029); constrained, 0.0086 and 0.0082 with the same log loss or
+    better in every family.
     """
     y = np.asarray(went_over, dtype=np.float64).ravel()
     has = np.asarray(has_market, dtype=bool).ravel()
@@ -342,7 +373,10 @@ def fit_stacker(
     inputs = [*own, STACK_MARKET] if own else []
     if own and has.sum() >= 2 and np.unique(y[has]).size == 2:
         market = np.asarray(logits[STACK_MARKET], dtype=np.float64).ravel()
-        coef, intercept = _fit_logistic([*(cols[n][has] for n in own), market[has]], y[has])
+        if convex:
+            coef, intercept = _fit_convex([cols[n][has] for n in own], market[has], y[has])
+        else:
+            coef, intercept = _fit_logistic([*(cols[n][has] for n in own), market[has]], y[has])
     else:
         inputs, coef, intercept = list(own), no_market_coef, no_market_intercept
     out = Stacker(
@@ -357,6 +391,49 @@ def fit_stacker(
     )
     out.validate()
     return out
+
+
+def offset_intercept(offset: np.ndarray, went_over: np.ndarray, steps: int = 50) -> float:
+    """The maximum-likelihood `a` of P(Over) = expit(offset + a): how far the outcomes' over
+    rate sits from the forecast whose logits are `offset` (Newton's method on the concave
+    log-likelihood; 0 when there are no rows)."""
+    z = np.asarray(offset, dtype=np.float64).ravel()
+    y = np.asarray(went_over, dtype=np.float64).ravel()
+    if z.size == 0:
+        return 0.0
+    a = 0.0
+    for _ in range(steps):
+        p = expit(z + a)
+        grad = float(np.sum(y - p))
+        hess = float(np.sum(p * (1.0 - p)))
+        if hess <= 0.0:
+            break
+        step = grad / hess
+        a += float(np.clip(step, -1.0, 1.0))
+        if abs(step) < 1e-12:
+            break
+    return a
+
+
+def level_shift(market_logit: np.ndarray, went_over: np.ndarray, in_slice: np.ndarray) -> float:
+    """How much further above the market the calibration slice's outcomes sit than the longer
+    window's: `offset_intercept` on the slice's rows minus on every row (both with the market's
+    logit as the offset; rows without a market probability are left out).
+
+    Outcomes within a date move together (a game's players share its pace and its shocks), so
+    a 14-date slice's over rate relative to the market wanders by a few points; the stacker's
+    intercept absorbed that wander and carried it to every later date (bench/quality.py: the
+    assists slice sat 0.16 logit under its season's level, and the scored season's ECE was
+    0.039). The market needs no booster, so its level can be read on every labelled date
+    before validation without in-sample optimism; subtracting this shift from the stacker's
+    intercepts keeps the slice's weights and takes the level from the long window."""
+    z = np.asarray(market_logit, dtype=np.float64).ravel()
+    y = np.asarray(went_over, dtype=np.float64).ravel()
+    part = np.asarray(in_slice, dtype=bool).ravel()
+    ok = np.isfinite(z)
+    if not (ok & part).any() or not (ok & ~part).any():
+        return 0.0
+    return offset_intercept(z[ok & part], y[ok & part]) - offset_intercept(z[ok], y[ok])
 
 
 def calibrator_from_json(text: str) -> Calibrator | Stacker:

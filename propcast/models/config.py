@@ -79,7 +79,11 @@ class TrainConfig:
     consensus probability (and the Over classifier when `stack_classifier`) by a logistic
     regression fitted on the calibration slice; "isotonic"/"platt" calibrate the Over
     classifier alone (the original predictor). `consensus_weight_column` weights each line's
-    implied mean in the market's consensus (None: equal weights).
+    implied mean in the market's consensus (None: equal weights). `stack_level_correction`
+    shifts the stacker's intercepts by how far the calibration slice's over rate relative to
+    the market sits from the whole window's (a 14-date slice's rate wanders with its dates'
+    shared shocks; `propcast.models.calibration.level_shift`); `stack_convex` makes the
+    stacker's with-market coefficients sum to 1 (a 14-date slice fits their scale noisily).
     """
 
     market_family: str
@@ -103,6 +107,11 @@ class TrainConfig:
     isotonic_bin_rows: int = 25
     stack_classifier: bool = False
     consensus_weight_column: str | None = "books_quoting"
+    # Take the stacker's level (intercepts) from every labelled date before validation, not
+    # from the calibration slice alone (calibration.level_shift).
+    stack_level_correction: bool = True
+    # The stacker's with-market coefficients sum to 1 (calibration.fit_stacker's `convex`).
+    stack_convex: bool = True
 
     def __post_init__(self) -> None:
         # Normalise to immutable, JSON-stable forms (lists from callers, datetimes from dbt).

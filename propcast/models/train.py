@@ -54,6 +54,7 @@ from propcast.models.calibration import (
     calibrator_from_json,
     fit_calibrator,
     fit_stacker,
+    level_shift,
     to_logit,
 )
 from propcast.models.config import (
@@ -654,9 +655,12 @@ def _fit_stack(
     booster_mean: lgb.Booster,
     booster_over: lgb.Booster,
     days: np.ndarray | None = None,
+    level: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Stacker:
     """Dispersion and stacker on the calibration slice, from predictions for dates the boosters
-    never saw."""
+    never saw. `level`: the market probability, outcome and whether in the slice of every
+    labelled row up to the slice's end; with it (and `stack_level_correction`) the intercepts
+    are shifted by `level_shift`, the slice's wander from the window's level."""
     x_mean = feature_matrix(calibration, cfg.mean_features, "train_prop_model")
     mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
     stat = pd.to_numeric(calibration[STAT_COLUMN]).to_numpy(dtype=np.float64)
@@ -670,12 +674,22 @@ def _fit_stack(
         own.append(STACK_DISTRIBUTION)
     if cfg.stack_classifier and learnt_something(booster_over):
         own.append(STACK_CLASSIFIER)
-    return fit_stacker(
+    stacker = fit_stacker(
         {name: values[pick] for name, values in logits.items()},
         has[pick],
         calibration["went_over"].to_numpy(),
         dispersion=dispersion,
         model_inputs=own,
+        convex=cfg.stack_convex,
+    )
+    if level is None or not cfg.stack_level_correction:
+        return stacker
+    market, went, in_slice = level
+    shift = level_shift(to_logit(market), went, in_slice)
+    return dataclasses.replace(
+        stacker,
+        intercept=stacker.intercept - shift,
+        no_market_intercept=stacker.no_market_intercept - shift,
     )
 
 
@@ -712,8 +726,11 @@ def train_prop_model(
     calibrator: Calibrator | Stacker
     with _phase(timings, "calibrate"):
         if cfg.calibration == "stack":
+            end = split.train_rows + len(split.calibration)
+            in_slice = np.arange(end) >= split.train_rows
+            level = (labelled.columns[MARKET_PROB_COLUMN][:end], labelled.went_over[:end], in_slice)
             calibrator = _fit_stack(
-                cfg, rows, split.calibration, booster_mean, booster_over, labelled.all_days
+                cfg, rows, split.calibration, booster_mean, booster_over, labelled.all_days, level
             )
         else:
             x_cal = feature_matrix(split.calibration, cfg.over_features, "train_prop_model")
