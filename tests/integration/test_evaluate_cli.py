@@ -79,11 +79,16 @@ def test_accuracy_mart_metrics_match_the_python_metrics(demo_world: DemoWorld) -
     lines = frame(
         home,
         "select * from main.fct_line_settlements where game_date = ? and "
-        "result in ('over', 'under') and prob_market_priced is not null",
+        "result in ('over', 'under') and prob_market_priced is not null "
+        "and market = 'player_points'",
         day,
     )
+    # The props' row (the demo's game totals have a row of their own).
     [mart] = frame(
-        home, "select * from main.fct_forecast_accuracy_daily where game_date = ?", day
+        home,
+        "select * from main.fct_forecast_accuracy_daily where game_date = ? "
+        "and market_family = 'player_points'",
+        day,
     ).to_dict("records")
     assert mart["n_lines"] == len(lines) > 50
     model = probability_metrics(lines["went_over"].to_numpy(), lines["prob_model"].to_numpy())

@@ -314,7 +314,12 @@ def test_ev_summary_settles_like_a_recomputation(demo_world) -> None:
     assert summary["mean_clv"] is not None and -0.2 < summary["mean_clv"] < 0.2
 
     # The slate itself is not played yet: everything is pending, no profit, no closing line.
-    [today] = rows(home, "select * from main.fct_ev_summary_daily where game_date = ?", [slate])
+    # The props' row (the demo's game totals have rows of their own, with no recommendations).
+    [today] = rows(
+        home,
+        "select * from main.fct_ev_summary_daily where game_date = ? and market = 'player_points'",
+        [slate],
+    )
     assert today["recommendations"] == today["bets_pending"] > 0
     assert today["settled_bets"] == 0
     assert (today["profit"], today["roi"], today["mean_clv"]) == (None, None, None)
@@ -344,6 +349,10 @@ def test_ev_summary_clv_uses_the_closing_line_of_the_bet(demo_world) -> None:
             over = sum(probs) / len(probs)
             side = over if bet["side"] == "over" else 1.0 - over
             clvs.append(side - 1.0 / bet["price_decimal"])
-    [summary] = rows(home, "select * from main.fct_ev_summary_daily where game_date = ?", [day])
+    [summary] = rows(
+        home,
+        "select * from main.fct_ev_summary_daily where game_date = ? and market = 'player_points'",
+        [day],
+    )
     assert summary["bets_with_clv"] == len(clvs) > 5
     assert summary["mean_clv"] == pytest.approx(sum(clvs) / len(clvs), abs=1e-9)

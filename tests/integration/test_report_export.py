@@ -366,7 +366,10 @@ def test_audit_has_one_row_per_scored_line(reported: Reported) -> None:
         [reported.day],
     ).iloc[0]
     predictions = reported.query(
-        "select count(*) as n from main.fct_predictions where game_date = ?", [reported.day]
+        # The audit is of the priced prop lines (the game totals are not priced as bets).
+        "select count(*) as n from main.fct_predictions where game_date = ? "
+        "and market != 'game_total'",
+        [reported.day],
     ).n[0]
     frame = pd.read_csv(audits / f"ev_prob_audit_{reported.day}.csv")
     lines = (audits / f"ev_prob_audit_{reported.day}.jsonl").read_text().splitlines()
