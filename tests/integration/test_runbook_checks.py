@@ -83,7 +83,7 @@ def test_health_shallow_and_deep_pass_on_the_demo_home(checked_home: Home) -> No
     checks = {c["name"]: c for c in body["checks"]}
     assert {"imports", "canary", "latest_predictions"} <= set(checks)
     assert all(c["ok"] for c in checks.values())
-    (version,) = rows(checked_home, "select model_version from main.ml_model_registry")[0]
+    (version,) = rows(checked_home, PROP_MODEL)[0]
     assert version in checks["canary"]["detail"] and "newest" in checks["canary"]["detail"]
     assert "fallback guard passed" in checks["canary"]["detail"]
 
@@ -127,11 +127,19 @@ def test_health_fails_on_a_bad_setting_and_on_a_missing_warehouse(home: Home) ->
     assert not home.warehouse.exists()  # no check creates an empty warehouse
 
 
+PROP_MODEL = "select model_version from main.ml_model_registry where model_family = 'player_prop'"
+
+
 def constant_model_row(home: Home) -> dict:
     """The registered model with its stacker replaced by a constant (expit(0.4) = 0.599 for
     every line), re-fingerprinted so it loads like any registered model, registered later."""
     with connect(home) as con:
-        row = con.execute("select * from main.ml_model_registry").df().iloc[0].to_dict()
+        row = (
+            con.execute("select * from main.ml_model_registry where model_family = 'player_prop'")
+            .df()
+            .iloc[0]
+            .to_dict()
+        )
     stacker = json.loads(row["calibrator"])
     constant = Stacker(
         dispersion=stacker["dispersion"], inputs=(), coef=(), intercept=0.4,
@@ -195,9 +203,21 @@ def test_verify_passes_for_the_demo_slate(checked_home: Home, demo_world: DemoWo
     day = demo_world.slate
     code, out, body = cli(checked_home, "verify", "--date", str(day))
     assert code == 0, out
-    (version,) = rows(checked_home, "select model_version from main.ml_model_registry")[0]
-    assert body["model_versions"] == [version] == [body["run_model_version"]]
-    assert body["lines"] == body["predictions"] > 0
+    (version,) = rows(checked_home, PROP_MODEL)[0]
+    (totals,) = rows(
+        checked_home,
+        "select model_version from main.ml_model_registry where model_family = 'game_total'",
+    )[0]
+    # The props' model and the game totals' (the demo world's vendors quote totals too).
+    assert body["model_versions"] == sorted([version, totals])
+    # The run records every version that scored (comma-separated).
+    assert sorted(body["run_model_version"].split(", ")) == sorted([version, totals])
+    (scored_totals,) = rows(
+        checked_home,
+        "select count(*) from main.fct_predictions where game_date = ? and market = 'game_total'",
+        day,
+    )[0]
+    assert body["lines"] + scored_totals == body["predictions"] > body["lines"] > 0
     assert f"verify {day}" in body["message"]
 
 
@@ -262,7 +282,8 @@ def test_positive_control_fails_without_predictions_for_the_date(checked_home: H
 def test_model_list_and_refusals_on_a_single_model(checked_home: Home) -> None:
     code, out, body = cli(checked_home, "model", "list", "--date", "2027-01-12")
     assert code == 0, out
-    (model,) = body["models"]
+    # The props' model (the demo also trains the game totals' own, game_total_nba).
+    (model,) = [m for m in body["models"] if not m["model_version"].startswith("game_total")]
     assert model["scores_now"] == "newest trained before 2027-01-12"
     assert model["first_scored"] == "2027-01-03" and model["last_scored"] == "2027-01-12"
 
@@ -277,17 +298,20 @@ def test_pinned_model_scores_recover_and_verify_follows_the_pin(
     demo_home: Home, demo_world: DemoWorld
 ) -> None:
     day = demo_world.slate
-    (newest,) = rows(demo_home, "select model_version from main.ml_model_registry")[0]
+    (newest,) = rows(demo_home, PROP_MODEL)[0]
     older_end = date(2026, 12, 31)
     trained = train(demo_home, older_end, overrides={"validation_days": 3, "calibration_days": 3})
     assert trained.success, trained.failed
-    (older,) = rows(
-        demo_home, "select model_version from main.ml_model_registry where train_end = ?", older_end
-    )[0]
+    (older,) = rows(demo_home, PROP_MODEL + " and train_end = ?", older_end)[0]
 
     code, out, body = cli(demo_home, "model", "list", "--date", str(day))
     assert code == 0, out
-    serving = {m["model_version"]: m["scores_now"] for m in body["models"]}
+    # The props' models (the game totals' family serves beside them).
+    serving = {
+        m["model_version"]: m["scores_now"]
+        for m in body["models"]
+        if not m["model_version"].startswith("game_total")
+    }
     assert serving == {older: None, newest: f"newest trained before {day}"}
 
     code, out, body = cli(demo_home, "model", "pin", older, "--reason", "incident drill")
@@ -296,13 +320,14 @@ def test_pinned_model_scores_recover_and_verify_follows_the_pin(
     assert code == 0, out
     scored = rows(
         demo_home,
-        "select distinct model_version from main.fct_predictions where game_date = ?",
+        "select distinct model_version from main.fct_predictions where game_date = ? "
+        "and market != 'game_total'",
         day,
     )
     assert scored == [(older,)]
-    assert latest_run(demo_home, day).model_version == older
+    assert older in latest_run(demo_home, day).model_version.split(", ")
     code, out, body = cli(demo_home, "verify", "--date", str(day))
-    assert code == 0 and body["expected_versions"] == {"player_points": older}, out
+    assert code == 0 and body["expected_versions"]["player_points"] == older, out
 
     code, out, body = cli(demo_home, "model", "unpin")
     assert code == 0 and pinned_version(demo_home) is None, out
