@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from argparse import Namespace
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -198,8 +199,12 @@ class Dbt:
 
     def _write_manifest_json(self) -> None:
         """target/manifest.json in this home, as a parse writes it (dbt-score reads it)."""
+        from dbt.flags import get_flags, set_flags
         from dbt.parser.manifest import write_manifest
 
+        flags = get_flags()
+        if not hasattr(flags, "SEND_ANONYMOUS_USAGE_STATS"):  # no dbt command ran here yet
+            set_flags(Namespace(**vars(flags), SEND_ANONYMOUS_USAGE_STATS=False))
         self.home.dbt_target.mkdir(parents=True, exist_ok=True)
         with dbt_environment(self.home, self.project_dir):
             write_manifest(self._manifest, str(self.home.dbt_target))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -91,18 +93,25 @@ def test_a_second_home_reuses_the_parse_and_gets_its_manifest_json(tmp_path: Pat
 def test_a_new_process_loads_the_parse_from_the_disk_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What a new process sees (no manifest in memory): the pickled parse, and no dbt parse
-    in its home (a parse would write partial_parse.msgpack there)."""
+    """Another process (no dbt command run in it yet) takes the pickled parse: the same nodes,
+    its home's manifest.json written, and no dbt parse there (one writes partial_parse.msgpack)."""
     monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path / "cache"))
     parsed = Dbt(Home(tmp_path / "a").ensure()).manifest()  # parsed, or this process's
     key = manifest_cache.manifest_key(
         dbt_runner._parsed_files(PROJECT_DIR), str(PROJECT_DIR.resolve()), "duckdb", "{}"
     )
     manifest_cache.store(key, parsed)
-    monkeypatch.setattr(dbt_runner, "_PARSED", {})
     other = Home(tmp_path / "b").ensure()
-    loaded = Dbt(other).manifest()
-    assert loaded is not parsed and sorted(loaded.nodes) == sorted(parsed.nodes)
+    script = (
+        "import sys; from pathlib import Path; from propcast.dbt_runner import Dbt; "
+        "from propcast.settings import Home; "
+        "print(len(Dbt(Home(Path(sys.argv[1]))).manifest().nodes))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(other.root)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) == len(parsed.nodes)
     assert (other.dbt_target / "manifest.json").exists()
     assert not (other.dbt_target / "partial_parse.msgpack").exists()
 
