@@ -79,7 +79,7 @@ def _outcomes(doc: dict, event_id: str, book: str, market: str) -> list[dict]:
 
 
 def _player_outcomes(outcomes: list[dict], player: str) -> list[dict]:
-    found = [o for o in outcomes if o["description"] == player]
+    found = [o for o in outcomes if o.get("description") == player]
     if not found:
         raise KeyError(f"no outcome for {player!r}")
     return found
@@ -121,7 +121,7 @@ def faulted_snapshot(doc: dict, faults: list[WrongLine], delay: timedelta) -> di
             markets = []
             for quoted in bookmaker["markets"]:
                 outcomes = [o for o in quoted["outcomes"]
-                            if (bookmaker["key"], quoted["key"], event["id"], o["description"])
+                            if (bookmaker["key"], quoted["key"], event["id"], o.get("description"))
                             in keep]  # fmt: skip
                 if outcomes:
                     markets.append({**quoted, "last_update": at.strftime(STAMP),
