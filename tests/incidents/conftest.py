@@ -151,8 +151,11 @@ def incident_home(bench: Bench) -> Iterator[Home]:
 
 
 def demo_version(home: Home) -> str:
-    """The demo's one registered model (it scored every walk-forward slate)."""
-    return scalar(home, "select model_version from main.ml_model_registry")
+    """The demo's one registered props model (it scored every walk-forward slate; the game
+    totals have their own family, game_total_nba)."""
+    return scalar(
+        home, "select model_version from main.ml_model_registry where model_family = 'player_prop'"
+    )
 
 
 def deploy_constant_model(home: Home) -> str:
@@ -165,7 +168,12 @@ def deploy_constant_model(home: Home) -> str:
     from propcast.models.train import _canonical_json, _version_hash, make_model_version
 
     with connect(home) as con:
-        row = con.execute("select * from main.ml_model_registry").df().iloc[0].to_dict()
+        row = (
+            con.execute("select * from main.ml_model_registry where model_family = 'player_prop'")
+            .df()
+            .iloc[0]
+            .to_dict()
+        )
     stacker = json.loads(row["calibrator"])
     row["calibrator"] = Stacker(
         dispersion=stacker["dispersion"], inputs=(), coef=(), intercept=0.4,
