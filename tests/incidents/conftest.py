@@ -401,12 +401,16 @@ class BadDeploy:
     recovered: Result
     after_status: Result
     after_verify: Result
-    scored: tuple[list[tuple], list[tuple]]  # versions on the slate's rows: after each run
+    scored: tuple[list[tuple], list[tuple]]  # versions on the slate's props rows: after each run
     predictions: tuple[int, int]  # the slate's rows: the demo's, after the recovery
 
 
 def run_bad_deploy(bench: Bench) -> BadDeploy:
-    scored_sql = "select distinct model_version from main.fct_predictions where game_date = ?"
+    # The props' rows (the slate's game totals are scored by their own family's model).
+    scored_sql = (
+        "select distinct model_version from main.fct_predictions where game_date = ? "
+        "and market != 'game_total'"
+    )
     count_sql = "select count(*) from main.fct_predictions where game_date = ?"
     day = str(SLATE)
     with staged(bench) as home:

@@ -17,6 +17,10 @@ from .conftest import SLATE, cli, demo_version, rows
 
 def test_health_deep_catches_a_model_that_no_longer_loads(incident_home: Home) -> None:
     version = demo_version(incident_home)
+    (totals,) = rows(
+        incident_home,
+        "select model_version from main.ml_model_registry where model_family = 'game_total'",
+    )[0]
     with connect(incident_home) as con:
         con.execute("create table main.saved_registry as select * from main.ml_model_registry")
         con.execute(
@@ -44,10 +48,12 @@ def test_health_deep_catches_a_model_that_no_longer_loads(incident_home: Home) -
     assert version in canary["detail"] and "fallback guard passed" in canary["detail"]
     recovered = cli("recover", "--date", str(SLATE))
     assert recovered.code == 0, recovered
+    # The props' rows by the props' model, the game totals' by theirs (game_total_nba).
     assert rows(
         incident_home,
-        "select distinct model_version from main.fct_predictions where game_date = ?",
+        "select distinct market = 'game_total', model_version from main.fct_predictions "
+        "where game_date = ? order by all",
         SLATE,
-    ) == [(version,)]
+    ) == [(False, version), (True, totals)]
     assert cli("verify", "--date", str(SLATE)).code == 0
     record("incidents", 1, 1)

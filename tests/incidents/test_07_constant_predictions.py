@@ -26,7 +26,12 @@ def test_a_constant_model_is_refused_shown_by_verify_and_rolled_back(
     shown = bad_deploy.verify
     assert shown.code == 1, shown
     assert f"scored by {good}, but {constant} should have" in shown.body["message"], shown
-    serving = {m["model_version"]: m["scores_now"] for m in bad_deploy.models.body["models"]}
+    # The props' models (the game totals' family, game_total_nba, serves beside them).
+    serving = {
+        m["model_version"]: m["scores_now"]
+        for m in bad_deploy.models.body["models"]
+        if m["market_family"] == "player_points"
+    }
     assert serving == {good: None, constant: f"newest trained before {day}"}
 
     rolled = bad_deploy.rollback
@@ -35,5 +40,7 @@ def test_a_constant_model_is_refused_shown_by_verify_and_rolled_back(
     assert bad_deploy.scored[1] == [(good,)]
     verified = bad_deploy.after_verify
     assert verified.code == 0, verified
-    assert verified.body["expected_versions"] == {"player_points": good}
+    expected = verified.body["expected_versions"]
+    assert set(expected) == {"player_points", "game_total_nba"}, expected
+    assert expected["player_points"] == good, expected
     record("incidents", 1, 1)
