@@ -5,10 +5,9 @@ warehouse path (the profile's connection keys, the path among them, are part of 
 checks): a command in a home that has not parsed yet, a restored or copied home, or each CLI
 process of the test suite, parses the whole project again (~8 s on 2 cores). A parsed manifest
 does not depend on the home (the warehouse file is always `warehouse.duckdb`, so every node's
-database is the same), and dbt's `Manifest` pickles (`Manifest.__reduce_ex__`): the manifest
-is stored under a key of everything a parse reads — every project file's bytes, the target,
-the vars, the project folder, and the dbt, adapter and Python versions — and loading it takes
-~0.05 s.
+database is the same), and its public fields pickle (`_state`): the manifest is stored under
+a key of everything a parse reads (every project file's bytes, the target, the vars, the
+project folder, and the dbt, adapter and Python versions), and loading it takes ~0.05 s.
 
 Where: `PROPCAST_DBT_MANIFEST_CACHE` (a folder; `off` disables it), else
 `$XDG_CACHE_HOME/propcast/dbt-manifests` (`~/.cache/...`). The newest `KEPT` files are kept.
@@ -20,6 +19,7 @@ parsed. The environment variables the project read while parsing are checked by 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -64,7 +64,8 @@ def load(key: str) -> Any | None:
     if path is None or not path.is_file():
         return None
     try:
-        manifest = pickle.loads(path.read_bytes())
+        kind, fields = pickle.loads(path.read_bytes())
+        manifest = kind(**fields)
     except Exception:  # a torn or foreign file: parse instead, and drop it
         path.unlink(missing_ok=True)
         return None
@@ -82,10 +83,20 @@ def store(key: str, manifest: Any) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
-            handle.write(pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+            handle.write(pickle.dumps(_state(manifest), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(handle.name, folder / f"{key}.pickle")
         stored = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in stored[KEPT:]:
             old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def _state(manifest: Any) -> tuple[type, dict[str, Any]]:
+    """The manifest's class and its public fields. Not `Manifest.__reduce_ex__`: in dbt-core
+    1.11 it passes its fields by position and leaves out `fixtures` and two lookups, so every
+    later field lands one or more places off (a loaded manifest failed to compile a ref with
+    "RefableLookup.find() missing 1 required positional argument"). The private lookups and
+    caches are rebuilt on first use."""
+    names = [f.name for f in dataclasses.fields(manifest) if not f.name.startswith("_")]
+    return type(manifest), {name: getattr(manifest, name) for name in names}

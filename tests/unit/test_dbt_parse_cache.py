@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -94,7 +95,8 @@ def test_a_new_process_loads_the_parse_from_the_disk_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process (no dbt command run in it yet) takes the pickled parse: the same nodes,
-    its home's manifest.json written, and no dbt parse there (one writes partial_parse.msgpack)."""
+    models compile with it (refs, sources), its home's manifest.json is written, and no dbt
+    parse ran there (one writes partial_parse.msgpack)."""
     monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path / "cache"))
     parsed = Dbt(Home(tmp_path / "a").ensure()).manifest()  # parsed, or this process's
     key = manifest_cache.manifest_key(
@@ -104,16 +106,27 @@ def test_a_new_process_loads_the_parse_from_the_disk_cache(
     other = Home(tmp_path / "b").ensure()
     script = (
         "import sys; from pathlib import Path; from propcast.dbt_runner import Dbt; "
-        "from propcast.settings import Home; "
-        "print(len(Dbt(Home(Path(sys.argv[1]))).manifest().nodes))"
+        "from propcast.settings import Home; dbt = Dbt(Home(Path(sys.argv[1]))); "
+        "compiled = dbt.invoke(['compile', '--select', 'stg_propcast_raw__run_registry', "
+        "'int_prop_odds_unioned', 'fct_prop_line_features']); "
+        "print(compiled.success, compiled.error, len(dbt.manifest().nodes))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(other.root)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout.split()[-1]) == len(parsed.nodes)
+    # Compiled with the loaded manifest: refs and sources resolve through its lookups.
+    assert done.stdout.split()[-3:] == ["True", "None", str(len(parsed.nodes))], done.stdout
     assert (other.dbt_target / "manifest.json").exists()
     assert not (other.dbt_target / "partial_parse.msgpack").exists()
+
+
+@dataclass
+class Tiny:
+    """A manifest's shape: public fields, and private lookups rebuilt on first use."""
+
+    nodes: int
+    _lookup: str | None = None
 
 
 def test_a_torn_cache_file_is_dropped_and_off_stores_nothing(
@@ -122,11 +135,11 @@ def test_a_torn_cache_file_is_dropped_and_off_stores_nothing(
     monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path))
     (tmp_path / "k.pickle").write_bytes(b"\x80\x05torn")
     assert manifest_cache.load("k") is None and not (tmp_path / "k.pickle").exists()
-    manifest_cache.store("k", {"nodes": 1})
-    assert manifest_cache.load("k") == {"nodes": 1}
+    manifest_cache.store("k", Tiny(nodes=1, _lookup="dropped"))
+    assert manifest_cache.load("k") == Tiny(nodes=1)  # private lookups are rebuilt on use
     monkeypatch.setenv(manifest_cache.CACHE_ENV, "off")
     assert manifest_cache.cache_dir() is None and manifest_cache.load("k") is None
-    manifest_cache.store("j", {"nodes": 2})
+    manifest_cache.store("j", Tiny(nodes=2))
     assert not (tmp_path / "j.pickle").exists()
 
 
@@ -140,7 +153,7 @@ def test_the_disk_key_changes_with_a_file_byte_and_keeps_the_newest(
     assert manifest_cache.manifest_key(files, str(project), "duckdb", "{}") != before
     monkeypatch.setenv(manifest_cache.CACHE_ENV, str(tmp_path / "cache"))
     for k in range(manifest_cache.KEPT + 3):
-        manifest_cache.store(f"k{k}", k)
+        manifest_cache.store(f"k{k}", Tiny(nodes=k))
         os.utime(tmp_path / "cache" / f"k{k}.pickle", ns=(k * 10**9, k * 10**9))
     kept = sorted(p.stem for p in (tmp_path / "cache").glob("*.pickle"))
     assert len(kept) == manifest_cache.KEPT and "k0" not in kept
