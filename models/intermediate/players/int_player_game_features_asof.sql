@@ -1,11 +1,12 @@
 {#-
     As-of player form for every row of the player x game spine: rolling means over the
     player's last 5 and 10 games (macro player_form_means: each count and minutes), games
-    played, days of rest and back-to-back — computed only from games strictly before the
-    game's date. `features_through_date` is the latest game_date that fed the row (null for a
-    player's first game). The played games come from the spine's boxscore columns; the game's
-    own minutes and points (null until played) ride along as the target and never feed the
-    features.
+    played, days of rest, back-to-back and the minutes of teammates missing from the team's
+    previous game (macro teammates_missing_minutes) — computed only from games strictly before
+    the game's date. `features_through_date` is the latest game_date that fed the row (null
+    for a player's first game). The played games come from the spine's boxscore columns; the
+    game's own minutes and points (null until played) ride along as the target and never feed
+    the features.
 -#}
 with
 
@@ -74,7 +75,10 @@ as_of as (
             rows between unbounded preceding and 1 preceding
         ) as features_through_date
     from timeline
-)
+),
+
+-- Teammates missing from the team's previous game (CTE teammates_missing).
+{{ teammates_missing_minutes('spine') }}
 
 select
     spine.player_id,
@@ -93,6 +97,7 @@ select
         {{ dbt.datediff('as_of.features_through_date', 'spine.game_date', 'day') }} = 1, false
     ) as is_back_to_back,
     {{ player_form_columns('played_through') }},
+    teammates_missing.teammates_missing_minutes,
     spine.minutes,
     spine.points
 from spine
@@ -105,3 +110,7 @@ left join played_through
     on
         as_of.player_id = played_through.player_id
         and as_of.features_through_date = played_through.through_date
+left join teammates_missing
+    on
+        spine.player_id = teammates_missing.player_id
+        and spine.game_id = teammates_missing.game_id

@@ -32,6 +32,7 @@ select
     opponent_defense.prior_final_games as opponent_prior_games,
     opponent_defense.points_allowed_avg_5 as opponent_points_allowed_avg_5,
     opponent_defense.points_allowed_avg_10 as opponent_points_allowed_avg_10,
+    player_features.teammates_missing_minutes,
     player_features.minutes,
     player_features.points
 from player_features

@@ -82,6 +82,7 @@ select
     features.opponent_prior_games,
     features.opponent_points_allowed_avg_5,
     features.opponent_points_allowed_avg_10,
+    features.teammates_missing_minutes,
     coalesce(games.is_final, false) as is_game_final,
     case
         when games.is_final then stats.player_id is not null
