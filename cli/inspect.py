@@ -80,7 +80,8 @@ def docs(as_json: JsonFlag = False) -> None:
 @app.command()
 def status(run_date: DateOption = None, as_json: JsonFlag = False) -> None:
     """Where a slate stands: each phase's completion as n/m dbt models built (the missing ones
-    named), the runs for the date, and the model_version that scored it.
+    named), the runs for the date, and the model_versions that scored it (one per family,
+    comma-separated: the props' and each league's game totals).
 
     Reads only the run state files under PROPCAST_HOME/runs, so it works while another run
     holds the warehouse. Exit 0 when every phase is complete, 3 when complete but degraded or

@@ -282,8 +282,8 @@ def scored_by(home: Home, run_date: date) -> str | None:
     with connect(home) as con:
         try:
             row = con.execute(
-                "select string_agg(distinct model_version, ', ') from main.fct_predictions "
-                "where game_date = ?",
+                "select string_agg(distinct model_version, ', ' order by model_version) "
+                "from main.fct_predictions where game_date = ?",
                 [run_date],
             ).fetchone()
         except duckdb.CatalogException:

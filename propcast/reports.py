@@ -143,7 +143,8 @@ def write_daily_report(home: Home, run_date: date) -> Path:
         )
         predictions = _query(
             con,
-            "select count(*) as lines_scored, string_agg(distinct model_version, ', ') as models,"
+            "select count(*) as lines_scored,"
+            " string_agg(distinct model_version, ', ' order by model_version) as models,"
             " avg(prob_over) as mean_prob_over, stddev_samp(prob_over) as sd_prob_over"
             " from main.fct_predictions where game_date = ?",
             [run_date],

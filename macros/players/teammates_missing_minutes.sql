@@ -164,7 +164,9 @@ tm_teammates_missing as (
     select
         tm_spine.player_id,
         tm_spine.game_id,
-        sum(tm_missing_players.minutes_avg_10_through) as missing_minutes
+        -- Rounded: a float sum's last bits depend on the order threads add the rows in, and
+        -- a rebuild must give the same bits (tests/reliability/test_reruns.py).
+        round(sum(tm_missing_players.minutes_avg_10_through), 9) as missing_minutes
     from tm_spine
     inner join tm_missing_players
         on
