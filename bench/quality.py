@@ -33,7 +33,8 @@ played one of the team's 10 games before its previous one but not that game). Me
 2026-12-07 at 3 x 165 days, realistic, model/close with a paired date bootstrap: only
 teammates_missing_minutes earned its place, lower in every family on seeds 7 and 11 (-0.0001
 to -0.0010; 95 % CI below 0 for points and rebounds on seed 7, assists and points on seed
-11); the others moved it less than the noise.
+11); the others moved it less than the noise. It is now a product feature (the warehouse
+computes it: macro teammates_missing_minutes), so the product's list brings it in here.
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
