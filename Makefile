@@ -23,7 +23,8 @@ AFTERNOON  ?= 15:00
 CLOCK_SKIP  = test_backtest test_bigquery_sql_rules test_dbt_parse_cache test_devig \
               test_devig_evaluation test_engine_frames test_evaluate test_family_models \
               test_ledger_report test_models test_prop_history test_simulate test_stakes_table \
-              test_staking test_totals test_warehouse_read_only test_world_market test_world_nhl
+              test_stack_level test_staking test_totals test_warehouse_read_only test_world_market \
+              test_world_nhl test_world_totals
 CLOCK_TESTS = tests/unit $(CLOCK_SKIP:%=--ignore=tests/unit/%.py) \
               tests/integration/test_freshness.py tests/integration/test_pipeline.py \
               --deselect tests/integration/test_freshness.py::test_freshness_judges_the_latest_due_game_date
