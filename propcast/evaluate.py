@@ -2,7 +2,8 @@
 the demo world, the truth), per league and market family, over a range of game dates.
 
 Reads the warehouse's settlement marts (`fct_line_settlements`, `fct_bet_settlements`) and,
-when the home holds a demo world, its ground truth `world/truth/prop_truth.csv`. The truth is
+when the home holds a demo world, its ground truth `world/truth/prop_truth.csv` and
+`game_total_truth.csv`. The truth is
 joined here, in Python, and nowhere else: no dbt model reads it (tests check the manifest).
 
 Every source is scored on the same lines: settled over or under, with a model, an opening and
@@ -50,6 +51,8 @@ METRICS = (
 )
 ECE_BINS = 10
 TRUTH_FILE = Path("truth") / "prop_truth.csv"
+TOTALS_TRUTH_FILE = Path("truth") / "game_total_truth.csv"
+GAME_TOTAL = "game_total"  # fct_line_settlements.market of a game total
 KEYS = ["game_id", "subject_id", "market", "line"]
 
 LINES_SQL = """
@@ -136,18 +139,29 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BIN
 
 
 def read_truth(home: Home) -> pd.DataFrame | None:
-    """The demo world's exact P(over) per offered line, keyed like fct_line_settlements; None
-    when the home has no demo world."""
-    path = home.world / TRUTH_FILE
-    if not path.exists():
+    """The demo world's exact P(over) per offered line, props and game totals, keyed like
+    fct_line_settlements (a game total's subject is its game); None when the home has no demo
+    world."""
+    frames = []
+    props = home.world / TRUTH_FILE
+    if props.exists():
+        frames.append(
+            pd.read_csv(
+                props,
+                usecols=["game_id", "player_id", "market", "line", "true_p_over"],
+                dtype={"game_id": str, "player_id": str, "market": str},
+            ).rename(columns={"player_id": "subject_id"})
+        )
+    totals = home.world / TOTALS_TRUTH_FILE
+    if totals.exists():
+        games = pd.read_csv(
+            totals, usecols=["game_id", "line", "true_p_over"], dtype={"game_id": str}
+        )
+        frames.append(games.assign(subject_id=games["game_id"], market=GAME_TOTAL))
+    if not frames:
         return None
-    truth = pd.read_csv(
-        path,
-        usecols=["game_id", "player_id", "market", "line", "true_p_over"],
-        dtype={"game_id": str, "player_id": str, "market": str},
-    )
-    truth = truth.rename(columns={"player_id": "subject_id", "true_p_over": "prob_truth"})
-    return truth.drop_duplicates(KEYS, keep="last")
+    truth = pd.concat(frames, ignore_index=True).rename(columns={"true_p_over": "prob_truth"})
+    return truth[[*KEYS, "prob_truth"]].drop_duplicates(KEYS, keep="last")
 
 
 def settled_range(con: duckdb.DuckDBPyConnection, through: date) -> tuple[date, date, int] | None:

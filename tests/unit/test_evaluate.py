@@ -182,3 +182,14 @@ def test_read_truth_keys_the_demo_truth_like_the_settlements(tmp_path) -> None:
         {"game_id": "0401", "subject_id": "P1", "market": "player_points", "line": 20.5,
          "prob_truth": 0.61}
     ]  # fmt: skip
+    (home.world / "truth" / "game_total_truth.csv").write_text(
+        "game_id,event_id,game_date,league,line,true_mean,true_p_over\n"
+        "0401,e1,2026-01-10,NBA,221.5,224.0,0.57\n"
+    )
+    assert read_truth(home).to_dict("records")[1] == {
+        "game_id": "0401",
+        "subject_id": "0401",
+        "market": "game_total",
+        "line": 221.5,
+        "prob_truth": 0.57,
+    }  # fmt: skip: a game total's subject is its game, as in fct_line_settlements
