@@ -18,9 +18,8 @@ object: {setting: {family: {market_logloss, truth_logloss, ratio, expected_ratio
 
 `--decompose` (one setting, e.g. `--settings realistic --decompose`): the close's excess log
 loss (expected_ratio - 1) split by the error model's terms (`propcast.world.market`'s module
-doc). The same world is generated once per variant with terms of `ErrorModel` switched off:
-`generate` builds its own `ErrorModel()` and takes none, so the bench swaps the class for a
-preset one while it runs (no world file changes). The games, boxscores and truth do not depend
+doc). The same world is generated once per variant with terms of `ErrorModel` switched off
+(`generate(errors=...)`). The games, boxscores and truth do not depend
 on the error model, and the market's random stream is the same, so each variant's close is
 exactly the full close minus the switched-off terms. Variants: `full`; `no_shade`
 (over_shade 0); `no_form_lag` (form_lag_days 0); `no_minutes_lag` (minutes_lag_weight 0);
@@ -39,12 +38,10 @@ import argparse
 import dataclasses
 import json
 import shutil
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from unittest import mock
 
 from propcast.world import generate
 from propcast.world.closing import close_over_truth, closing_lines
@@ -72,13 +69,12 @@ def measure(
     strength: str, days: int, seed: int, work: Path, league: str = "NBA", errors: dict | None = None
 ) -> dict:
     """The close against the truth in one generated world; `errors`: ErrorModel fields to
-    override (generate builds `ErrorModel()` itself, so the class is swapped while it runs)."""
+    override."""
     world = work / strength
     spec = {"NBA": NBA, "NHL": NHL}[league]
     preset = dataclasses.replace(ErrorModel(), **(errors or {}))
-    with mock.patch.object(sys.modules["propcast.world.generate"], "ErrorModel", lambda: preset):
-        generate(world, seed=seed, start=date(2026, 10, 21), days=days, market_strength=strength,
-                 league=spec, vendors=("oddsapi",))  # fmt: skip
+    generate(world, seed=seed, start=date(2026, 10, 21), days=days, market_strength=strength,
+             league=spec, vendors=("oddsapi",), errors=preset)  # fmt: skip
     return close_over_truth(closing_lines(world))
 
 

@@ -57,6 +57,7 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     league: LeagueSpec = NBA,
     vendors: tuple[str, ...] = VENDOR_KEYS,
+    errors: ErrorModel | None = None,
 ) -> WorldSummary:
     """Simulate `days` consecutive dates from `start` and write the world under `out_dir`.
 
@@ -67,9 +68,11 @@ def generate(
     (`vendors.py`: which books each carries, at what times, in which spellings); the market,
     the games and the truth do not depend on them. `market_strength` ("realistic", "sharp",
     "soft": `market.MARKET_STRENGTHS`) sets how wrong the books are; `market_noise` scales it
-    further (1: as documented). Neither moves the games, the boxscores or the truth.
+    further (1: as documented). Neither moves the games, the boxscores or the truth. `errors`
+    replaces the books' error model (`market.ErrorModel`: e.g. one term switched off, as
+    bench/market_strength.py --decompose does).
     """
-    errors = ErrorModel()
+    errors = errors or ErrorModel()
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if days < 1:

@@ -5,6 +5,7 @@ world's own files as bench/market_strength.py reads them."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from propcast.world import NBA, generate
 from propcast.world.closing import close_over_truth, closing_lines
-from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
+from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS, ErrorModel
 from propcast.world.nhl import NHL
 
 BAND = (1.03, 1.05)
@@ -54,3 +55,16 @@ def test_the_demo_command_offers_exactly_the_worlds_market_strengths() -> None:
     choices, option = get_args(MarketStrengthOption)
     assert set(get_args(choices)) == set(MARKET_STRENGTHS)
     assert DEFAULT_MARKET_STRENGTH in option.help
+
+
+def test_an_error_model_without_its_terms_prices_the_truth(tmp_path: Path) -> None:
+    """`generate(errors=...)` replaces the books' error model (bench/market_strength.py
+    --decompose): with no shade, no lags and no noise the close is the truth, but for the
+    half-point line grid and the 5-cent prices."""
+    exact = replace(
+        ErrorModel(), over_shade=0.0, form_lag_days=0, minutes_lag_weight=0.0,
+        market_sd=(0.0, 0.0, 0.0), book_sd=(0.0, 0.0, 0.0),
+    )  # fmt: skip
+    generate(tmp_path, seed=2, start=date(2027, 1, 5), days=4, vendors=("oddsapi",), errors=exact)
+    for market, r in close_over_truth(closing_lines(tmp_path)).items():
+        assert r["n"] > 300 and abs(r["expected_ratio"] - 1.0) < 0.003, (market, r)
