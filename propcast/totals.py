@@ -379,7 +379,7 @@ def fit_totals_model(rows: pd.DataFrame, config: TotalsConfig | None = None) -> 
     cfg = config or TotalsConfig()
     require_columns(rows, ("league", "game_date", "actual_total", *FEATURE_COLUMNS), "totals fit")
     league = check_league(rows)
-    data = settled(rows)
+    data = in_fit_order(settled(rows))
     if len(data) < cfg.min_train_rows:
         raise TotalsTrainError(
             f"the training window holds {len(data)} settled {league} game(s); "
@@ -408,6 +408,14 @@ def fit_totals_model(rows: pd.DataFrame, config: TotalsConfig | None = None) -> 
         league, cfg, booster, shrink, spread, stacker, *_span(data), len(early),
         int(keep.sum()), tuple(notes),
     )  # fmt: skip
+
+
+def in_fit_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by what the fit reads. The warehouse returns them in any order, and the
+    booster's float sums, so the fitted model and its model_version, follow the row order
+    (a retrain on the same warehouse gave another version: tests/reliability/test_reruns.py)."""
+    keys = ["game_date", "line", "actual_total", *FEATURE_COLUMNS]
+    return rows.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def _span(rows: pd.DataFrame) -> tuple[date, date]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from propcast.family_models import totals_registry_row
 from propcast.totals import (
     FEATURE_COLUMNS,
     MarketOffset,
@@ -137,6 +138,10 @@ def test_fit_and_predict(league, nba, nhl) -> None:
     assert mae < line_mae * 1.02, "an efficient line is hard to beat, but not to match"
     again = fit_totals_model(train).predict(test)
     pd.testing.assert_frame_equal(out, again)  # deterministic
+    # ... to the bit (its model_version), whatever order the warehouse returns the rows in.
+    shuffled = fit_totals_model(train.sample(frac=1.0, random_state=3))
+    end = model.train_end
+    assert totals_registry_row(shuffled, end) == totals_registry_row(model, end)
 
 
 def test_total_target_and_errors(nba) -> None:
