@@ -20,6 +20,7 @@ from propcast.cli.common import (
 )
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
+from propcast.settings import SettingsError
 from propcast.timeutil import today_in_slate_tz, utc_now
 
 
@@ -233,6 +234,16 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
     books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
     market_strength: MarketStrengthOption = "realistic",
+    league: Annotated[
+        str,
+        typer.Option(
+            help="The demo world's league: NBA (prices player_points unless "
+            "PROPCAST_PROP_MARKETS says) or NHL (player_shots_on_goal unless it says; set "
+            "PROPCAST_PROP_MARKETS=player_shots_on_goal for later commands on that home). Game "
+            "totals are scored in both.",
+            case_sensitive=False,
+        ),
+    ] = "NBA",
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -246,10 +257,21 @@ def demo(
     Exit 0 ok, 3 degraded (the morning run was), 1 failed (with the command that recovers),
     2 usage error.
     """
-    from propcast.demo import DemoFailed, run_demo
+    from propcast.demo import DemoFailed, demo_markets, run_demo
     from propcast.locking import WarehouseBusy, writer_lock
+    from propcast.markets import PROP_MARKETS_ENV
+    from propcast.world import LEAGUES
 
+    league = league.strip().upper()
+    if league not in LEAGUES:
+        raise typer.BadParameter(
+            f"{league!r}: use one of {', '.join(LEAGUES)}", param_hint="--league"
+        )
     home = open_home()
+    try:
+        own_markets = demo_markets(league)
+    except SettingsError as exc:
+        finish(ExitCode.FAILED, str(exc), recover=f"unset {PROP_MARKETS_ENV}", as_json=as_json)
     started = perf_counter()
     try:
         with (
@@ -264,6 +286,7 @@ def demo(
                 say=console.print,
                 progress=advance,
                 market_strength=market_strength,
+                league=league,
             )
     except WarehouseBusy as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
@@ -277,6 +300,11 @@ def demo(
         console.print(f"report: {report}")
     console.print(f"warehouse: {home.warehouse}  (dbt docs: `propcast docs`)")
     console.print(f"ground truth (models never read it): {home.world / 'truth'}")
+    if own_markets:
+        console.print(
+            f"later commands on this home price what the demo did with "
+            f"{PROP_MARKETS_ENV}={','.join(own_markets)}"
+        )
     verdict = verdict_of(day.status)
     finish(
         verdict,

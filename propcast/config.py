@@ -12,6 +12,7 @@ from deep inside a run. `check_settings` is what `propcast` commands and `propca
 | PROPCAST_RETRAIN_EVERY_DAYS | 7 | whole days (`training.retrain_every_days`) |
 | PROPCAST_EDGE_GATE | on | on or off (`edge_gate.edge_gate_vars`; off: dbt var edge_gate false) |
 | PROPCAST_STAKING | dbt var staking (kelly) | kelly or joint-kelly (`staking_setting`) |
+| PROPCAST_PROP_MARKETS | dbt var prop_markets | player markets of seeds/markets.csv (`markets`) |
 | PROPCAST_DUCKDB_MEMORY_LIMIT | 4GB | a size DuckDB accepts (read by profiles.yml) |
 | FORCE_VENDOR_FAILURE | none | known vendor ids, comma-separated |
 | PROPCAST_DBT_LOG_LEVEL | info | debug, info, warn, error or none (`dbt_runner.dbt_log_level`) |
@@ -45,6 +46,7 @@ def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     from propcast.dbt_runner import dbt_log_level
     from propcast.edge_gate import edge_gate_vars
     from propcast.ingest import quarantine_share_limit
+    from propcast.markets import prop_markets_setting
     from propcast.staking_setting import staking_setting
     from propcast.timeutil import pinned_now
     from propcast.training import retrain_every_days
@@ -54,6 +56,7 @@ def check_settings(project_dir: Path = PROJECT_DIR) -> Home:
     retrain_every_days()
     edge_gate_vars()
     staking_setting()
+    prop_markets_setting()
     dbt_log_level()
     check_memory_limit()
     check_forced_failures()

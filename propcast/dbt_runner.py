@@ -70,12 +70,17 @@ class DbtResult:
 
 def _setting_vars() -> dict[str, Any]:
     """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false;
-    PROPCAST_STAKING passes staking."""
+    PROPCAST_STAKING passes staking; PROPCAST_PROP_MARKETS passes prop_markets."""
     from propcast.edge_gate import edge_gate_vars
+    from propcast.markets import prop_markets_setting
     from propcast.staking_setting import staking_setting
 
-    staking = staking_setting()
-    return {**edge_gate_vars(), **({"staking": staking} if staking else {})}
+    staking, markets = staking_setting(), prop_markets_setting()
+    return {
+        **edge_gate_vars(),
+        **({"staking": staking} if staking else {}),
+        **({"prop_markets": markets} if markets else {}),
+    }
 
 
 @contextmanager

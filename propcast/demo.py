@@ -16,10 +16,11 @@ from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
-from propcast.settings import Home
+from propcast.markets import DEMO_MARKETS, player_markets, prop_markets_setting
+from propcast.settings import Home, SettingsError
 from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
 from propcast.training import dbt_vars, train
-from propcast.world import WorldSummary, generate
+from propcast.world import LEAGUES, WorldSummary, generate
 from propcast.world.market import DEFAULT_MARKET_STRENGTH
 
 TRAIN_SHARE = 0.55  # of the season's days used to train before walk-forward scoring starts
@@ -57,22 +58,27 @@ def run_demo(
     train_overrides: dict[str, object] | None = None,
     retrain_every: int | None = None,
     market_strength: str = DEFAULT_MARKET_STRENGTH,
+    league: str = "NBA",
 ) -> DemoOutcome:
     """`train_overrides` and `retrain_every` reach training and the closing run-day; by default
     a season too short for training's windows gets shorter ones (`short_season`).
-    `market_strength` is the world's ("realistic", "sharp", "soft": propcast.world.market)."""
+    `market_strength` is the world's ("realistic", "sharp", "soft": propcast.world.market).
+    `league` is the world's (propcast.world.LEAGUES); its player markets are PROPCAST_PROP_MARKETS
+    when set, else the league's DEMO_MARKETS (`demo_markets`)."""
     if train_overrides is None:
         train_overrides, short_retrain = short_season(days)
         retrain_every = short_retrain if retrain_every is None else retrain_every
     slate = latest_priced_slate()
     start = slate - timedelta(days=days - 1)
     train_end = start + timedelta(days=max(int(days * TRAIN_SHARE), 1))
-    dbt = Dbt(home)
+    markets = demo_markets(league)
+    dbt = Dbt(home, project_vars=None if markets is None else {"prop_markets": markets})
     clock = _StepClock(say)
 
-    say(f"[1/6] generating the demo world {start} → {slate} (seed {seed})")
+    say(f"[1/6] generating the demo world {start} → {slate} ({league}, seed {seed})")
     world = generate(home.world, seed=seed, start=start, days=days, books=books,
-                     market_strength=market_strength, progress=progress)  # fmt: skip
+                     market_strength=market_strength, progress=progress,
+                     league=LEAGUES[league])  # fmt: skip
     say(f"      {world}")
 
     history_cutoff = slate_time_to_utc(slate, time(0, 0))
@@ -125,6 +131,24 @@ def run_demo(
     )
     clock.lap()
     return DemoOutcome(world, report, train_end, (first, last), day)
+
+
+def demo_markets(league: str) -> list[str] | None:
+    """The player markets a demo of `league` prices when neither PROPCAST_PROP_MARKETS (which
+    must then name a market of the league) nor dbt var prop_markets' default (NBA) says: the
+    league's DEMO_MARKETS; None when the setting or the default applies."""
+    if league not in LEAGUES:
+        raise ValueError(f"league must be one of {sorted(LEAGUES)}, got {league!r}")
+    chosen = prop_markets_setting()
+    if chosen is None:
+        return list(DEMO_MARKETS[league]) if league in DEMO_MARKETS else None
+    if not any(player_markets()[m][0] == league for m in chosen):
+        ours = sorted(m for m, (named, _) in player_markets().items() if named == league)
+        raise SettingsError(
+            f"PROPCAST_PROP_MARKETS names no {league} market ({', '.join(chosen)}): a {league} "
+            f"demo would price nothing; unset it or add one of {', '.join(ours)}"
+        )
+    return None
 
 
 def short_season(days: int) -> tuple[dict[str, object] | None, int | None]:

@@ -164,7 +164,9 @@ TABLES: dict[str, str] = {
         points integer,
         rebounds integer,
         assists integer,
-        threes integer
+        threes integer,
+        shots_on_goal integer,
+        goals integer
     """,
     "raw_schedule": LOAD_COLUMNS
     + """,

@@ -5,5 +5,5 @@
     and in the YAML of the models that carry it), never a copied column list.
 -#}
 {% macro player_count_stats() -%}
-    {{ return(['points', 'rebounds', 'assists', 'threes']) }}
+    {{ return(['points', 'rebounds', 'assists', 'threes', 'shots_on_goal', 'goals']) }}
 {%- endmacro %}

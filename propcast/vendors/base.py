@@ -174,12 +174,19 @@ def read_in_halves(read: Callable[[list], T], items: list) -> tuple[list[T], lis
     return first + second, first_refused + second_refused
 
 
-def read_csv_batch(contents: Sequence[bytes], columns: list[str]) -> tuple[pd.DataFrame, list[int]]:
+def read_csv_batch(
+    contents: Sequence[bytes],
+    columns: list[str],
+    optional: Sequence[str] = (),
+    needed: Callable[[Sequence[str]], Sequence[str]] | None = None,
+) -> tuple[pd.DataFrame, list[int]]:
     """CSV payloads as one frame of text in `columns` (plus `payload`, the index in `contents`),
     read the way `pd.read_csv(dtype=str, keep_default_na=False)` reads one: empty fields are "",
-    blank lines skipped. Second, the payloads pyarrow refuses (a missing column, a ragged row,
-    bad UTF-8): parse those one by one so they fail, or load, exactly as a single file does."""
-    table, refused = read_csv_table(contents, columns)
+    blank lines skipped; an `optional` column a file lacks reads as "" unless
+    `needed(its league values)` names it. Second, the payloads pyarrow refuses (a missing
+    column, a ragged row, bad UTF-8): parse those one by one so they fail, or load, exactly as
+    a single file does."""
+    table, refused = read_csv_table(contents, columns, optional, needed)
     return table.drop_columns(["_row"]).to_pandas(), refused
 
 
@@ -454,7 +461,12 @@ def stage_frames(con: duckdb.DuckDBPyConnection, parsed: BatchParse, name: str) 
     return Staged(parsed.fetched_at, name, parsed.rejected)
 
 
-def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Table, list[int]]:
+def read_csv_table(
+    contents: Sequence[bytes],
+    columns: list[str],
+    optional: Sequence[str] = (),
+    needed: Callable[[Sequence[str]], Sequence[str]] | None = None,
+) -> tuple[pa.Table, list[int]]:
     """CSV payloads as one Arrow table of text in `columns`, `payload` (the index in
     `contents`) and `_row` (a row's place in its file, from 0), and the payloads pyarrow
     refuses; read as `read_csv_batch` documents."""
@@ -462,6 +474,8 @@ def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Ta
     parse_options = pacsv.ParseOptions(newlines_in_values=True)
     convert_options = pacsv.ConvertOptions(
         include_columns=columns,
+        # A column the file lacks comes back all null (text read here is never null).
+        include_missing_columns=bool(optional),
         column_types=dict.fromkeys(columns, pa.string()),
         strings_can_be_null=False,
     )
@@ -477,7 +491,8 @@ def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Ta
         except (pa.ArrowInvalid, pa.ArrowKeyError):
             refused.append(index)
             continue
-        if len(set(table.column_names)) != len(columns):  # a repeated header name
+        table = _blank_optional_columns(table, columns, optional, needed)
+        if table is None or len(set(table.column_names)) != len(columns):  # or a repeated name
             refused.append(index)
             continue
         tables.append(
@@ -489,6 +504,31 @@ def read_csv_table(contents: Sequence[bytes], columns: list[str]) -> tuple[pa.Ta
         [*((c, pa.string()) for c in columns), ("payload", pa.int64()), ("_row", pa.int64())]
     )
     return pa.concat_tables(tables or [schema.empty_table()]), refused
+
+
+def _blank_optional_columns(
+    table: pa.Table,
+    columns: list[str],
+    optional: Sequence[str],
+    needed: Callable[[Sequence[str]], Sequence[str]] | None,
+) -> pa.Table | None:
+    """`table` with the optional columns its file lacks as "", or None when it lacks one it
+    must carry (the one-file parse then says which). An empty table cannot show what its file
+    lacks: None too (a file of no rows is cheap to parse alone)."""
+    if not optional:
+        return table
+    if not len(table):
+        return None
+    absent = {c for c in columns if table.column(c).null_count}
+    if absent - set(optional):
+        return None
+    if needed is not None and absent & set(needed(table.column("league").unique().to_pylist())):
+        return None
+    for column in absent:
+        table = table.set_column(
+            table.column_names.index(column), column, pa.array([""] * len(table), pa.string())
+        )
+    return table
 
 
 def map_distinct(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from propcast.markets import league_counts
 from propcast.timeutil import parse_utc, parse_utc_series
 from propcast.vendors.base import (
     BatchParse,
@@ -53,6 +54,12 @@ SCHEDULE_COLUMNS = [
     "away_score",
     "fetched_at",
 ]
+#: Counts an older feed predates: a file of its league may lack the column (the count loads as
+#: null, not reported); present, it is checked like any count.
+LEGACY_OPTIONAL_COUNTS = ("threes",)
+
+#: Every league's counts, in the seed's order: each is a column of raw_boxscores.
+COUNT_STATS = tuple(dict.fromkeys(s for stats in league_counts().values() for s in stats))
 BOXSCORE_COLUMNS = [
     "game_id",
     "league",
@@ -63,36 +70,43 @@ BOXSCORE_COLUMNS = [
     "player_name",
     "starter",
     "minutes",
-    "points",
-    "rebounds",
-    "assists",
-    "threes",
+    *COUNT_STATS,
     "fetched_at",
 ]
 STATUSES = ("scheduled", "final", "postponed")
-STATS = ("minutes", "points", "rebounds", "assists")
-#: Counts a boxscore file may leave out (an older feed has no `threes` column): absent or blank,
-#: the count loads as null (not reported) instead of refusing the row; present, it is checked
-#: as a count.
-OPTIONAL_STATS = ("threes",)
 SCORES = ("home_score", "away_score")
 MAX_MINUTES = 70  # four overtimes fit; more is a feed error
 
 
-def _read(
-    payload: bytes, expected: list[str], optional: tuple[str, ...] = ()
-) -> tuple[pd.DataFrame, np.ndarray, str | None]:
-    """The file's `expected` columns as text, its short rows, its cut record (`read_csv_text`);
-    an `optional` column the file lacks reads as blank."""
+def _read(payload: bytes, kind: _Kind) -> tuple[pd.DataFrame, np.ndarray, str | None]:
+    """The file's columns of `kind` as text, its short rows, its cut record (`read_csv_text`);
+    an optional column the file lacks reads as blank unless its rows need it (`kind.needed`)."""
     try:
         frame, short, cut = read_csv_text(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnparseablePayload(f"not a CSV file: {exc}") from exc
-    missing = [c for c in expected if c not in frame.columns and c not in optional]
+    absent = [c for c in kind.columns if c not in frame.columns]
+    needed = set(kind.needed(frame["league"].tolist())) if "league" in frame.columns else set()
+    missing = [c for c in absent if c not in kind.optional or c in needed]
     if missing:
         raise UnparseablePayload(f"CSV lacks columns {missing}")
-    frame = frame.assign(**{c: "" for c in optional if c not in frame.columns})
-    return frame[expected].copy(), short_mask(short, len(frame)), cut
+    frame = frame.assign(**dict.fromkeys(absent, ""))
+    return frame[kind.columns].copy(), short_mask(short, len(frame)), cut
+
+
+def _league_key(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip().str.upper()
+
+
+def needed_counts(leagues: Iterable[str]) -> tuple[str, ...]:
+    """The count columns a boxscore file must carry for rows of `leagues` (an unknown league
+    needs none: its rows are refused by name)."""
+    counts = league_counts()
+    keys = {str(v).strip().upper() for v in leagues}
+    return tuple(
+        s for league in sorted(keys & counts.keys()) for s in counts[league]
+        if s not in LEGACY_OPTIONAL_COUNTS
+    )  # fmt: skip
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
@@ -149,29 +163,35 @@ def _schedule_checks(frame: pd.DataFrame, days: pd.Series) -> list:
 
 def _typed_boxscores(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[BOXSCORE_COLUMNS].copy()
-    _numbers(frame, (*STATS, *OPTIONAL_STATS))
+    _numbers(frame, ("minutes", *COUNT_STATS))
     frame["starter"] = frame["starter"].str.lower().map({"true": True, "false": False})
     return frame
 
 
 def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
-    """`days`: each row's game_date minus its file's fetched_at date."""
+    """`days`: each row's game_date minus its file's fetched_at date. A row's league names the
+    counts it must report (seeds/markets.csv); another league's counts may be blank."""
+    league = _league_key(frame["league"])
+    known = sorted(league_counts())
     checks = [
         (blank(frame["game_id"]) | blank(frame["player_id"]) | blank(frame["team"]),
          "game_id, player_id or team missing"),
+        (~league.isin(known), f"league not one of {known}"),
         (frame["game_date"].isna(), "game_date missing or not a date"),
         (days > 0, "game_date after the file's fetched_at (a boxscore of a game not yet played)"),
         (days < -MAX_DAYS_FROM_FILE,
          f"game_date more than {MAX_DAYS_FROM_FILE} days before the file's fetched_at"),
+        (frame["minutes"].isna(), "minutes missing"),
+        (frame["minutes"] < 0, "minutes is negative"),
     ]  # fmt: skip
-    for stat in STATS:
+    for stat in COUNT_STATS:
+        required = league.isin([k for k in known if stat in needed_counts([k])])
         checks += [
-            (frame[stat].isna(), f"{stat} missing"),
+            (required & frame[stat].isna(), f"{stat} missing"),
             (frame[stat] < 0, f"{stat} is negative"),
         ]
-    checks += [(frame[stat] < 0, f"{stat} is negative") for stat in OPTIONAL_STATS]
     checks.append((frame["minutes"] > MAX_MINUTES, f"minutes impossible (> {MAX_MINUTES})"))
-    for stat in (*STATS[1:], *OPTIONAL_STATS):
+    for stat in COUNT_STATS:
         checks += _count_checks(frame, stat)
     return checks
 
@@ -185,6 +205,8 @@ class _Kind:
     keys: tuple[tuple[str, ...], ...]  # a row repeating an earlier good row's key in its file
     # is refused (a schedule lists a game once: by its id, and by its teams on its date)
     optional: tuple[str, ...] = ()  # columns a file may lack (read as blank)
+    # The optional columns a file must carry after all, given its rows' league values.
+    needed: Callable[[Iterable[str]], tuple[str, ...]] = lambda _leagues: ()
 
 
 MATCHUP = ("league", "game_date", "home_team", "away_team")
@@ -193,11 +215,12 @@ SCHEDULE = _Kind(
 )
 BOXSCORES = _Kind(
     BOXSCORE_COLUMNS,
-    (*STATS, *OPTIONAL_STATS),
+    ("minutes", *COUNT_STATS),
     _typed_boxscores,
     _boxscore_checks,
     (("game_id", "player_id"),),
-    OPTIONAL_STATS,
+    COUNT_STATS,
+    needed_counts,
 )
 
 
@@ -215,7 +238,7 @@ def _reasons(
 
 
 def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
-    text, short, cut = _read(payload, kind.columns, kind.optional)
+    text, short, cut = _read(payload, kind)
     frame = kind.typed(text)
     frame["game_date"] = _dates(frame["game_date"])
     fetched = _fetched_at(frame)
@@ -236,7 +259,7 @@ def parse_boxscores(payload: bytes) -> ParsedPayload:
 
 
 def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
-    raw, _ = read_csv_batch([p.content for p in payloads], kind.columns)
+    raw, _ = read_csv_batch([p.content for p in payloads], kind.columns, kind.optional, kind.needed)
     stamps = pd.DataFrame(
         {"payload": raw["payload"], "at": parse_distinct(raw["fetched_at"], parse_utc)}
     ).dropna()

@@ -13,7 +13,8 @@ The model
 League (`leagues.py`): the 30 NBA teams; the league feed writes ESPN-style codes (GS, NY, SA,
 NO, UTAH, WSH), the odds vendor full names ("Los Angeles Clippers"). Everything league-specific
 is data in a `LeagueSpec`; `generate(league=NHL)` (`nhl.py`, a first cut) simulates the NHL
-instead (shots on goal and goals; its boxscores are not read by the warehouse yet).
+instead (shots on goal and goals, through the same feeds and warehouse: `propcast demo
+--league NHL`).
 
 Players (`roster.py`, `names.py`): 13 per team in depth slots (starters: two guards, a wing,
 two bigs). Each has a latent quality (better slots draw higher), a minutes weight and
@@ -84,5 +85,9 @@ day); no clock, no set or dict ordering leaks into the output.
 
 from propcast.world.generate import WorldSummary, generate
 from propcast.world.leagues import NBA, LeagueSpec
+from propcast.world.nhl import NHL
 
-__all__ = ["NBA", "LeagueSpec", "WorldSummary", "generate"]
+#: The leagues a world can simulate, by name (`propcast demo --league`).
+LEAGUES = {spec.name: spec for spec in (NBA, NHL)}
+
+__all__ = ["LEAGUES", "NBA", "NHL", "LeagueSpec", "WorldSummary", "generate"]

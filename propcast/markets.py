@@ -1,0 +1,57 @@
+"""The prop markets as seeds/markets.csv declares them, for readers outside dbt: the league feed
+(which counts a league's boxscore reports) and the PROPCAST_PROP_MARKETS setting (which families
+the predictors train, score and price). A new league or count market is a seed row there."""
+
+from __future__ import annotations
+
+import csv
+import os
+from functools import cache
+
+from propcast.settings import PROJECT_DIR, SettingsError
+
+MARKETS_SEED = PROJECT_DIR / "seeds" / "markets.csv"
+PROP_MARKETS_ENV = "PROPCAST_PROP_MARKETS"
+#: The families a league's demo prices when PROPCAST_PROP_MARKETS is unset; a league not listed
+#: prices dbt var prop_markets' default (player_points, NBA).
+DEMO_MARKETS = {"NHL": ("player_shots_on_goal",)}
+
+
+@cache
+def player_markets() -> dict[str, tuple[str, str]]:
+    """market_id -> (league, stat) of every player market in seeds/markets.csv."""
+    with open(MARKETS_SEED, newline="", encoding="utf-8") as handle:
+        return {
+            row["market_id"].strip(): (row["league"].strip().upper(), row["stat"].strip())
+            for row in csv.DictReader(handle)
+            if row["market_id"].strip().startswith("player_")
+        }
+
+
+def league_counts() -> dict[str, tuple[str, ...]]:
+    """Each league's player counts (the `stat` of its player markets), in the seed's order."""
+    counts: dict[str, list[str]] = {}
+    for league, stat in player_markets().values():
+        counts.setdefault(league, []).append(stat)
+    return {league: tuple(dict.fromkeys(stats)) for league, stats in counts.items()}
+
+
+def prop_markets_setting() -> list[str] | None:
+    """PROPCAST_PROP_MARKETS (comma-separated player markets of seeds/markets.csv; it wins over
+    dbt var prop_markets: dbt_runner passes it as the var), None when unset; SettingsError on a
+    market the seed does not list."""
+    raw = os.environ.get(PROP_MARKETS_ENV, "").strip()
+    if not raw:
+        return None
+    names = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    known = player_markets()
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        listed = ", ".join(f"{m} ({league})" for m, (league, _) in known.items())
+        raise SettingsError(
+            f"{PROP_MARKETS_ENV}={raw!r}: {unknown or 'no market'} is not a player market of "
+            f"seeds/markets.csv; name one or more of {listed}, comma-separated (e.g. "
+            f"{PROP_MARKETS_ENV}=player_points,player_shots_on_goal), or unset it for dbt var "
+            "prop_markets (player_points)"
+        )
+    return names
