@@ -47,11 +47,13 @@ def prop_markets_setting() -> list[str] | None:
     known = player_markets()
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        listed = ", ".join(f"{m} ({league})" for m, (league, _) in known.items())
+        by_league: dict[str, list[str]] = {}
+        for market, (league, _) in known.items():
+            by_league.setdefault(league, []).append(market)
+        listed = "; ".join(f"{league}: {', '.join(ms)}" for league, ms in by_league.items())
         raise SettingsError(
-            f"{PROP_MARKETS_ENV}={raw!r}: {unknown or 'no market'} is not a player market of "
-            f"seeds/markets.csv; name one or more of {listed}, comma-separated (e.g. "
-            f"{PROP_MARKETS_ENV}=player_points,player_shots_on_goal), or unset it for dbt var "
-            "prop_markets (player_points)"
+            f"{PROP_MARKETS_ENV}={raw!r}: {', '.join(unknown) or 'no market'} is not a player "
+            f"market of seeds/markets.csv; name some of {listed} (comma-separated), or unset "
+            "it for dbt var prop_markets"
         )
     return names

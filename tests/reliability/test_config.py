@@ -193,6 +193,7 @@ MALFORMED = [
     ("PROPCAST_DUCKDB_MEMORY_LIMIT", "", "give one such as 4GB"),
     ("PROPCAST_DBT_LOG_LEVEL", "verbose", "give one of debug, info, warn, error, none"),
     ("PROPCAST_EDGE_GATE", "maybe", "must be on or off"),
+    ("PROPCAST_PROP_MARKETS", "player_saves", "name some of NBA: player_points"),
     ("FORCE_VENDOR_FAILURE", "ODDSAPI;CSVFEED", "give ids comma-separated"),
     ("FORCE_VENDOR_FAILURE", "BETFAIR", "give ids comma-separated"),
 ]

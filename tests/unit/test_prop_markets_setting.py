@@ -1,0 +1,39 @@
+"""PROPCAST_PROP_MARKETS: the player markets the predictors train, score and price, checked
+against seeds/markets.csv and passed to every dbt invocation as var prop_markets; the demo of a
+league prices that league's markets."""
+
+from __future__ import annotations
+
+import pytest
+
+from propcast.dbt_runner import _setting_vars
+from propcast.demo import demo_markets
+from propcast.markets import PROP_MARKETS_ENV, prop_markets_setting
+from propcast.settings import SettingsError
+
+
+def test_unset_leaves_dbt_var_prop_markets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PROP_MARKETS_ENV, raising=False)
+    assert prop_markets_setting() is None and "prop_markets" not in _setting_vars()
+    assert demo_markets("NBA") is None  # the project's default: player_points
+    assert demo_markets("NHL") == ["player_shots_on_goal"]
+
+
+def test_a_list_becomes_var_prop_markets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROP_MARKETS_ENV, " player_points, player_shots_on_goal,player_points ")
+    assert _setting_vars()["prop_markets"] == ["player_points", "player_shots_on_goal"]
+    assert demo_markets("NHL") is None  # the setting names an NHL market: it applies
+
+
+def test_an_unknown_market_or_another_leagues_demo_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PROP_MARKETS_ENV, "player_points,player_saves")
+    with pytest.raises(SettingsError, match="player_saves is not a player market"):
+        prop_markets_setting()
+    monkeypatch.setenv(PROP_MARKETS_ENV, ",")
+    with pytest.raises(SettingsError, match="no market is not"):
+        prop_markets_setting()
+    monkeypatch.setenv(PROP_MARKETS_ENV, "player_points,player_threes")
+    with pytest.raises(SettingsError, match="names no NHL market"):
+        demo_markets("NHL")
