@@ -6,11 +6,12 @@
     .venv/bin/python bench/quality.py --settings realistic --extra teammates_missing_minutes
 
 For each market strength (`propcast.world.market.MARKET_STRENGTHS`; the default, "realistic",
-last) it generates `--seasons` seasons of the demo world (seed `--seed`, the same league and
-players every season, each season from October 21 of its year, every book published through
-oddsapi), builds one row per (game, player, market, line) at the close, trains
-`propcast.models.train_prop_model` (the product's trainer, TrainConfig defaults, one model per
-family) on every season but the last and scores the last with `propcast.models.score_lines`.
+last) it generates, per league of `--leagues` (default NBA and NHL), `--seasons` seasons of
+the demo world (seed `--seed`, the same players every season, each season from October 21 of
+its year, every book published through oddsapi), builds one row per (game, player, market,
+line) at the close, trains `propcast.models.train_prop_model` (the product's trainer,
+TrainConfig defaults, one model per family) on every season but the last and scores the last
+with `propcast.models.score_lines`.
 
 The feature frame. The full dbt path (`propcast demo` of 24 days: ~10 min of dbt on the shared
 2-core machine) does not fit 3 seasons x 3 market settings, so the bench builds the columns of
@@ -60,13 +61,23 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from propcast.markets import league_counts
 from propcast.models import TrainConfig, score_lines, train_prop_model
-from propcast.world import generate
-from propcast.world.closing import boxscores, consensus, log_loss, outcomes, quotes
+from propcast.world import LEAGUES, generate
+from propcast.world.closing import (
+    boxscores,
+    consensus,
+    league_of,
+    log_loss,
+    outcomes,
+    quotes,
+)
 from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
 
 ROOT = Path(__file__).resolve().parents[1]
-AVG_STATS = ("points", "rebounds", "assists", "threes", "minutes")
+#: Every league's counts and minutes: a count of another league's stats is a null column, as
+#: in the warehouse's form means.
+AVG_STATS = (*dict.fromkeys(s for stats in league_counts().values() for s in stats), "minutes")
 EXTRA_FEATURES: tuple[str, ...] = ()  # features the bench adds to the product's (none now)
 #: Columns `lag_features` builds, for trying as EXTRA_FEATURES (`--extra`).
 CANDIDATE_FEATURES: tuple[str, ...] = (
@@ -99,6 +110,9 @@ def player_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
     by = box.groupby("player_id", sort=False)
     out = box[["game_id", "player_id", "team"]].copy()
     for stat in AVG_STATS:
+        if stat not in box.columns:  # another league's count
+            out[f"{stat}_avg_5"] = out[f"{stat}_avg_10"] = np.nan
+            continue
         prior = by[stat].shift(1)
         grouped = prior.groupby(box["player_id"], sort=False)
         out[f"{stat}_avg_5"] = grouped.transform(lambda s: s.rolling(5, min_periods=1).mean())
@@ -216,7 +230,7 @@ def world_frame(world: Path) -> pd.DataFrame:
         on=["event_id", "player_id", "market", "line"],
     )
     frame = frame.merge(
-        outcomes(world, truth).rename(columns={"stat": "stat_value"}),
+        outcomes(world, truth, league_of(world)).rename(columns={"stat": "stat_value"}),
         on=["event_id", "player_id", "market"],
     )  # postponed games have no boxscore: dropped, as the product drops them
     return frame
@@ -335,18 +349,24 @@ def train_speed(frame: pd.DataFrame, features: list[str], n_rows: int) -> dict:
 def run_setting(
     strength: str, args: argparse.Namespace, work: Path
 ) -> tuple[dict, dict, pd.DataFrame]:
-    worlds = []
-    for k in range(args.seasons):
-        world = work / f"{strength}-season{k}"
+    frames = []
+    for league in args.leagues.split(","):
+        worlds = []
+        for k in range(args.seasons):
+            world = work / f"{strength}-{league}-season{k}"
+            started = time.perf_counter()
+            summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
+                               days=args.days_per_season, books=args.books,
+                               market_strength=strength, vendors=("oddsapi",),
+                               league=LEAGUES[league])  # fmt: skip
+            say(f"{strength} {league} season {k}: {summary} "
+                f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+            worlds.append(world)
         started = time.perf_counter()
-        summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
-                           days=args.days_per_season, books=args.books, market_strength=strength,
-                           vendors=("oddsapi",))  # fmt: skip
-        say(f"{strength} season {k}: {summary} ({time.perf_counter() - started:.0f}s)")
-        worlds.append(world)
-    started = time.perf_counter()
-    frame = season_frames(worlds)
-    say(f"{strength}: frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
+        frames.append(season_frames(worlds))  # a league's players and games are its own
+        say(f"{strength} {league}: frame of {len(frames[-1]):,} rows "
+            f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
     features = bench_features(args.extra)
     results, speed = evaluate(frame, features, json.loads(args.override))
     return results, speed, frame
@@ -360,11 +380,11 @@ def bench_features(extra: str = "") -> list[str]:
 
 def print_table(strength: str, results: dict) -> None:
     print(f"market_strength={strength}")
-    print(f"{'family':18} {'model':>8} {'market':>8} {'truth':>8} {'m/mkt':>7} {'m/truth':>8} "
+    print(f"{'family':21} {'model':>8} {'market':>8} {'truth':>8} {'m/mkt':>7} {'m/truth':>8} "
           f"{'ece':>7} {'n':>7}  targets")  # fmt: skip
     for family, r in results.items():
         met = [r[k] <= v for k, v in TARGETS.items()]
-        print(f"{family:18} {r['model_logloss']:8.4f} {r['market_logloss']:8.4f} "
+        print(f"{family:21} {r['model_logloss']:8.4f} {r['market_logloss']:8.4f} "
               f"{r['truth_logloss']:8.4f} {r['model_over_market']:7.4f} "
               f"{r['model_over_truth']:8.4f} {r['ece']:7.4f} {r['n']:7d}  "
               f"{'met' if all(met) else 'MISSED'}")  # fmt: skip
@@ -377,6 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--books", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--first-year", type=int, default=2023)
+    parser.add_argument(
+        "--leagues",
+        default=",".join(LEAGUES),
+        help=f"leagues whose families to run, comma-separated (default {','.join(LEAGUES)})",
+    )
     parser.add_argument(
         "--settings",
         default=",".join(MARKET_STRENGTHS),
@@ -402,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # fmt: skip
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
+    unknown = sorted(set(args.leagues.split(",")) - set(LEAGUES))
+    if unknown:
+        parser.error(f"--leagues: unknown {unknown} (known: {', '.join(LEAGUES)})")
     settings = [s for s in args.settings.split(",") if s != DEFAULT_MARKET_STRENGTH]
     if DEFAULT_MARKET_STRENGTH in args.settings.split(","):
         settings.append(DEFAULT_MARKET_STRENGTH)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from time import perf_counter
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from propcast.cli.app import app
@@ -20,7 +19,6 @@ from propcast.cli.common import (
 )
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
-from propcast.settings import SettingsError
 from propcast.timeutil import today_in_slate_tz, utc_now
 
 
@@ -206,113 +204,6 @@ def train(
         ExitCode.OK,
         f"trained on outcomes through {train_end} in {perf_counter() - started:.0f}s",
         payload={"train_end": str(train_end)},
-        as_json=as_json,
-    )
-
-
-MarketStrengthOption = Annotated[
-    Literal["realistic", "sharp", "soft"],
-    typer.Option(
-        "--market-strength",
-        help="How wrong the demo world's books are: realistic (default; the de-vigged close "
-        "is 1.03-1.05x the truth's log loss in every market), sharp (near-efficient: the "
-        "honest answer is no edge) or soft. Recorded in PROPCAST_HOME/world/truth/world.json.",
-    ),
-]
-
-
-@app.command()
-def demo(
-    days: Annotated[
-        int,
-        typer.Option(
-            min=10,
-            help="Length of the demo season in days (it ends on the latest priced slate). "
-            "Seasons under 51 days train with shorter validation and calibration windows.",
-        ),
-    ] = 165,
-    seed: Annotated[int, typer.Option(help="Seed of the demo world (same seed, same world).")] = 7,
-    books: Annotated[int, typer.Option(min=1, max=8, help="Sportsbooks quoting props.")] = 5,
-    market_strength: MarketStrengthOption = "realistic",
-    league: Annotated[
-        str,
-        typer.Option(
-            help="The demo world's league: NBA (prices player_points unless "
-            "PROPCAST_PROP_MARKETS says) or NHL (player_shots_on_goal unless it says; set "
-            "PROPCAST_PROP_MARKETS=player_shots_on_goal for later commands on that home). Game "
-            "totals are scored in both.",
-            case_sensitive=False,
-        ),
-    ] = "NBA",
-    wait: WaitOption = 0.0,
-    as_json: JsonFlag = False,
-) -> None:
-    """A season of the demo world, run as a team would: history, training, walk-forward
-    scoring in one batch, then the morning job (run-day) for the last slate.
-
-    The season ends on the latest slate already priced (today after 14:00 US/Eastern, else
-    yesterday). Its ground truth goes to PROPCAST_HOME/world/truth, which nothing downstream
-    reads. Prints the slate report at the end.
-
-    Exit 0 ok, 3 degraded (the morning run was), 1 failed (with the command that recovers),
-    2 usage error.
-    """
-    from propcast.demo import DemoFailed, demo_markets, run_demo
-    from propcast.locking import WarehouseBusy, writer_lock
-    from propcast.markets import PROP_MARKETS_ENV
-    from propcast.world import LEAGUES
-
-    league = league.strip().upper()
-    if league not in LEAGUES:
-        raise typer.BadParameter(
-            f"{league!r}: use one of {', '.join(LEAGUES)}", param_hint="--league"
-        )
-    home = open_home()
-    try:
-        own_markets = demo_markets(league)
-    except SettingsError as exc:
-        finish(ExitCode.FAILED, str(exc), recover=f"unset {PROP_MARKETS_ENV}", as_json=as_json)
-    started = perf_counter()
-    try:
-        with (
-            writer_lock(home, "demo", wait, console.out),
-            progress_bar("days generated") as advance,
-        ):
-            outcome = run_demo(
-                home,
-                days=days,
-                seed=seed,
-                books=books,
-                say=console.print,
-                progress=advance,
-                market_strength=market_strength,
-                league=league,
-            )
-    except WarehouseBusy as exc:
-        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
-    except DemoFailed as exc:
-        finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
-    day = outcome.day
-    if day.reports:
-        console.print("")
-        console.print(Path(day.reports[-1]).read_text())
-    for report in day.reports:
-        console.print(f"report: {report}")
-    console.print(f"warehouse: {home.warehouse}  (dbt docs: `propcast docs`)")
-    console.print(f"ground truth (models never read it): {home.world / 'truth'}")
-    if own_markets:
-        console.print(
-            f"later commands on this home price what the demo did with "
-            f"{PROP_MARKETS_ENV}={','.join(own_markets)}"
-        )
-    verdict = verdict_of(day.status)
-    finish(
-        verdict,
-        f"demo: {outcome.world.games:,} games, trained through {outcome.train_end}, "
-        f"walk-forward {outcome.scored[0]} → {outcome.scored[1]}, run-day {day.run_date}: "
-        f"{day.message} in {perf_counter() - started:.0f}s",
-        recover=f"propcast recover --date {day.run_date}",
-        payload={"run_id": day.run_id, "reports": day.reports},
         as_json=as_json,
     )
 

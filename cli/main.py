@@ -12,6 +12,7 @@ from propcast.cli import (  # noqa: F401  (registers the commands)
     bets,
     checks,
     daily,
+    demo,
     evaluate,
     imports,
     inspect,

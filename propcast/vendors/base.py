@@ -178,14 +178,14 @@ def read_csv_batch(
     contents: Sequence[bytes],
     columns: list[str],
     optional: Sequence[str] = (),
-    needed: Callable[[Sequence[str]], Sequence[str]] | None = None,
+    needed: Callable[[Sequence[str], Sequence[str]], Sequence[str]] | None = None,
 ) -> tuple[pd.DataFrame, list[int]]:
     """CSV payloads as one frame of text in `columns` (plus `payload`, the index in `contents`),
     read the way `pd.read_csv(dtype=str, keep_default_na=False)` reads one: empty fields are "",
     blank lines skipped; an `optional` column a file lacks reads as "" unless
-    `needed(its league values)` names it. Second, the payloads pyarrow refuses (a missing
-    column, a ragged row, bad UTF-8): parse those one by one so they fail, or load, exactly as
-    a single file does."""
+    `needed(its league values, its columns)` names it. Second, the payloads pyarrow refuses (a
+    missing column, a ragged row, bad UTF-8): parse those one by one so they fail, or load,
+    exactly as a single file does."""
     table, refused = read_csv_table(contents, columns, optional, needed)
     return table.drop_columns(["_row"]).to_pandas(), refused
 
@@ -465,7 +465,7 @@ def read_csv_table(
     contents: Sequence[bytes],
     columns: list[str],
     optional: Sequence[str] = (),
-    needed: Callable[[Sequence[str]], Sequence[str]] | None = None,
+    needed: Callable[[Sequence[str], Sequence[str]], Sequence[str]] | None = None,
 ) -> tuple[pa.Table, list[int]]:
     """CSV payloads as one Arrow table of text in `columns`, `payload` (the index in
     `contents`) and `_row` (a row's place in its file, from 0), and the payloads pyarrow
@@ -510,7 +510,7 @@ def _blank_optional_columns(
     table: pa.Table,
     columns: list[str],
     optional: Sequence[str],
-    needed: Callable[[Sequence[str]], Sequence[str]] | None,
+    needed: Callable[[Sequence[str], Sequence[str]], Sequence[str]] | None,
 ) -> pa.Table | None:
     """`table` with the optional columns its file lacks as "", or None when it lacks one it
     must carry (the one-file parse then says which). An empty table cannot show what its file
@@ -522,8 +522,10 @@ def _blank_optional_columns(
     absent = {c for c in columns if table.column(c).null_count}
     if absent - set(optional):
         return None
-    if needed is not None and absent & set(needed(table.column("league").unique().to_pylist())):
-        return None
+    if needed is not None:
+        present = [c for c in columns if c not in absent]
+        if absent & set(needed(table.column("league").unique().to_pylist(), present)):
+            return None
     for column in absent:
         table = table.set_column(
             table.column_names.index(column), column, pa.array([""] * len(table), pa.string())

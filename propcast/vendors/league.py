@@ -86,7 +86,8 @@ def _read(payload: bytes, kind: _Kind) -> tuple[pd.DataFrame, np.ndarray, str | 
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnparseablePayload(f"not a CSV file: {exc}") from exc
     absent = [c for c in kind.columns if c not in frame.columns]
-    needed = set(kind.needed(frame["league"].tolist())) if "league" in frame.columns else set()
+    leagues = frame["league"].tolist() if "league" in frame.columns else []
+    needed = set(kind.needed(leagues, frame.columns))
     missing = [c for c in absent if c not in kind.optional or c in needed]
     if missing:
         raise UnparseablePayload(f"CSV lacks columns {missing}")
@@ -98,15 +99,19 @@ def _league_key(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip().str.upper()
 
 
-def needed_counts(leagues: Iterable[str]) -> tuple[str, ...]:
-    """The count columns a boxscore file must carry for rows of `leagues` (an unknown league
-    needs none: its rows are refused by name)."""
-    counts = league_counts()
-    keys = {str(v).strip().upper() for v in leagues}
-    return tuple(
-        s for league in sorted(keys & counts.keys()) for s in counts[league]
-        if s not in LEGACY_OPTIONAL_COUNTS
-    )  # fmt: skip
+def needed_counts(leagues: Iterable[str], present: Iterable[str]) -> tuple[str, ...]:
+    """The count columns a boxscore file must carry: every count of each league its rows name
+    (`leagues`); when they name none it knows, those of the league whose counts its columns
+    (`present`) come closest to (a file is some league's boxscores)."""
+    counts = {
+        league: tuple(s for s in stats if s not in LEGACY_OPTIONAL_COUNTS)
+        for league, stats in league_counts().items()
+    }
+    keys = sorted({str(v).strip().upper() for v in leagues} & counts.keys())
+    if not keys:
+        have = set(present)
+        keys = [max(counts, key=lambda league: len(have.intersection(counts[league])))]
+    return tuple(s for league in keys for s in counts[league])
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
@@ -185,7 +190,7 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
         (frame["minutes"] < 0, "minutes is negative"),
     ]  # fmt: skip
     for stat in COUNT_STATS:
-        required = league.isin([k for k in known if stat in needed_counts([k])])
+        required = league.isin([k for k in known if stat in needed_counts([k], ())])
         checks += [
             (required & frame[stat].isna(), f"{stat} missing"),
             (frame[stat] < 0, f"{stat} is negative"),
@@ -205,8 +210,9 @@ class _Kind:
     keys: tuple[tuple[str, ...], ...]  # a row repeating an earlier good row's key in its file
     # is refused (a schedule lists a game once: by its id, and by its teams on its date)
     optional: tuple[str, ...] = ()  # columns a file may lack (read as blank)
-    # The optional columns a file must carry after all, given its rows' league values.
-    needed: Callable[[Iterable[str]], tuple[str, ...]] = lambda _leagues: ()
+    # The optional columns a file must carry after all, given its rows' league values and the
+    # columns it has.
+    needed: Callable[[Iterable[str], Iterable[str]], tuple[str, ...]] = lambda _l, _c: ()
 
 
 MATCHUP = ("league", "game_date", "home_team", "away_team")

@@ -2,8 +2,8 @@
 
 The simulation (`season.py`) and the writers (`feeds.py`) read only a `LeagueSpec`, so another
 league is a new `LeagueSpec` plus, where its rules differ, a hook — not a rewrite. The NBA is
-defined here, the NHL in `nhl.py` (a first cut: its world generates, the warehouse does not
-read its boxscores yet).
+defined here, the NHL in `nhl.py` (its world runs through the warehouse: `propcast demo
+--league NHL`).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ props keep their exact distribution, instead of one 3-on-3 overtime then a shoot
 a goal to the winner's total only; goalies are not simulated (no saves props); no Christmas
 games (the NHL's break) but the NBA's other off days (Thanksgiving, the All-Star week).
 
-Not yet read by the warehouse: the league feed's NHL boxscores carry `shots_on_goal` and
-`goals` where the parser (`propcast.vendors.league`) and `raw_boxscores` expect the NBA's
-points, rebounds and assists; the odds vendors' files are readable (`icehockey_nhl`,
-`icehockey/nhl`; csvfeed stat codes `SOG`/`G`, decimalfeed markets `shots_on_goal`/`goals`,
-both in seeds/market_aliases.csv).
+Read by the warehouse as the NBA's world is (`propcast demo --league NHL`): the league feed's
+boxscores carry `shots_on_goal` and `goals`, the counts seeds/markets.csv names for the NHL
+(`propcast.vendors.league` checks each row's league's counts); the odds vendors' files use
+`icehockey_nhl` / `icehockey/nhl`, csvfeed stat codes `SOG`/`G`, decimalfeed markets
+`shots_on_goal`/`goals` (seeds/market_aliases.csv).
 """
 
 from __future__ import annotations

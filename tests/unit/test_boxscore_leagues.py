@@ -76,10 +76,13 @@ def test_a_file_lacking_a_count_of_its_league_is_refused_whole(home: Home) -> No
           [row("N1", "4")])  # fmt: skip
     write(home, "2026-11-20__20261121T090000Z.csv", f"{BASE},rebounds,assists,fetched_at",
           [row("B1", "5,7", league_name="NBA")])  # fmt: skip
+    # Rows naming no league: the file is held to the league its columns come closest to.
+    write(home, "2026-11-20__20261121T100000Z.csv", f"{BASE},shots_on_goal,fetched_at",
+          [row("X1", "4", league_name="")])  # fmt: skip
     report = ingest(home)
-    assert report.payloads_quarantined == 2 and loaded(home) == {}
+    assert report.payloads_quarantined == 3 and loaded(home) == {}
     reasons = quarantined(home)
-    assert any("lacks columns ['goals']" in r for r in reasons), reasons
+    assert sum("lacks columns ['goals']" in r for r in reasons) == 2, reasons
     assert any("lacks columns ['points']" in r for r in reasons), reasons
 
 

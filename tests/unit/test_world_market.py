@@ -50,7 +50,7 @@ def test_market_strengths_are_ordered_and_checked(tmp_path: Path) -> None:
 def test_the_demo_command_offers_exactly_the_worlds_market_strengths() -> None:
     from typing import get_args
 
-    from propcast.cli.daily import MarketStrengthOption
+    from propcast.cli.demo import MarketStrengthOption
 
     choices, option = get_args(MarketStrengthOption)
     assert set(get_args(choices)) == set(MARKET_STRENGTHS)
