@@ -61,6 +61,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
 COSTLIEST_FIRST = (
     "tests/reliability/test_config.py",
     "tests/integration/test_predictions.py",
+    "tests/integration/test_nhl_props.py",
     "tests/integration/test_incremental.py",
     "tests/integration/test_freshness.py",
     "tests/integration/test_runbook_checks.py",
