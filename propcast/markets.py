@@ -14,7 +14,7 @@ MARKETS_SEED = PROJECT_DIR / "seeds" / "markets.csv"
 PROP_MARKETS_ENV = "PROPCAST_PROP_MARKETS"
 #: The families a league's demo prices when PROPCAST_PROP_MARKETS is unset; a league not listed
 #: prices dbt var prop_markets' default (player_points, NBA).
-DEMO_MARKETS = {"NHL": ("player_shots_on_goal",)}
+DEMO_MARKETS = {"NHL": ("player_shots_on_goal", "player_goals")}
 
 
 @cache

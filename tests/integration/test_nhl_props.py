@@ -1,6 +1,6 @@
 """The NHL through the whole product: `propcast demo --league NHL` generates an NHL world, loads
 its boxscores (shots on goal, goals), builds the as-of form means, trains and scores the
-player_shots_on_goal family and the NHL game-totals model, prices and settles the lines, and
+player_shots_on_goal and player_goals families and the NHL game-totals model, prices and settles the lines, and
 `propcast evaluate` reports both families against the world's truth. Same code path as the
 NBA's: the league is data (seeds/markets.csv, the world's LeagueSpec)."""
 
@@ -18,6 +18,7 @@ from propcast.warehouse import connect
 from tests.support.imported_world import release_dbt_connection
 
 SHOTS = "player_shots_on_goal"
+GOALS = "player_goals"
 NHL_DAYS = 40
 
 
@@ -34,7 +35,7 @@ def nhl_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
         app, ["demo", "--league", "nhl", "--days", str(NHL_DAYS), "--seed", "3"], env=env
     )
     assert result.exit_code == 0, result.output
-    assert f"PROPCAST_PROP_MARKETS={SHOTS}" in result.output
+    assert f"PROPCAST_PROP_MARKETS={SHOTS},{GOALS}" in result.output
     release_dbt_connection()
     return home
 
@@ -72,7 +73,7 @@ def test_nhl_shots_and_totals_are_trained_scored_priced_and_settled(nhl_home: Ho
     families = set(frame(nhl_home, "select market_family from main.ml_model_registry")[
         "market_family"
     ])  # fmt: skip
-    assert families == {SHOTS, "game_total_nhl"}
+    assert families == {SHOTS, GOALS, "game_total_nhl"}
     predictions = frame(
         nhl_home,
         "select league, market, count(*) as n, stddev_pop(prob_over) as sd "
@@ -80,6 +81,7 @@ def test_nhl_shots_and_totals_are_trained_scored_priced_and_settled(nhl_home: Ho
     ).set_index("market")
     assert set(predictions["league"]) == {"NHL"}
     assert predictions.loc[SHOTS, "n"] > 1000 and predictions.loc[SHOTS, "sd"] > 0.05
+    assert predictions.loc[GOALS, "n"] > 500 and predictions.loc[GOALS, "sd"] > 0.02
     assert predictions.loc["game_total", "n"] > 50
 
     settled = frame(
@@ -110,6 +112,8 @@ def test_evaluate_reports_the_nhl_families_against_the_truth(nhl_home: Home) -> 
     assert shots_model["n_lines"] == shots_truth["n_lines"] > 1000
     # A model that learned nothing scores ~0.693; the truth is the floor no model reaches.
     assert shots_truth["log_loss"] < shots_model["log_loss"] < 0.685
+    goals_model, goals_truth = rows[(GOALS, "model")], rows[(GOALS, "truth")]
+    assert goals_model["n_lines"] > 500 and goals_truth["log_loss"] < goals_model["log_loss"]
     totals = rows[("game_total", "model")]
     assert totals["n_lines"] > 30 and totals["log_loss"] < 0.75
     print(

@@ -16,7 +16,7 @@ def test_unset_leaves_dbt_var_prop_markets(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv(PROP_MARKETS_ENV, raising=False)
     assert prop_markets_setting() is None and "prop_markets" not in _setting_vars()
     assert demo_markets("NBA") is None  # the project's default: player_points
-    assert demo_markets("NHL") == ["player_shots_on_goal"]
+    assert demo_markets("NHL") == ["player_shots_on_goal", "player_goals"]
 
 
 def test_a_list_becomes_var_prop_markets(monkeypatch: pytest.MonkeyPatch) -> None:

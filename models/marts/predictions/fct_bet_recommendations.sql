@@ -167,6 +167,22 @@ day_capped as (
             'sum(game_fraction) over (partition by game_date)', max_daily_fraction
         ) }} as stake_fraction
     from game_capped
+),
+
+-- Caps can shrink a stake under a cent: such a bet is not placed (reason stake_under_a_cent).
+staked as (
+    select
+        *,
+        {{ round_stake_down(bankroll ~ ' * ' ~ round_stake_down('stake_fraction', 6), 2) }}
+            as stake_amount
+    from day_capped
+),
+
+placed as (
+    select
+        *,
+        is_recommended and stake_amount > 0 as is_placed
+    from staked
 )
 
 select
@@ -193,12 +209,16 @@ select
     round(ev, 6) as ev,
     round(kelly_full, 6) as kelly_full_fraction,
     round(kelly_fractional, 6) as kelly_fraction,
-    {{ round_stake_down('stake_fraction', 6) }} as stake_fraction,
-    {{ round_stake_down(bankroll ~ ' * ' ~ round_stake_down('stake_fraction', 6), 2) }} as stake,
+    case
+        when is_placed then {{ round_stake_down('stake_fraction', 6) }} else 0.0
+    end as stake_fraction,
+    stake_amount as stake,
     cast({{ bankroll }} as {{ type_double() }}) as bankroll,
-    is_recommended,
-    reason_code,
-    is_recommended and kelly_fractional > {{ max_bet_fraction }} as is_capped_by_bet,
-    is_recommended and game_fraction < bet_fraction as is_capped_by_game,
-    is_recommended and stake_fraction < game_fraction as is_capped_by_day
-from day_capped
+    is_placed as is_recommended,
+    case
+        when is_recommended and not is_placed then 'stake_under_a_cent' else reason_code
+    end as reason_code,
+    is_placed and kelly_fractional > {{ max_bet_fraction }} as is_capped_by_bet,
+    is_placed and game_fraction < bet_fraction as is_capped_by_game,
+    is_placed and stake_fraction < game_fraction as is_capped_by_day
+from placed
