@@ -103,6 +103,10 @@ class LeagueSpec:
     # Books' minimum expected minutes to offer a player (BookSpec.min_minutes, set in NBA
     # minutes) times this: an NHL skater's ice time is shorter.
     offer_minutes_scale: float = 1.0
+    # A tie after regulation: False, further overtime periods until it is broken (the NBA);
+    # True, one sudden-death overtime then a shootout that adds one to the winner's score and
+    # to no player's (the NHL's regular season; books settle totals on that final score).
+    shootout: bool = False
 
     @property
     def team_minutes(self) -> float:

@@ -7,11 +7,14 @@ on four lines, 6 defencemen on three pairs; "minutes" are time on ice); shots on
 its players' goals), drawn through the same minutes copula as the NBA's stats. Books offer a
 skater expected at least 0.6 x their NBA minutes threshold (~11 minutes of ice time).
 
-What is simplified (the hooks still to write): a tie is broken by further 5-minute overtime
-periods (Poisson 0.35 goals a team each) credited to skaters no book could offer, so offered
-props keep their exact distribution, instead of one 3-on-3 overtime then a shootout that adds
-a goal to the winner's total only; goalies are not simulated (no saves props); no Christmas
-games (the NHL's break) but the NBA's other off days (Thanksgiving, the All-Star week).
+Ties (`shootout=True`): one sudden-death overtime (each side scores at 0.35 goals a period:
+it ends on a goal half the time, the goal credited to a skater no book could offer, so offered
+props keep their exact distribution), else a shootout, a coin flip that adds one goal to the
+winner's score and to no player's. The final score books settle totals on is then always one
+goal above a regulation tie, as in the NHL's regular season.
+
+What is simplified: goalies are not simulated (no saves props); no Christmas games (the NHL's
+break) but the NBA's other off days (Thanksgiving, the All-Star week).
 
 Read by the warehouse as the NBA's world is (`propcast demo --league NHL`): the league feed's
 boxscores carry `shots_on_goal` and `goals`, the counts seeds/markets.csv names for the NHL
@@ -115,6 +118,7 @@ NHL = LeagueSpec(
     overtime_length=5.0,
     minutes_cap=27.0,
     overtime_points=0.35,
+    shootout=True,
     starters=5,
     games_per_team_week=3.3,
     # Busy Tuesdays, Thursdays and Saturdays, thin Mondays, Wednesdays and Sundays.

@@ -19,6 +19,7 @@ from propcast.world.leagues import LeagueSpec
 from propcast.world.market import ErrorModel, correlated_errors, vig_prices
 from propcast.world.roster import Roster, make_roster, spread_minutes
 from propcast.world.schedule import Game, Scheduler, eastern_to_utc
+from propcast.world.totals import sudden_death
 
 # Purposes of the random streams; never renumber (it would change every world), only append.
 _ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET, VENDOR_NAMES, VENDOR_ERRORS = range(8)
@@ -288,8 +289,14 @@ class Season:
             periods = 0
             while totals[0] == totals[1]:
                 periods += 1
+                decided = sudden_death(rng, spec.overtime_points) if spec.shootout else None
                 for side, idx in enumerate(sides):
-                    extra = int(rng.poisson(spec.overtime_points))
+                    if decided is None:
+                        extra = int(rng.poisson(spec.overtime_points))
+                    elif decided == (side, True):
+                        extra = 1  # the overtime's only goal
+                    else:
+                        continue
                     receivers = idx[active[idx] & (minutes_expected[idx] < min_offer)]
                     if len(receivers) == 0:  # nobody unofferable dressed: the last man takes it
                         dressed = idx[active[idx]]
@@ -304,6 +311,8 @@ class Season:
                     share = rng.multinomial(extra, np.full(len(receivers), 1 / len(receivers)))
                     stats[receivers, score_k] += share
                     totals[side] += extra
+                if decided is not None and not decided[1]:
+                    totals[decided[0]] += 1  # the shootout: the winner's score, no player's
             game.home_score, game.away_score = totals
             length = spec.game_minutes + periods * spec.overtime_length
             budget = round(spec.on_floor * length)

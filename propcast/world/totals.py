@@ -5,11 +5,13 @@ player's points are the quantile, at Phi(rho * z_minutes + sqrt(1 - rho^2) * z_o
 negative binomial (NHL: goals, Poisson), the shocks correlated between teammates
 (`distributions.teammate_shocks`), a deep-bench player who does not get on the floor scores
 nothing, and a tie goes to overtime periods (Poisson `overtime_points` per team each) until it
-is broken. The sum of such dependent counts has no closed form, so `score_distribution`
-simulates the game with exactly that machinery, `TOTAL_DRAWS` times (half of them antithetic:
-every normal negated, which halves the variance of P(over) for this monotone total), from a
-random stream of its own (`season.stream(seed, TOTALS_SIM, day)`), so the rest of the world,
-props, boxscores and prop truth, is unchanged by it. The result is P(total > h) for every h:
+is broken; in the NHL (`LeagueSpec.shootout`) one sudden-death overtime, then a shootout, so a
+tie after regulation always ends one goal higher (`sudden_death`). The sum of such dependent
+counts has no closed form, so `score_distribution` simulates the game with exactly that
+machinery, `TOTAL_DRAWS` times (half of them antithetic: every normal negated, which halves the
+variance of P(over) for this monotone total), from a random stream of its own
+(`season.stream(seed, TOTALS_SIM, day)`), so the rest of the world, props, boxscores and prop
+truth, is unchanged by it. The result is P(total > h) for every h:
 `true_p_over` of a half-point line is accurate to about 0.002 (the Monte-Carlo standard error
 at P = 0.5 is 0.5 / sqrt(TOTAL_DRAWS) = 0.0022 before the antithetic gain; two worlds drawn
 with different streams agree to 0.0015 on average, tests/unit/test_world_totals.py).
@@ -168,12 +170,23 @@ def score_distribution(
         for idx in sides
     )
     tied = home == away
+    if spec.shootout:  # sudden-death overtime or the shootout: one more goal either way
+        return home + away + tied
     while tied.any():
         n = int(tied.sum())
         home[tied] += rng.poisson(spec.overtime_points, n)
         away[tied] += rng.poisson(spec.overtime_points, n)
         tied = home == away
     return home + away
+
+
+def sudden_death(rng: np.random.Generator, overtime_goals: float) -> tuple[int, bool]:
+    """A tied NHL game's end: (the winning side, 0 home or 1 away; whether it won in overtime).
+    The overtime is sudden death with each side scoring at `overtime_goals` a period, so it
+    ends on a goal with P = 1 - exp(-2 * overtime_goals), either side equally likely; else a
+    shootout, a coin flip, adds one to the winner's score and to no player's goals."""
+    side = int(rng.integers(2))
+    return side, bool(rng.random() < -np.expm1(-2.0 * overtime_goals))
 
 
 def survival(scores: np.ndarray) -> np.ndarray:

@@ -41,11 +41,48 @@ def test_games_are_hockey(world: Path) -> None:
     assert 2.5 < per_team.goals.sum().mean() < 4.0
     results = read_all(world / "feeds" / "league" / "schedule")
     final = results[results.status == "final"].drop_duplicates("game_id")
-    goals = per_team.goals.sum()
+    assert_scores_follow_the_tie_rules(box, final)
+
+
+def assert_scores_follow_the_tie_rules(box: pd.DataFrame, final: pd.DataFrame) -> int:
+    """A team's score is its skaters' goals, except after a shootout: both sides' skater goals
+    tied and the winner's score one more (the shootout goal is no player's). Returns the
+    number of shootouts."""
+    goals = box.groupby(["game_id", "team"]).goals.sum()
+    shootouts = 0
     for row in final.itertuples():
-        assert goals[(row.game_id, row.home_team)] == int(row.home_score)
-        assert goals[(row.game_id, row.away_team)] == int(row.away_score)
-        assert row.home_score != row.away_score  # no ties
+        home, away = int(row.home_score), int(row.away_score)
+        skaters = goals[(row.game_id, row.home_team)], goals[(row.game_id, row.away_team)]
+        assert home != away  # no ties
+        if skaters[0] == skaters[1]:
+            shootouts += 1
+            assert abs(home - away) == 1 and home + away == sum(skaters) + 1, row
+        else:
+            assert (home, away) == skaters, row
+    return shootouts
+
+
+def test_ties_end_in_overtime_or_a_shootout_one_goal_higher(tmp_path: Path) -> None:
+    """Over a month: about a fifth of games are tied after regulation and about half of those
+    go to a shootout; a regulation tie's final total is always one goal higher (what books
+    settle NHL totals on), and the truth's P(over) prices exactly that total."""
+    generate(tmp_path, seed=11, start=date(2026, 11, 3), days=30, books=2, league=NHL)
+    box = read_all(tmp_path / "feeds" / "league" / "boxscores")
+    box["goals"] = box["goals"].astype(int)
+    results = read_all(tmp_path / "feeds" / "league" / "schedule")
+    final = results[results.status == "final"].drop_duplicates("game_id", keep="last")
+    shootouts = assert_scores_follow_the_tie_rules(box, final)
+    assert 0.04 < shootouts / len(final) < 0.18, (shootouts, len(final))
+    truth = pd.read_csv(tmp_path / "truth" / "game_total_truth.csv", dtype={"game_id": str})
+    scores = final.assign(total=final.home_score.astype(int) + final.away_score.astype(int))
+    joined = truth.merge(scores[["game_id", "total"]], on="game_id")
+    # One line a game (the one nearest its true mean: games are independent, lines are not).
+    near = joined.loc[(joined["line"] - joined["true_mean"]).abs().groupby(joined["game_id"])
+                      .idxmin()]  # fmt: skip
+    went_over = (near["total"] > near["line"]).astype(float)
+    # The truth is calibrated on the settled total: mean P(over) within sampling error.
+    gap = abs(near["true_p_over"].mean() - went_over.mean())
+    assert gap < 3 * went_over.std() / len(near) ** 0.5, (gap, len(near))
 
 
 def test_vendors_publish_its_markets_in_their_spellings(world: Path) -> None:
