@@ -38,7 +38,8 @@ DemoLeagueOption = Annotated[
     typer.Option(
         "--league",
         callback=_league_name,
-        help="The demo world's league: NBA (prices player_points unless PROPCAST_PROP_MARKETS "
+        help="The demo world's league: NBA (prices points, rebounds, assists and threes unless "
+        "PROPCAST_PROP_MARKETS "
         "says) or NHL (player_shots_on_goal and player_goals unless it says; the demo prints the "
         "PROPCAST_PROP_MARKETS line for later commands on that home). Game totals are scored "
         "in both.",

@@ -13,7 +13,7 @@ from propcast.settings import PROJECT_DIR, SettingsError
 MARKETS_SEED = PROJECT_DIR / "seeds" / "markets.csv"
 PROP_MARKETS_ENV = "PROPCAST_PROP_MARKETS"
 #: The families a league's demo prices when PROPCAST_PROP_MARKETS is unset; a league not listed
-#: prices dbt var prop_markets' default (player_points, NBA).
+#: prices dbt var prop_markets' default (the NBA's points, rebounds, assists and threes).
 DEMO_MARKETS = {"NHL": ("player_shots_on_goal", "player_goals")}
 
 

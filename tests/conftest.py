@@ -17,6 +17,7 @@ import pytest
 from propcast.dbt_runner import DBT_LOG_ENV
 from propcast.edge_gate import GATE_ENV as EDGE_GATE_ENV
 from propcast.manifest_cache import CACHE_ENV as MANIFEST_CACHE_ENV
+from propcast.markets import PROP_MARKETS_ENV
 from propcast.settings import Home
 from propcast.timeutil import NOW_ENV, parse_now
 
@@ -34,6 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # [-0.0084, +0.0106] over 9 days), so the edge gate (README "The edge gate") would withhold
     # every bet. Tests of the gate set PROPCAST_EDGE_GATE=on (or the dbt var) themselves.
     os.environ.setdefault(EDGE_GATE_ENV, "off")
+    # One prop family in the session worlds (the project's default prices the NBA's four):
+    # the pipeline's behaviour is per family and the same for each, and three more families
+    # would train and score in every world (~+25 % of a demo's time). Multi-family tests
+    # (test_threes, test_nhl_props, make demo) set it themselves.
+    os.environ.setdefault(PROP_MARKETS_ENV, "player_points")
     # dbt's file log at error: the suite runs ~100 dbt builds and reads no dbt.log line (the
     # security scan sets debug for its own run, test_config checks the setting itself); info
     # costs ~8 % of a build over error (README "Development").

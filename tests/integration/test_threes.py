@@ -1,6 +1,6 @@
 """The NBA threes market through the warehouse: the league feed's threes in the boxscore marts,
 the as-of form means, a raw table older than the column, and (slow) the threes family trained,
-scored, priced and evaluated on a copy of the demo world with var prop_markets naming it."""
+scored, priced and evaluated on a copy of the demo world with PROPCAST_PROP_MARKETS naming it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from propcast.dbt_runner import Dbt
 from propcast.demo import short_season
+from propcast.markets import PROP_MARKETS_ENV
 from propcast.settings import Home
 from propcast.timeutil import default_cutoff
 from propcast.training import dbt_vars, train
@@ -70,15 +71,17 @@ def test_a_raw_table_without_threes_stages_them_as_null(world_home: Home) -> Non
 
 @pytest.mark.slow
 def test_threes_are_trained_scored_priced_and_evaluated(
-    demo_home: Home, demo_world: DemoWorld
+    demo_home: Home, demo_world: DemoWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a copy of the demo world, var prop_markets with player_threes trains a threes model
+    """On a copy of the demo world, PROPCAST_PROP_MARKETS with player_threes trains a threes model
     next to points, scores the walk-forward dates with it (varying probabilities), prices its
     lines in fct_bet_recommendations, and fct_forecast_accuracy_daily and `propcast evaluate`
     report a threes family."""
     outcome = demo_world.outcome
     first, last = outcome.scored
-    dbt = Dbt(demo_home, project_vars={"prop_markets": ["player_points", THREES]})
+    # The suite pins one family (tests/conftest.py); the setting wins over dbt var prop_markets.
+    monkeypatch.setenv(PROP_MARKETS_ENV, f"player_points,{THREES}")
+    dbt = Dbt(demo_home)
     walk_forward = dbt_vars(
         last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
     )

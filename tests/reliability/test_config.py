@@ -36,7 +36,7 @@ OPTIONAL_ENV = (
     "PROPCAST_NOW", "PROPCAST_MAX_QUARANTINE_SHARE", "PROPCAST_RETRAIN_EVERY_DAYS",
     "PROPCAST_DUCKDB_MEMORY_LIMIT", "PROPCAST_DBT_LOG_LEVEL", "PROPCAST_ALERT_CMD", "FORCE_VENDOR_FAILURE",
     "PROPCAST_BQ_PROJECT", "PROPCAST_BQ_DATASET", "DBT_PROFILES_DIR", "PROPCAST_EDGE_GATE",
-    "PROPCAST_DBT_MANIFEST_CACHE",
+    "PROPCAST_DBT_MANIFEST_CACHE", "PROPCAST_PROP_MARKETS",
 )  # fmt: skip
 #: Runs `propcast` with packages made absent: a finder first on the meta path answers "No
 #: module named ..." for them, as Python does when a package is not installed.
