@@ -7,8 +7,6 @@
     the board are the book's offers at the cutoff; the earlier ones date each line's opening.
 -#}
 {{ config(**game_date_slices()) }}
-{%- set markets = var('prop_markets') -%}
-{%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
 
 with
 
@@ -19,7 +17,7 @@ quotes as (
         and game_id is not null
         and player_id is not null
         and is_pregame
-        and market in ('{{ markets | map("trim") | join("', '") }}')
+        and {{ in_prop_markets('market') }}
 ),
 
 priceable_quotes as (

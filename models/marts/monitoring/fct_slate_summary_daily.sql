@@ -14,8 +14,6 @@
 {%- set slices = game_date_slices() -%}
 {%- do slices.update({'on_schema_change': 'append_new_columns'}) -%}
 {{ config(tags=['phase_predictions'], **slices) }}
-{%- set markets = var('prop_markets') -%}
-{%- if markets is string -%}{%- set markets = markets.split(',') -%}{%- endif -%}
 
 with
 
@@ -25,7 +23,7 @@ games as (
 
 quotes as (
     select * from {{ ref('fct_prop_odds') }}
-    where market in ('{{ markets | map("trim") | join("', '") }}')
+    where {{ in_prop_markets('market') }}
 ),
 
 -- One row per prediction (fct_bet_recommendations keeps fct_predictions' grain), with the
