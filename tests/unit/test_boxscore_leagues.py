@@ -5,7 +5,6 @@ league's rows, loads on a real DuckDB file, and files of both leagues read in on
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from propcast.ingest import ingest
 from propcast.markets import league_counts
@@ -14,18 +13,13 @@ from propcast.settings import PROJECT_DIR, Home
 from propcast.vendors import league
 from propcast.vendors.base import read_csv_table
 from propcast.warehouse import connect
+from tests.support.boxscore_files import quarantine_reasons as quarantined
+from tests.support.boxscore_files import write_boxscores as write
 
 BASE = "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes"
 NHL_HEADER = f"{BASE},shots_on_goal,goals,fetched_at"
 NBA_HEADER = f"{BASE},points,rebounds,assists,threes,fetched_at"
 FETCHED = "2026-11-21T08:00:00Z"
-
-
-def write(home: Home, name: str, header: str, rows: list[str]) -> Path:
-    path = home.inbox / "league" / "boxscores" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join([header, *rows]) + "\n")
-    return path
 
 
 def row(player: str, stats: str, league_name: str = "NHL") -> str:
@@ -42,12 +36,6 @@ def loaded(home: Home) -> dict[str, tuple]:
             "raw_boxscores"
         ).fetchall()
     return {player: tuple(rest) for player, *rest in rows}
-
-
-def quarantined(home: Home) -> list[str]:
-    with connect(home) as con:
-        rows = con.execute(f"select reason from {RAW_SCHEMA}.raw_quarantine").fetchall()
-    return sorted(reason for (reason,) in rows)
 
 
 def test_nhl_counts_load_and_are_checked_for_nhl_rows(home: Home) -> None:

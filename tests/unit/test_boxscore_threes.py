@@ -3,22 +3,15 @@ file (older feeds have no column), and added to a warehouse created before it ex
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from propcast.ingest import ingest
 from propcast.raw_schema import RAW_SCHEMA, TABLES, column_definitions, ensure_raw_schema
 from propcast.settings import Home
 from propcast.warehouse import connect
+from tests.support.boxscore_files import quarantine_reasons as quarantined
+from tests.support.boxscore_files import write_boxscores as write
 
 HEADER = "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,"
 FETCHED = "2026-11-21T08:00:00Z"
-
-
-def write(home: Home, name: str, header: str, rows: list[str]) -> Path:
-    path = home.inbox / "league" / "boxscores" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join([header, *rows]) + "\n")
-    return path
 
 
 def box_row(player: str, stats: str) -> str:
@@ -30,12 +23,6 @@ def loaded(home: Home) -> dict[str, object]:
         return dict(
             con.execute(f"select player_id, threes from {RAW_SCHEMA}.raw_boxscores").fetchall()
         )
-
-
-def quarantined(home: Home) -> list[str]:
-    with connect(home) as con:
-        rows = con.execute(f"select reason from {RAW_SCHEMA}.raw_quarantine").fetchall()
-    return [reason for (reason,) in rows]
 
 
 def test_threes_load_and_are_checked_as_a_count(home: Home) -> None:
