@@ -36,6 +36,10 @@ teammates_missing_minutes earned its place, lower in every family on seeds 7 and
 to -0.0010; 95 % CI below 0 for points and rebounds on seed 7, assists and points on seed
 11); the others moved it less than the noise. It is now a product feature (the warehouse
 computes it: macro teammates_missing_minutes), so the product's list brings it in here.
+Also tried (2026-12-07, seed 7, NBA): `<stat>_per_minute_10` (the last 10 games' count over
+their minutes) and `<stat>_projection` (that rate times `minutes_avg_3`), all eight at once:
+model/close -0.0006 to +0.0004 by family, ECE up in three (assists 0.0082 -> 0.0101, threes
+0.0097 -> 0.0114): not adopted.
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
@@ -87,6 +91,8 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "team_games_missed",
     "games_since_return",
     "teammates_missing_minutes",
+    *(f"{stat}_per_minute_10" for stat in AVG_STATS if stat != "minutes"),
+    *(f"{stat}_projection" for stat in AVG_STATS if stat != "minutes"),
 )
 TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
 
@@ -177,6 +183,25 @@ def lag_features(box: pd.DataFrame, player: pd.DataFrame) -> pd.DataFrame:
                              index=box.index)  # fmt: skip
     own = np.where((missed >= 1) & (missed <= 10), player["minutes_avg_10"], 0.0)
     out["teammates_missing_minutes"] = team_missing - own
+    # Per-minute rates over the last 10 games, and the rate times the last 3 games' minutes:
+    # a tree cannot divide or multiply two features.
+    minutes_10 = prior.groupby(box["player_id"], sort=False).transform(
+        lambda s: s.rolling(10, min_periods=1).sum()
+    )
+    for stat in AVG_STATS:
+        if stat == "minutes":
+            continue
+        if stat not in box.columns:
+            out[f"{stat}_per_minute_10"] = out[f"{stat}_projection"] = np.nan
+            continue
+        stat_10 = (
+            by[stat]
+            .shift(1)
+            .groupby(box["player_id"], sort=False)
+            .transform(lambda s: s.rolling(10, min_periods=1).sum())
+        )
+        out[f"{stat}_per_minute_10"] = stat_10 / minutes_10.where(minutes_10 > 0)
+        out[f"{stat}_projection"] = out[f"{stat}_per_minute_10"] * out["minutes_avg_3"]
     return out
 
 
