@@ -37,3 +37,16 @@ def test_an_unknown_market_or_another_leagues_demo_is_refused(
     monkeypatch.setenv(PROP_MARKETS_ENV, "player_points,player_threes")
     with pytest.raises(SettingsError, match="names no NHL market"):
         demo_markets("NHL")
+
+
+def test_the_project_default_prices_every_nba_player_market() -> None:
+    """dbt var prop_markets' default is the NBA's player markets of seeds/markets.csv, so a new
+    NBA count market (a seed row) cannot be left out of the default by accident."""
+    import yaml
+
+    from propcast.markets import player_markets
+    from propcast.settings import PROJECT_DIR
+
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    nba = [m for m, (league, _) in player_markets().items() if league == "NBA"]
+    assert project["vars"]["prop_markets"] == nba
