@@ -5,11 +5,12 @@ league prices that league's markets."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from propcast.dbt_runner import _setting_vars
 from propcast.demo import demo_markets
-from propcast.markets import PROP_MARKETS_ENV, prop_markets_setting
-from propcast.settings import SettingsError
+from propcast.markets import PROP_MARKETS_ENV, player_markets, prop_markets_setting
+from propcast.settings import PROJECT_DIR, SettingsError
 
 
 def test_unset_leaves_dbt_var_prop_markets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,11 +43,6 @@ def test_an_unknown_market_or_another_leagues_demo_is_refused(
 def test_the_project_default_prices_every_nba_player_market() -> None:
     """dbt var prop_markets' default is the NBA's player markets of seeds/markets.csv, so a new
     NBA count market (a seed row) cannot be left out of the default by accident."""
-    import yaml
-
-    from propcast.markets import player_markets
-    from propcast.settings import PROJECT_DIR
-
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
     nba = [m for m, (league, _) in player_markets().items() if league == "NBA"]
     assert project["vars"]["prop_markets"] == nba
