@@ -19,6 +19,7 @@ from propcast.cli.common import (
 )
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
+from propcast.dbt_runner import full_refresh_hint
 from propcast.timeutil import today_in_slate_tz, utc_now
 
 
@@ -150,7 +151,8 @@ def _finish_build(summary, seconds: float, as_json: bool) -> None:
         finish(
             ExitCode.FAILED,
             f"dbt build for {day} failed ({counts}) in {seconds:.0f}s",
-            recover=f"fix the failing node above, then `propcast build --date {day}`",
+            recover=full_refresh_hint(summary.result, day)
+            or f"fix the failing node above, then `propcast build --date {day}`",
             payload=payload,
             as_json=as_json,
         )
@@ -307,7 +309,7 @@ def _finish_run_day(outcome, day, moment, as_json: bool) -> None:
     finish(
         verdict,
         f"run-day {day}: {outcome.message} (run {outcome.run_id})",
-        recover=f"propcast recover --date {day}"
+        recover=(outcome.recover or f"propcast recover --date {day}")
         if verdict == ExitCode.FAILED
         else f"propcast run-day --date {day} once the vendor is back",
         payload={

@@ -140,7 +140,7 @@ def demo(
         f"demo: {outcome.world.games:,} games, trained through {outcome.train_end}, "
         f"walk-forward {outcome.scored[0]} → {outcome.scored[1]}, run-day {day.run_date}: "
         f"{day.message} in {perf_counter() - started:.0f}s",
-        recover=f"propcast recover --date {day.run_date}",
+        recover=day.recover or f"propcast recover --date {day.run_date}",
         payload={"run_id": day.run_id, "reports": day.reports},
         as_json=as_json,
     )

@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from propcast import reports
-from propcast.dbt_runner import Dbt, DbtResult
+from propcast.dbt_runner import Dbt, DbtResult, full_refresh_hint
 from propcast.edge_gate import GateState, gate_summary, read_gate
 from propcast.faults import fault_point
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
+from propcast.markets import active_prop_markets
 from propcast.model_pins import pinned_version
 from propcast.phases import build_command, phase_completion, phases_from
 from propcast.runs import RunRecorder, load_run_registry
@@ -26,6 +27,8 @@ from propcast.settings import Home
 from propcast.training import (  # noqa: F401  (the morning job's training API, re-exported)
     TRAIN_SELECTION,
     dbt_vars,
+    families_without_lines,
+    families_without_model,
     registered_models,
     retrain_every_days,
     train,
@@ -72,6 +75,7 @@ class DayOutcome:
     reports: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     edge_gate: list[dict] = field(default_factory=list)  # per priced family (propcast.edge_gate)
+    recover: str | None = None  # a failed run's recovering command (DayFailed.recover)
 
 
 def fetch_for_day(
@@ -145,7 +149,13 @@ def run_day(
     except DayFailed as exc:
         recorder.finish("failed", str(exc))
         outcome = DayOutcome(
-            run_date, cutoff, "failed", str(exc), recorder.state.run_id, recorder.state.vendors
+            run_date,
+            cutoff,
+            "failed",
+            str(exc),
+            recorder.state.run_id,
+            recorder.state.vendors,
+            recover=exc.recover,
         )
     except Exception as exc:
         recorder.finish("failed", f"{type(exc).__name__}: {exc}")
@@ -240,10 +250,23 @@ class _DayRun:
         recorder.phase_done("ingest", "degraded" if self.problems else "ok")
 
     def train_if_due(self, recorder: RunRecorder, every: int, run_vars: dict) -> str | None:
-        why_train = training_due(self.home, self.run_date, every)
+        markets = active_prop_markets(self.dbt.project_vars, self.dbt.project_dir)
+        why_train = training_due(self.home, self.run_date, every, markets)
         if not why_train:
             return None
         recorder.phase("predictions")
+        unbuilt = families_without_lines(
+            self.home, self.run_date, families_without_model(self.home, self.run_date, markets)
+        )
+        if unbuilt:
+            raise DayFailed(
+                "predictions",
+                f"no settled line of {', '.join(unbuilt)} in fct_prop_line_features before "
+                f"{self.run_date}: a family added to prop_markets has its lines built from "
+                "the next slices on only, too few to train",
+                f"propcast build --date {self.run_date} --full-refresh (builds its lines over "
+                f"the history), then propcast run-day --date {self.run_date}",
+            )
         train_end = self.run_date - timedelta(days=1)
         self.say(f"{why_train}: training on outcomes through {train_end}")
         result = self.dbt.invoke(["run", *TRAIN_SELECTION], run_vars=run_vars)
@@ -268,7 +291,8 @@ class _DayRun:
             raise DayFailed(
                 failed[0] if failed else first,
                 _first_error(build),
-                f"propcast recover --date {self.run_date}",
+                full_refresh_hint(build, self.run_date)
+                or f"propcast recover --date {self.run_date}",
             )
         for node in build.warned:
             self.say(f"warning {node.unique_id}: {(node.message or '').strip()}")

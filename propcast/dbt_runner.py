@@ -67,6 +67,33 @@ class DbtResult:
     def warned(self) -> list[NodeResult]:
         return self.by_status("warn")
 
+    @property
+    def schema_drifted(self) -> list[str]:
+        """The incremental models that failed because the project now gives them columns their
+        table lacks (on_schema_change 'fail': a release added columns); one full refresh
+        rebuilds them (`full_refresh_hint`)."""
+        return [
+            n.unique_id.split(".")[-1]
+            for n in self.failed
+            if SCHEMA_DRIFT_MESSAGE in (n.message or "")
+        ]
+
+
+#: dbt's message when an incremental model's columns differ from its table's.
+SCHEMA_DRIFT_MESSAGE = "schemas on this incremental model are out of sync"
+
+
+def full_refresh_hint(result: DbtResult, run_date: object) -> str | None:
+    """The recovery of a build that failed on schema drift only, else None."""
+    drifted = result.schema_drifted
+    if not drifted or len(drifted) != len(result.failed):
+        return None
+    return (
+        f"propcast build --date {run_date} --full-refresh (the project gave {', '.join(drifted)} "
+        "columns the warehouse's tables lack, e.g. after an upgrade; history tables "
+        "ml_model_registry and fct_predictions keep their rows)"
+    )
+
 
 def _setting_vars() -> dict[str, Any]:
     """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false;

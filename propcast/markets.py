@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
+
+import yaml
 
 from propcast.settings import PROJECT_DIR, SettingsError
 
@@ -57,3 +61,19 @@ def prop_markets_setting() -> list[str] | None:
             "it for dbt var prop_markets"
         )
     return names
+
+
+def active_prop_markets(
+    project_vars: Mapping[str, object] | None = None, project_dir: Path = PROJECT_DIR
+) -> list[str]:
+    """The prop families a dbt invocation prices: PROPCAST_PROP_MARKETS, else the invocation's
+    project vars (`Dbt.project_vars`, e.g. the NHL demo's), else dbt_project.yml's default."""
+    chosen = prop_markets_setting()
+    if chosen:
+        return chosen
+    value = (project_vars or {}).get("prop_markets")
+    if value is None:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+        value = project["vars"]["prop_markets"]
+    names = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+    return [str(n).strip() for n in names if str(n).strip()]

@@ -44,17 +44,22 @@ def build(
     slice_start: date | None = None,
 ) -> BuildSummary:
     """`dbt build` (seeds, models, tests) for a run date, training excluded. Without a model
-    trained before the date the predictions phase is left out too (scoring would fail: nothing
-    may score the slate), and the summary says so."""
-    from propcast.training import registered_models
+    trained before the date, for any prop family priced (e.g. one added to prop_markets), the
+    predictions phase is left out too (scoring would fail: nothing may score the slate), and the
+    summary says so."""
+    from propcast.markets import active_prop_markets
+    from propcast.training import families_without_model, registered_models
 
     dbt = dbt or Dbt(home)
     command = ["build", "--exclude", "tag:train"]
     notes = []
-    if registered_models(home, run_date) == 0:
+    markets = active_prop_markets(dbt.project_vars, dbt.project_dir)
+    missing = families_without_model(home, run_date, markets)
+    if registered_models(home, run_date) == 0 or missing:
+        what = f"{', '.join(missing)} model" if registered_models(home, run_date) else "model"
         command.append("tag:phase_predictions")
         notes.append(
-            f"predictions not built: no model trained before {run_date} "
+            f"predictions not built: no {what} trained before {run_date} "
             f"(propcast train --date {run_date}, then build again)"
         )
     if select:

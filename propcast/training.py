@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -59,12 +60,55 @@ def retrain_every_days() -> int:
     return int(raw)
 
 
-def training_due(home: Home, run_date: date, every_days: int) -> str | None:
-    """Why the morning job for run_date trains first (None: it scores with the newest model)."""
+def families_without_model(home: Home, before: date, markets: Sequence[str]) -> list[str]:
+    """The prop families of `markets` with no model whose training ends before the date (a
+    family added to prop_markets, e.g. after an upgrade); none without a registry table."""
+    if not markets or not home.warehouse.exists():
+        return []
+    with connect(home) as con:
+        try:
+            rows = con.execute(
+                "select distinct market_family from main.ml_model_registry where train_end < ?",
+                [before],
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+    trained = {family for (family,) in rows}
+    return [m for m in markets if m not in trained]
+
+
+def families_without_lines(home: Home, before: date, markets: Sequence[str]) -> list[str]:
+    """The families of `markets` with no settled line in fct_prop_line_features before the
+    date: the mart holds the lines of the families priced when each slice was built, so one
+    added to prop_markets has none until a full refresh builds its history."""
+    if not markets or not home.warehouse.exists():
+        return list(markets)
+    with connect(home) as con:
+        try:
+            rows = con.execute(
+                "select distinct market from main.fct_prop_line_features "
+                "where game_date < ? and stat_value is not null",
+                [before],
+            ).fetchall()
+        except duckdb.CatalogException:
+            return list(markets)
+    have = {market for (market,) in rows}
+    return [m for m in markets if m not in have]
+
+
+def training_due(
+    home: Home, run_date: date, every_days: int, markets: Sequence[str] = ()
+) -> str | None:
+    """Why the morning job for run_date trains first (None: it scores with the newest model):
+    no model at all, a family of `markets` (the prop families it prices) without one, or the
+    newest model older than `every_days`."""
     newest, _ = newest_train_end(home, run_date)
     eve = run_date - timedelta(days=1)
     if newest is None:
         return f"no model registered before {run_date}"
+    missing = families_without_model(home, run_date, markets)
+    if missing:
+        return f"no {', '.join(missing)} model registered before {run_date}"
     age = (eve - newest).days
     if every_days and age >= every_days:
         return (
