@@ -104,8 +104,7 @@ def _rerun(home, day, start: str, last, asked: bool, wait: float, as_json: bool)
         verdict_of(outcome.status),
         f"recover {day} from {start}: {outcome.message} (run {outcome.run_id})",
         recover=outcome.recover
-        if outcome.recover and not outcome.recover.startswith("propcast recover")
-        else f"propcast status --date {day}, fix the cause, then propcast recover --date {day}",
+        or f"propcast status --date {day}, fix the cause, then propcast recover --date {day}",
         as_json=as_json,
         payload={"run_id": outcome.run_id, "run_date": str(day), "from_phase": start},
         alert=True,

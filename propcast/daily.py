@@ -75,7 +75,7 @@ class DayOutcome:
     reports: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     edge_gate: list[dict] = field(default_factory=list)  # per priced family (propcast.edge_gate)
-    recover: str | None = None  # a failed run's recovering command (DayFailed.recover)
+    recover: str | None = None  # a failed run's own recovery (DayFailed.recover), if any
 
 
 def fetch_for_day(
@@ -251,13 +251,12 @@ class _DayRun:
 
     def train_if_due(self, recorder: RunRecorder, every: int, run_vars: dict) -> str | None:
         markets = active_prop_markets(self.dbt.project_vars, self.dbt.project_dir)
-        why_train = training_due(self.home, self.run_date, every, markets)
+        missing = families_without_model(self.home, self.run_date, markets)
+        why_train = training_due(self.home, self.run_date, every, missing)
         if not why_train:
             return None
         recorder.phase("predictions")
-        unbuilt = families_without_lines(
-            self.home, self.run_date, families_without_model(self.home, self.run_date, markets)
-        )
+        unbuilt = families_without_lines(self.home, self.run_date, missing)
         if unbuilt:
             raise DayFailed(
                 "predictions",
@@ -291,8 +290,7 @@ class _DayRun:
             raise DayFailed(
                 failed[0] if failed else first,
                 _first_error(build),
-                full_refresh_hint(build, self.run_date)
-                or f"propcast recover --date {self.run_date}",
+                full_refresh_hint(build, self.run_date),
             )
         for node in build.warned:
             self.say(f"warning {node.unique_id}: {(node.message or '').strip()}")
@@ -316,7 +314,10 @@ def scored_by(home: Home, run_date: date) -> str | None:
 
 
 class DayFailed(RuntimeError):
-    def __init__(self, phase: str, reason: str, recover: str) -> None:
+    """A phase of the morning job failed; `recover` is the command that fixes this cause, None
+    when rerunning the day is the fix (each command says how: `propcast recover --date D`)."""
+
+    def __init__(self, phase: str, reason: str, recover: str | None) -> None:
         super().__init__(f"phase {phase} failed: {reason}")
         self.phase, self.recover = phase, recover
 

@@ -16,7 +16,7 @@ from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt, DbtResult
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
-from propcast.markets import DEMO_MARKETS, player_markets, prop_markets_setting
+from propcast.markets import DEMO_MARKETS, league_markets, prop_markets_setting
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
 from propcast.training import dbt_vars, train
@@ -142,11 +142,11 @@ def demo_markets(league: str) -> list[str] | None:
     chosen = prop_markets_setting()
     if chosen is None:
         return list(DEMO_MARKETS[league]) if league in DEMO_MARKETS else None
-    if not any(player_markets()[m][0] == league for m in chosen):
-        ours = sorted(m for m, (named, _) in player_markets().items() if named == league)
+    ours = league_markets().get(league, [])
+    if not set(chosen) & set(ours):
         raise SettingsError(
             f"PROPCAST_PROP_MARKETS names no {league} market ({', '.join(chosen)}): a {league} "
-            f"demo would price nothing; unset it or add one of {', '.join(ours)}"
+            f"demo would price nothing; unset it or add one of {', '.join(sorted(ours))}"
         )
     return None
 

@@ -32,6 +32,14 @@ def player_markets() -> dict[str, tuple[str, str]]:
         }
 
 
+def league_markets() -> dict[str, list[str]]:
+    """Each league's player markets, in the seed's order."""
+    markets: dict[str, list[str]] = {}
+    for market, (league, _) in player_markets().items():
+        markets.setdefault(league, []).append(market)
+    return markets
+
+
 def league_counts() -> dict[str, tuple[str, ...]]:
     """Each league's player counts (the `stat` of its player markets), in the seed's order."""
     counts: dict[str, list[str]] = {}
@@ -51,10 +59,7 @@ def prop_markets_setting() -> list[str] | None:
     known = player_markets()
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        by_league: dict[str, list[str]] = {}
-        for market, (league, _) in known.items():
-            by_league.setdefault(league, []).append(market)
-        listed = "; ".join(f"{league}: {', '.join(ms)}" for league, ms in by_league.items())
+        listed = "; ".join(f"{lg}: {', '.join(ms)}" for lg, ms in league_markets().items())
         raise SettingsError(
             f"{PROP_MARKETS_ENV}={raw!r}: {', '.join(unknown) or 'no market'} is not a player "
             f"market of seeds/markets.csv; name some of {listed} (comma-separated), or unset "

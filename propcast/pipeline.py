@@ -55,8 +55,9 @@ def build(
     notes = []
     markets = active_prop_markets(dbt.project_vars, dbt.project_dir)
     missing = families_without_model(home, run_date, markets)
-    if registered_models(home, run_date) == 0 or missing:
-        what = f"{', '.join(missing)} model" if registered_models(home, run_date) else "model"
+    any_model = registered_models(home, run_date) > 0
+    if not any_model or missing:
+        what = f"{', '.join(missing)} model" if any_model else "model"
         command.append("tag:phase_predictions")
         notes.append(
             f"predictions not built: no {what} trained before {run_date} "

@@ -97,16 +97,15 @@ def families_without_lines(home: Home, before: date, markets: Sequence[str]) -> 
 
 
 def training_due(
-    home: Home, run_date: date, every_days: int, markets: Sequence[str] = ()
+    home: Home, run_date: date, every_days: int, missing: Sequence[str] = ()
 ) -> str | None:
     """Why the morning job for run_date trains first (None: it scores with the newest model):
-    no model at all, a family of `markets` (the prop families it prices) without one, or the
-    newest model older than `every_days`."""
+    no model at all, priced families without one (`missing`: `families_without_model`), or
+    the newest model older than `every_days`."""
     newest, _ = newest_train_end(home, run_date)
     eve = run_date - timedelta(days=1)
     if newest is None:
         return f"no model registered before {run_date}"
-    missing = families_without_model(home, run_date, markets)
     if missing:
         return f"no {', '.join(missing)} model registered before {run_date}"
     age = (eve - newest).days

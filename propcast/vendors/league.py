@@ -60,6 +60,11 @@ LEGACY_OPTIONAL_COUNTS = ("threes",)
 
 #: Every league's counts, in the seed's order: each is a column of raw_boxscores.
 COUNT_STATS = tuple(dict.fromkeys(s for stats in league_counts().values() for s in stats))
+#: The counts a row of each league must report (its file must carry their columns).
+REQUIRED_COUNTS = {
+    league: tuple(s for s in stats if s not in LEGACY_OPTIONAL_COUNTS)
+    for league, stats in league_counts().items()
+}
 BOXSCORE_COLUMNS = [
     "game_id",
     "league",
@@ -103,15 +108,11 @@ def needed_counts(leagues: Iterable[str], present: Iterable[str]) -> tuple[str, 
     """The count columns a boxscore file must carry: every count of each league its rows name
     (`leagues`); when they name none it knows, those of the league whose counts its columns
     (`present`) come closest to (a file is some league's boxscores)."""
-    counts = {
-        league: tuple(s for s in stats if s not in LEGACY_OPTIONAL_COUNTS)
-        for league, stats in league_counts().items()
-    }
-    keys = sorted({str(v).strip().upper() for v in leagues} & counts.keys())
+    keys = sorted({str(v).strip().upper() for v in leagues} & REQUIRED_COUNTS.keys())
     if not keys:
         have = set(present)
-        keys = [max(counts, key=lambda league: len(have.intersection(counts[league])))]
-    return tuple(s for league in keys for s in counts[league])
+        keys = [max(REQUIRED_COUNTS, key=lambda k: len(have.intersection(REQUIRED_COUNTS[k])))]
+    return tuple(s for league in keys for s in REQUIRED_COUNTS[league])
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> None:
@@ -177,7 +178,7 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
     """`days`: each row's game_date minus its file's fetched_at date. A row's league names the
     counts it must report (seeds/markets.csv); another league's counts may be blank."""
     league = _league_key(frame["league"])
-    known = sorted(league_counts())
+    known = sorted(REQUIRED_COUNTS)
     checks = [
         (blank(frame["game_id"]) | blank(frame["player_id"]) | blank(frame["team"]),
          "game_id, player_id or team missing"),
@@ -190,7 +191,7 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
         (frame["minutes"] < 0, "minutes is negative"),
     ]  # fmt: skip
     for stat in COUNT_STATS:
-        required = league.isin([k for k in known if stat in needed_counts([k], ())])
+        required = league.isin([k for k, counts in REQUIRED_COUNTS.items() if stat in counts])
         checks += [
             (required & frame[stat].isna(), f"{stat} missing"),
             (frame[stat] < 0, f"{stat} is negative"),

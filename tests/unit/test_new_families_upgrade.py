@@ -29,9 +29,11 @@ def test_a_family_without_a_model_makes_the_morning_job_train(home: Home) -> Non
     markets = ["player_points", "player_threes", "player_assists"]
     # threes' only model ends on the slate itself: it may not score it.
     assert families_without_model(home, SLATE, markets) == ["player_threes", "player_assists"]
-    why = training_due(home, SLATE, every_days=7, markets=markets)
+    missing = families_without_model(home, SLATE, markets)
+    why = training_due(home, SLATE, every_days=7, missing=missing)
     assert why == "no player_threes, player_assists model registered before 2027-01-12"
-    assert training_due(home, SLATE, every_days=7, markets=["player_points"]) is None
+    assert families_without_model(home, SLATE, ["player_points"]) == []
+    assert training_due(home, SLATE, every_days=7, missing=[]) is None
     assert training_due(home, SLATE, every_days=7) is None  # markets unknown: as before
 
 
