@@ -31,6 +31,7 @@ from propcast.reporting.rolling import md_table
 from propcast.reports import NO_BET_REASONS
 from propcast.settings import Home
 from propcast.staking_setting import (
+    BET_SUBJECT,
     CHOSEN_STAKE,
     CHOSEN_STAKE_FRACTION,
     CHOSEN_STAKES_JOIN,
@@ -61,12 +62,13 @@ AUDIT_SQL = f"""
            case when r.is_recommended then {CHOSEN_STAKING} end as staking
     from main.fct_bet_recommendations as r
     inner join main.fct_predictions as p
-        on r.game_date = p.game_date and r.game_id = p.game_id and r.player_id = p.player_id
+        on r.game_date = p.game_date and r.game_id = p.game_id
+        and r.player_id is not distinct from p.player_id
         and r.market = p.market and r.line = p.line
     {CHOSEN_STAKES_JOIN}
     left join main.dim_player as pl on r.player_id = pl.player_id
     where r.game_date = ?
-    order by r.game_id, r.player_id, r.market, r.line
+    order by r.game_id, r.player_id nulls first, r.market, r.line
 """
 
 # Each book's price for the side of each recommended bet: the book's board at the line's
@@ -78,16 +80,27 @@ BOOK_PRICES_SQL = """
         from main.fct_bet_recommendations as r
         inner join main.fct_predictions as p
             on r.game_date = p.game_date and r.game_id = p.game_id
-            and r.player_id = p.player_id and r.market = p.market and r.line = p.line
+            and r.player_id is not distinct from p.player_id and r.market = p.market
+            and r.line = p.line
         where r.game_date = ? and r.is_recommended
     ),
     usable as (
-        select o.*, max(o.fetched_at) over (
-            partition by o.game_id, o.player_id, o.market, o.book_id) as board_fetched_at
+        select o.game_id, o.player_id, o.market, o.line, o.book_id, o.fetched_at,
+               o.over_price_decimal, o.under_price_decimal,
+               o.over_price_american, o.under_price_american,
+               max(o.fetched_at) over (
+                   partition by o.game_id, o.player_id, o.market, o.book_id) as board_fetched_at
         from main.fct_prop_odds as o
         inner join (select distinct game_id, player_id, market, pricing_cutoff_utc from bets) as c
             on o.game_id = c.game_id and o.player_id = c.player_id and o.market = c.market
         where o.game_date = ? and o.is_pregame and o.fetched_at <= c.pricing_cutoff_utc
+        union all
+        -- a game total's board at the cutoff: its books' priced quotes (fct_game_total_odds)
+        select t.game_id, null, 'game_total', t.line, lower(t.book), t.fetched_at,
+               t.over_price_decimal, t.under_price_decimal,
+               t.over_price_american, t.under_price_american, t.fetched_at
+        from main.fct_game_total_odds as t
+        where t.game_date = ? and t.line_type = 'priced'
     )
     select b.game_id, b.player_id, b.market, b.line, u.book_id,
            max(case when b.side = 'over' then u.over_price_decimal
@@ -98,8 +111,8 @@ BOOK_PRICES_SQL = """
                         else u.under_price_decimal end) as price_american
     from bets as b
     inner join usable as u
-        on b.game_id = u.game_id and b.player_id = u.player_id and b.market = u.market
-        and b.line = u.line and u.fetched_at = u.board_fetched_at
+        on b.game_id = u.game_id and b.player_id is not distinct from u.player_id
+        and b.market = u.market and b.line = u.line and u.fetched_at = u.board_fetched_at
     group by all
 """
 
@@ -108,7 +121,8 @@ BOOK_PRICES_SQL = """
 BETS_SQL = f"""
     select r.game_date, r.game_id, a.full_name || ' @ ' || h.full_name as game,
            strftime(g.start_time_slate_tz, '%H:%M') as start_et, r.player_id,
-           coalesce(pl.player_name, r.player_id) as player, r.market, r.line, r.side,
+           {BET_SUBJECT} as player,
+           r.market, r.line, r.side,
            r.side_model_prob, r.side_prob, r.side_market_prob, r.edge_vs_market, r.book_id,
            r.price_american, r.price_decimal, r.ev, r.kelly_fraction,
            {CHOSEN_STAKE_FRACTION} as stake_fraction,
@@ -119,9 +133,9 @@ BETS_SQL = f"""
     left join main.dim_game as g on r.game_id = g.game_id
     left join main.dim_team as h on g.home_team_id = h.team_id
     left join main.dim_team as a on g.away_team_id = a.team_id
-    left join main.dim_player as pl on r.player_id = pl.player_id
+    left join main.dim_player as p on r.player_id = p.player_id
     where r.game_date = ? and r.is_recommended
-    order by r.ev desc, r.game_id, r.player_id, r.market, r.line
+    order by r.ev desc, r.game_id, r.player_id nulls first, r.market, r.line
 """
 
 

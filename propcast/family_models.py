@@ -193,6 +193,19 @@ def _any_family(registry: pd.DataFrame, league: str) -> bool:
     return bool((registry["market_family"] == totals_family(league)).any())
 
 
+#: fct_game_total_features' priced snapshot, carried to fct_predictions for pricing (null for
+#: a game known from imported closes alone).
+PRICING_COLUMNS = (
+    "pricing_cutoff_utc",
+    "priced_fetched_at",
+    *(
+        f"best_{side}_{what}"
+        for side in ("over", "under")
+        for what in ("price_decimal", "price_american", "book_id")
+    ),
+)
+
+
 def _prediction_rows(
     model: TotalsModel, rows: pd.DataFrame, row: Mapping[str, Any], train_end: date
 ) -> pd.DataFrame:
@@ -208,6 +221,7 @@ def _prediction_rows(
             "league": rows["league"].astype(str).str.upper(),
             "market_prob_over": pd.to_numeric(rows["market_prob_over"], errors="coerce"),
             "books_quoting": rows.get("book_count"),
+            **{column: rows.get(column) for column in PRICING_COLUMNS},
             "prob_over": out["prob_over"].to_numpy(),
             "prob_push": out["prob_push"].to_numpy(),
             "predicted_mean": out["predicted_total"].to_numpy(),

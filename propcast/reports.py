@@ -16,7 +16,7 @@ import pandas as pd
 
 from propcast.runs import RunState
 from propcast.settings import Home
-from propcast.staking_setting import CHOSEN_STAKE, CHOSEN_STAKES_JOIN
+from propcast.staking_setting import BET_SUBJECT, CHOSEN_STAKE, CHOSEN_STAKES_JOIN
 from propcast.warehouse import connect
 
 NO_BET_REASONS = {
@@ -129,7 +129,7 @@ def write_daily_report(home: Home, run_date: date) -> Path:
         bets = _query(
             con,
             f"""
-            select p.player_name as player, r.market, r.line, r.side, r.book_id as book,
+            select {BET_SUBJECT} as player, r.market, r.line, r.side, r.book_id as book,
                    r.price_american as price, r.side_model_prob as p_model,
                    r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
                    {CHOSEN_STAKE} as stake

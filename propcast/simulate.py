@@ -61,15 +61,15 @@ QUANTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95}
 
 BETS_SQL = """
 select r.game_date, r.game_id, r.player_id, r.market, r.line, r.side, r.side_prob,
-       r.price_decimal, r.stake_fraction, f.league, f.team_id,
+       r.price_decimal, r.stake_fraction, coalesce(f.league, r.league) as league, f.team_id,
        coalesce(s.result, 'pending') as result
 from main.fct_bet_recommendations as r
 left join main.fct_prop_line_features as f
     on r.game_id = f.game_id and r.player_id = f.player_id and r.market = f.market
     and r.line = f.line
 left join main.fct_bet_settlements as s
-    on r.game_id = s.game_id and r.player_id = s.player_id and r.market = s.market
-    and r.line = s.line and r.side = s.side
+    on r.game_id = s.game_id and r.player_id is not distinct from s.player_id  -- null: a total
+    and r.market = s.market and r.line = s.line and r.side = s.side
 where r.is_recommended and r.game_date between ? and ?
 order by r.game_date, r.game_id, r.player_id, r.market, r.line
 """
@@ -299,8 +299,10 @@ def with_truth(bets: pd.DataFrame, truth: pd.DataFrame | None) -> pd.DataFrame:
     """Each bet with the truth's probability of its side (prob_truth), when known."""
     if truth is None:
         return bets
-    keyed = truth.rename(columns={"subject_id": "player_id"})
-    merged = bets.merge(keyed, on=["game_id", "player_id", "market", "line"], how="left")
+    subject = bets["player_id"].where(bets["player_id"].notna(), bets["game_id"])
+    keyed = bets.assign(subject_id=subject)
+    merged = keyed.merge(truth, on=["game_id", "subject_id", "market", "line"], how="left")
+    merged = merged.drop(columns="subject_id")
     p_over = merged["prob_truth"]
     merged["prob_truth"] = p_over.where(merged["side"].eq("over"), 1.0 - p_over)
     return merged

@@ -161,6 +161,10 @@ def bet_stakes(
     """fct_bet_stakes' rows for the recommended `bets` (fct_bet_recommendations' columns).
     With joint-kelly, each slate's correlations are estimated on the settled lines of
     `history` (settled_lines) dated before it: no slate's stakes know its own outcomes."""
+    # A game total has no player (its player_id is null, matched to no offered prop line) and
+    # no team; the recommendation's own league wins over the offered line's when it has one.
+    if "league" in bets.columns:
+        teams = teams.drop(columns="league")
     bets = bets.merge(teams, on=["game_id", "player_id", "market", "line"], how="left")
     bets = bets.sort_values(["game_date", "game_id", "player_id", "market", "line"])
     bets = bets.reset_index(drop=True)

@@ -17,10 +17,17 @@ STAKINGS = ("kelly", "joint-kelly")
 #: as `r` on the bet's grain. A bet fct_bet_stakes has not staked keeps the recommendation's
 #: own (independent Kelly) stake, staking 'kelly'.
 CHOSEN_STAKES_JOIN = (
-    "left join main.fct_bet_stakes as s on r.game_id = s.game_id and r.player_id = s.player_id"
+    "left join main.fct_bet_stakes as s on r.game_id = s.game_id"
+    " and r.player_id is not distinct from s.player_id"  # null: a game total
     " and r.market = s.market and r.line = s.line"
 )
 CHOSEN_STAKE = "coalesce(s.stake, r.stake)"
+#: What a bet is on, for people: the player's name (dim_player joined as `p`) for a prop, the
+#: game for a game total (its player_id is null).
+BET_SUBJECT = (
+    "case when r.market = 'game_total' then 'game total ' || r.game_id"
+    " else coalesce(p.player_name, r.player_id) end"
+)
 CHOSEN_STAKE_FRACTION = "coalesce(s.stake_fraction, r.stake_fraction)"
 CHOSEN_STAKING = "coalesce(s.staking, 'kelly')"
 

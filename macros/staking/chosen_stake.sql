@@ -27,7 +27,8 @@
     left join {{ ref('fct_bet_stakes') }} as stakes
         on
             recommendations.game_id = stakes.game_id
-            and recommendations.player_id = stakes.player_id
+            and coalesce(recommendations.player_id, recommendations.game_id)
+            = coalesce(stakes.player_id, stakes.game_id)
             and recommendations.market = stakes.market
             and recommendations.line = stakes.line
     {%- if recommended_only %}

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from propcast.edge_gate import GateState, read_gate
-from propcast.staking_setting import CHOSEN_STAKE, CHOSEN_STAKES_JOIN
+from propcast.staking_setting import BET_SUBJECT, CHOSEN_STAKE, CHOSEN_STAKES_JOIN
 
 if TYPE_CHECKING:
     from propcast.reporting.ledger import LedgerSection
@@ -312,7 +312,7 @@ def slate_bets(con: duckdb.DuckDBPyConnection, day: date, limit: int = 25) -> pd
         return pd.DataFrame()
     return con.execute(
         f"""
-        select coalesce(p.player_name, r.player_id) as player, r.market, r.line, r.side,
+        select {BET_SUBJECT} as player, r.market, r.line, r.side,
                r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
                r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
                {CHOSEN_STAKE} as stake

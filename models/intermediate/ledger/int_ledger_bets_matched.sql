@@ -7,9 +7,9 @@
     date the one he was quoted in (int_prop_odds_opening_closing). A game total's game is
     found by date, home and away team (dim_game: the league schedule; an imported-only game
     is not matched). A bet follows a recommendation (fct_bet_recommendations.is_recommended)
-    of the same date, game, player, market, line and side, at whatever book; the
-    recommendation's stake is the run's staking policy's (fct_bet_stakes, macro
-    recommendations_at_chosen_stake), recommended_staking the policy.
+    of the same date, game, subject (player, or the game for a total), market, line and side,
+    at whatever book; the recommendation's stake is the run's staking policy's
+    (fct_bet_stakes, macro recommendations_at_chosen_stake), recommended_staking the policy.
 -#}
 {{ config(tags=['phase_predictions']) }}
 
@@ -108,7 +108,7 @@ matched as (
         on
             mapped.game_date = recommendations.game_date
             and mapped.game_id = recommendations.game_id
-            and mapped.player_id = recommendations.player_id
+            and coalesce(mapped.player_id, mapped.game_id) = recommendations.subject_id
             and mapped.market = recommendations.market
             and mapped.line = recommendations.line
             and mapped.side = recommendations.side
@@ -124,7 +124,7 @@ ledger_span as (
 followed as (
     select distinct
         game_id,
-        player_id,
+        coalesce(player_id, game_id) as subject_id,
         market,
         line,
         side
@@ -140,7 +140,7 @@ skipped as (
     left join followed
         on
             recommendations.game_id = followed.game_id
-            and recommendations.player_id = followed.player_id
+            and recommendations.subject_id = followed.subject_id
             and recommendations.market = followed.market
             and recommendations.line = followed.line
             and recommendations.side = followed.side
@@ -180,7 +180,7 @@ entries as (
     from matched
     union all
     select
-        'skipped:' || game_id || ':' || player_id || ':' || market || ':'
+        'skipped:' || game_id || ':' || subject_id || ':' || market || ':'
         || cast(line as {{ dbt.type_string() }}) as ledger_entry_id,
         'skipped' as entry_status,
         false as is_placed,
@@ -192,7 +192,7 @@ entries as (
         game_date,
         game_id,
         player_id,
-        false as is_game_total,
+        market = 'game_total' as is_game_total,
         market,
         cast(null as {{ dbt.type_string() }}) as subject,
         side,

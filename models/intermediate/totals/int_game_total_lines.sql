@@ -1,10 +1,13 @@
 {#-
-    Per game: the consensus closing and opening totals across books. The consensus line is
+    Per game: the consensus closing and opening totals across books, and the priced one (the
+    books' boards at the pricing cutoff, int_vendor_game_total_quotes). The consensus line is
     the line most books quote (the mode of one row per book); on a tie, the lower line. At
-    the closing line: the best American price of each side across books (the highest, i.e.
+    each consensus line: the best American price of each side across books (the highest, i.e.
     the best payout), the de-vigged P(over) averaged over the books quoting it, whether any
-    price used was assumed (-110), and the number of books. Games without a closing line
-    have no row. The consensus rule is macro consensus_line_ctes (shared with imported props).
+    price used was assumed (-110), and the number of books; at the priced line also the best
+    bettable price of each side in decimal with its book (what a bet is placed at) and the
+    latest snapshot quoting it. Games without a closing line have no row. The consensus rule
+    is macro consensus_line_ctes (shared with imported props).
 -#}
 with
 
@@ -27,6 +30,51 @@ opening as (
     where
         line_type = 'open'
         and consensus_rank = 1
+),
+
+priced as (
+    select * from at_consensus
+    where line_type = 'priced'
+),
+
+priced_quotes as (
+    select quotes.*
+    from quotes
+    inner join priced
+        on
+            quotes.game_id = priced.game_id
+            and quotes.line = priced.line
+    where quotes.line_type = 'priced'
+),
+
+priced_snapshots as (
+    select
+        game_id,
+        max(fetched_at) as priced_fetched_at
+    from priced_quotes
+    group by game_id
+),
+
+{%- for side in ['over', 'under'] %}
+
+    best_{{ side }} as (
+        select
+            game_id,
+            {{ side }}_price_decimal as best_{{ side }}_price_decimal,
+            {{ side }}_price_american as best_{{ side }}_price_american,
+            book as best_{{ side }}_book_id,
+            row_number() over (
+                partition by game_id
+                order by {{ side }}_price_decimal desc, fetched_at desc, book asc
+            ) as price_rank
+        from priced_quotes
+        where is_bettable_book and {{ side }}_price_decimal is not null
+    ),
+{%- endfor %}
+
+closing as (
+    select * from at_consensus
+    where line_type = 'close'
 )
 
 select
@@ -43,8 +91,30 @@ select
     closing.market_prob_over,
     closing.prices_assumed,
     closing.book_count,
-    opening.open_book_count
-from at_consensus as closing
+    opening.open_book_count,
+    {{ pricing_cutoff_utc('closing.game_date') }} as pricing_cutoff_utc,
+    priced_snapshots.priced_fetched_at,
+    priced.line as priced_line,
+    priced.over_price as priced_over_price,
+    priced.under_price as priced_under_price,
+    priced.market_prob_over as priced_market_prob_over,
+    priced.book_count as priced_book_count,
+    best_over.best_over_price_decimal,
+    best_over.best_over_price_american,
+    best_over.best_over_book_id,
+    best_under.best_under_price_decimal,
+    best_under.best_under_price_american,
+    best_under.best_under_book_id
+from closing
 left join opening
     on closing.game_id = opening.game_id
-where closing.line_type = 'close'
+left join priced
+    on closing.game_id = priced.game_id
+left join priced_snapshots
+    on closing.game_id = priced_snapshots.game_id
+{%- for side in ['over', 'under'] %}
+    left join best_{{ side }}
+        on
+            closing.game_id = best_{{ side }}.game_id
+            and best_{{ side }}.price_rank = 1
+{%- endfor %}

@@ -1,7 +1,9 @@
 {#-
     Total lines per game × book × line_type, imported (int_imported_game_total_quotes) and
     from the odds vendors (int_vendor_game_total_quotes; when both have a game's book and
-    line_type, the vendor's wins), with the game's id (int_game_results),
+    line_type, the vendor's wins; vendors alone have the priced line_type, the board at the
+    pricing cutoff), with the game's id (int_game_results), whether the book is bettable
+    (sportsbooks seed),
     implied probabilities and the de-vigged P(over) by multiplicative and power; fair_prob_over
     by the method chosen for the league's game_total on the game's date
     (int_devig_method_periods), else var('devig_method'), as fct_prop_odds does. Rows whose teams do not map have no game and
@@ -25,7 +27,7 @@ vendor_quotes as (
 {%- set quote_columns = [
     'league', 'game_date', 'home_team_id', 'away_team_id', 'book', 'line_type', 'line',
     'over_price_american', 'under_price_american', 'over_implied_prob', 'under_implied_prob',
-    'prices_assumed', 'loaded_at'
+    'prices_assumed', 'fetched_at', 'loaded_at'
 ] %}
 
 quotes as (
@@ -42,6 +44,10 @@ quotes as (
 
 games as (
     select * from {{ ref('int_game_results') }}
+),
+
+sportsbooks as (
+    select * from {{ ref('sportsbooks') }}
 ),
 
 method_periods as (
@@ -64,7 +70,9 @@ matched as (
         quotes.under_implied_prob,
         quotes.prices_assumed,
         quotes.quote_source,
+        quotes.fetched_at,
         quotes.loaded_at,
+        coalesce(sportsbooks.bettable, false) as is_bettable_book,
         row_number() over (
             partition by games.game_id, quotes.book, quotes.line_type
             order by case when quotes.quote_source = 'imports' then 1 else 0 end
@@ -76,6 +84,8 @@ matched as (
             and quotes.game_date = games.game_date
             and quotes.home_team_id = games.home_team_id
             and quotes.away_team_id = games.away_team_id
+    left join sportsbooks
+        on quotes.book = sportsbooks.book_id
 ),
 
 with_game as (
@@ -136,5 +146,7 @@ select
     1.0 - fair_prob_over as fair_prob_under,
     prices_assumed,
     quote_source,
+    is_bettable_book,
+    fetched_at,
     loaded_at
 from with_method

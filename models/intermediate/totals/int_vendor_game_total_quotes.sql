@@ -1,11 +1,12 @@
 {#-
     The odds vendors' game totals (market game_total of int_prop_odds_unioned: oddsapi
     `totals`, csvfeed `TOT`, decimalfeed `total`) in the shape of int_imported_game_total_quotes:
-    per game (league, date, home, away) and book, the opening quote (the book's first snapshot)
-    and the closing one (its last before the start). A book two vendors carry is one book: the
-    earliest snapshot opens, the latest closes (on a tie, the vendor first by name). Both sides
-    of a snapshot must be present and on the same line. Rows whose teams do not map are left
-    out (visible in the vendors' staging views).
+    per game (league, date, home, away) and book, the opening quote (the book's first snapshot),
+    the closing one (its last before the start) and the priced one (its board at the date's
+    pricing cutoff, macro pricing_cutoff_utc, as props are priced: the bets' prices). A book two
+    vendors carry is one book: the earliest snapshot opens, the latest closes and prices (on a
+    tie, the vendor first by name). Both sides of a snapshot must be present and on the same
+    line. Rows whose teams do not map are left out (visible in the vendors' staging views).
 -#}
 with
 
@@ -34,7 +35,8 @@ paired as (
         max(case when side = 'over' then implied_prob end) as over_implied_prob,
         max(case when side = 'under' then implied_prob end) as under_implied_prob,
         max(loaded_at) as loaded_at,
-        max(payload_sha256) as payload_sha256
+        max(payload_sha256) as payload_sha256,
+        {{ pricing_cutoff_utc('game_date') }} as pricing_cutoff_utc
     from quotes
     group by
         vendor, league, game_date, home_team_id, away_team_id, book_id, line, fetched_at
@@ -53,7 +55,13 @@ ranked as (
         row_number() over (
             partition by league, game_date, home_team_id, away_team_id, book
             order by fetched_at desc, vendor asc
-        ) as close_rank
+        ) as close_rank,
+        case when fetched_at <= pricing_cutoff_utc then row_number() over (
+            partition by
+                league, game_date, home_team_id, away_team_id, book,
+                fetched_at <= pricing_cutoff_utc
+            order by fetched_at desc, vendor asc
+        ) end as priced_rank
     from paired
 ),
 
@@ -69,6 +77,12 @@ typed as (
         'close' as line_type
     from ranked
     where close_rank = 1
+    union all
+    select
+        *,
+        'priced' as line_type
+    from ranked
+    where priced_rank = 1
 )
 
 select

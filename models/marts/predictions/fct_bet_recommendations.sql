@@ -1,13 +1,17 @@
 {#-
-    One row per prediction: the better side at its best bettable price, EV per unit stake,
-    fractional Kelly with caps per bet, per game and per day, and a reason code. The edge gate
+    One row per prediction (player props and game totals): the better side at its best
+    bettable price, EV per unit stake, fractional Kelly with caps per bet, per game and per
+    day, and a reason code. The edge gate
     (fct_edge_evidence_daily, README "The edge gate"): EV and Kelly price the market's
     probability moved toward the model's by the family's shrink weight, and a line is
     recommended only while its family's gate is open.
     Incremental by game_date over the scored dates (vars score_start..score_end, default
     run_date), so past days keep the bankroll and limits they were priced with.
 -#}
-{{ config(**replaced_by_game_date(on_schema_change='append_new_columns')) }}
+{{ config(
+    pre_hook="{{ drop_not_null_if_exists(this, 'player_id') }}",
+    **replaced_by_game_date(on_schema_change='append_new_columns')
+) }}
 
 {%- set bankroll = var('bankroll') | float -%}
 {%- set min_ev = var('min_ev') | float -%}
@@ -21,13 +25,12 @@
 with
 
 predictions as (
-    -- player props only: game_total rows (imported closes) have no bettable price to bet
+    -- player props and game totals alike (a total known from an imported close alone has no
+    -- bettable price: no_bettable_price)
     select * from {{ ref('fct_predictions') }}
-    where
-        market != 'game_total'
-        {%- if is_incremental() %}
-            and game_date between {{ pricing_score_start() }} and {{ pricing_score_end() }}
-        {%- endif %}
+    {%- if is_incremental() %}
+        where game_date between {{ pricing_score_start() }} and {{ pricing_score_end() }}
+    {%- endif %}
 ),
 
 evidence as (
@@ -189,6 +192,8 @@ select
     game_date,
     game_id,
     player_id,
+    coalesce(subject_id, player_id) as subject_id,
+    upper(league) as league,
     market,
     line,
     model_version,

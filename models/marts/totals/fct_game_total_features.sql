@@ -1,8 +1,12 @@
 {#-
     One row per game with a closing total (docs/imports.md, the predictor's and the
-    backtest's input): the consensus close and open lines, the market's de-vigged P(over),
-    both teams' scoring as of the game's date (only games strictly before), and the outcome
-    as books settle it.
+    backtest's input): the line the model prices with the market's de-vigged P(over) there,
+    the consensus open and close, both teams' scoring as of the game's date (only games
+    strictly before), and the outcome as books settle it. The priced line is the consensus of
+    the books' boards at the pricing cutoff (int_game_total_lines), the snapshot props are
+    priced at, with the best bettable price of each side: a game the odds vendors quote is
+    trained and scored as of the cutoff, never on the close it could not have seen. A game
+    known from imported closes alone is priced at its close, with no bettable price.
 -#}
 with
 
@@ -32,14 +36,26 @@ joined as (
         lines.home_team_id,
         lines.away_team_id,
         'game_total' as market,
-        lines.line,
+        lines.priced_line is not null as is_priced_at_cutoff,
+        coalesce(lines.priced_line, lines.line) as line,
+        lines.line as closing_line,
         lines.open_line,
-        lines.line_move,
-        lines.over_price,
-        lines.under_price,
-        lines.market_prob_over,
-        lines.prices_assumed,
-        lines.book_count,
+        coalesce(lines.priced_line, lines.line) - lines.open_line as line_move,
+        {%- for column in ['over_price', 'under_price', 'market_prob_over', 'book_count'] %}
+            case
+                when lines.priced_line is not null then lines.priced_{{ column }}
+                else lines.{{ column }}
+            end as {{ column }},
+        {%- endfor %}
+        lines.prices_assumed and lines.priced_line is null as prices_assumed,
+        lines.pricing_cutoff_utc,
+        lines.priced_fetched_at,
+        lines.best_over_price_decimal,
+        lines.best_over_price_american,
+        lines.best_over_book_id,
+        lines.best_under_price_decimal,
+        lines.best_under_price_american,
+        lines.best_under_book_id,
         home.pts_for_avg_5 as home_pts_for_avg_5,
         home.pts_for_avg_10 as home_pts_for_avg_10,
         home.pts_against_avg_5 as home_pts_against_avg_5,

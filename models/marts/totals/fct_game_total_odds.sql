@@ -26,5 +26,7 @@ select
     fair_prob_over,
     fair_prob_under,
     prices_assumed,
+    is_bettable_book,
+    fetched_at,
     loaded_at
 from quotes
