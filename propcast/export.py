@@ -46,6 +46,7 @@ NEEDED = (
     "fct_bet_stakes",
     "fct_predictions",
     "fct_prop_odds",
+    "fct_game_total_odds",
     "dim_player",
 )
 
@@ -195,7 +196,7 @@ def read_export(home: Home, day: date) -> ExportData:
                 day=day,
                 audit=con.execute(AUDIT_SQL, [day]).df(),
                 bets=con.execute(BETS_SQL, [day]).df(),
-                book_prices=con.execute(BOOK_PRICES_SQL, [day, day]).df(),
+                book_prices=con.execute(BOOK_PRICES_SQL, [day, day, day]).df(),
                 books=_books(con, day),
                 summary=summary,
             )
@@ -316,17 +317,24 @@ def book_header(book: pd.Series) -> str:
 
 def bet_rows(data: ExportData) -> pd.DataFrame:
     """The bets with one column per book: the American price of the bet's side there."""
-    bets = data.bets.copy()
-    keys = ["game_id", "player_id", "market", "line"]
+    bets = _with_subject(data.bets)
+    keys = ["game_id", "subject_id", "market", "line"]
     if not data.book_prices.empty:
-        prices = data.book_prices.pivot_table(
+        prices = _with_subject(data.book_prices).pivot_table(
             index=keys, columns="book_id", values="price_american", aggfunc="first"
-        ).reset_index()
-        bets = bets.merge(prices, on=keys, how="left")
+        )
+        bets = bets.merge(prices.reset_index(), on=keys, how="left")
+    bets = bets.drop(columns="subject_id")
     for book_id in data.books.book_id:
         if book_id not in bets.columns:
             bets[book_id] = pd.Series(dtype="float64")
     return bets
+
+
+def _with_subject(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` keyed by subject_id: the player, or the game for a game total (a null key would
+    drop its rows from a pivot)."""
+    return frame.assign(subject_id=frame["player_id"].fillna(frame["game_id"]))
 
 
 def _notes(data: ExportData, reason: str | None) -> list[tuple[str, object]]:

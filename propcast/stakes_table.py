@@ -162,10 +162,12 @@ def bet_stakes(
     With joint-kelly, each slate's correlations are estimated on the settled lines of
     `history` (settled_lines) dated before it: no slate's stakes know its own outcomes."""
     # A game total has no player (its player_id is null, matched to no offered prop line) and
-    # no team; the recommendation's own league wins over the offered line's when it has one.
-    if "league" in bets.columns:
-        teams = teams.drop(columns="league")
-    bets = bets.merge(teams, on=["game_id", "player_id", "market", "line"], how="left")
+    # no team; its league is the recommendation's (rows priced before it had one: the line's).
+    bets = bets.merge(
+        teams, on=["game_id", "player_id", "market", "line"], how="left", suffixes=("", "_line")
+    )
+    if "league_line" in bets.columns:
+        bets["league"] = bets["league"].fillna(bets.pop("league_line"))
     bets = bets.sort_values(["game_date", "game_id", "player_id", "market", "line"])
     bets = bets.reset_index(drop=True)
     joint = np.full(len(bets), np.nan)

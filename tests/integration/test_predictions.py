@@ -262,7 +262,9 @@ def test_slate_summary_says_why_there_are_no_bets(scored: ScoredWorld) -> None:
 
 def test_recommendations_respect_the_caps(scored: ScoredWorld) -> None:
     recs = frame(scored.home, "select * from fct_bet_recommendations")
-    assert len(recs) == len(predictions(scored.home))
+    scored_lines = frame(scored.home, "select count(*) as n from fct_predictions")["n"].iloc[0]
+    assert len(recs) == scored_lines  # one row per prediction, props and game totals alike
+    assert (recs["market"] == "game_total").sum() > 0
     chosen = recs[recs["is_recommended"]]
     assert (chosen["ev"] >= 0.03).all() and (chosen["stake"] > 0).all()
     assert (chosen["stake_fraction"] <= 0.02 + 1e-12).all()
