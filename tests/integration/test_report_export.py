@@ -366,9 +366,8 @@ def test_audit_has_one_row_per_scored_line(reported: Reported) -> None:
         [reported.day],
     ).iloc[0]
     predictions = reported.query(
-        # The audit is of the priced prop lines (the game totals are not priced as bets).
-        "select count(*) as n from main.fct_predictions where game_date = ? "
-        "and market != 'game_total'",
+        # The audit is of every priced line: the props and the game totals.
+        "select count(*) as n from main.fct_predictions where game_date = ?",
         [reported.day],
     ).n[0]
     frame = pd.read_csv(audits / f"ev_prob_audit_{reported.day}.csv")

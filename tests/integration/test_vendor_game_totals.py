@@ -30,7 +30,7 @@ def test_every_vendor_feeds_the_totals_chain(demo_world: DemoWorld) -> None:
     )
     by_source = quotes.groupby("quote_source")["n"].sum()
     assert set(by_source.index) == {"oddsapi", "csvfeed", "decimalfeed"}, quotes
-    assert set(quotes["line_type"]) == {"open", "close"}
+    assert set(quotes["line_type"]) == {"open", "close", "priced"}
     lines = frame(
         demo_world,
         "select count(*) as n, min(line) as lo, max(line) as hi, "
