@@ -11,7 +11,8 @@ the demo world (seed `--seed`, the same players every season, each season from O
 its year, every book published through oddsapi), builds one row per (game, player, market,
 line) at the close, trains `propcast.models.train_prop_model` (the product's trainer,
 TrainConfig defaults, one model per family) on every season but the last and scores the last
-with `propcast.models.score_lines`.
+with `propcast.models.score_lines`. The game totals of the same worlds, one family per league,
+are bench/quality_totals.py's (the product's totals predictor, the same split).
 
 The feature frame. The full dbt path (`propcast demo` of 24 days: ~10 min of dbt on the shared
 2-core machine) does not fit 3 seasons x 3 market settings, so the bench builds the columns of
@@ -77,6 +78,9 @@ from propcast.world.closing import (
     quotes,
 )
 from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality_totals import evaluate_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every league's counts and minutes: a count of another league's stats is a null column, as
@@ -374,7 +378,7 @@ def train_speed(frame: pd.DataFrame, features: list[str], n_rows: int) -> dict:
 def run_setting(
     strength: str, args: argparse.Namespace, work: Path
 ) -> tuple[dict, dict, pd.DataFrame]:
-    frames = []
+    frames, totals = [], {}
     for league in args.leagues.split(","):
         worlds = []
         for k in range(args.seasons):
@@ -387,6 +391,8 @@ def run_setting(
             say(f"{strength} {league} season {k}: {summary} "
                 f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
             worlds.append(world)
+        family, result, floor = evaluate_totals(worlds, league, ece)
+        totals[family] = (result, floor)
         started = time.perf_counter()
         frames.append(season_frames(worlds))  # a league's players and games are its own
         say(f"{strength} {league}: frame of {len(frames[-1]):,} rows "
@@ -394,6 +400,9 @@ def run_setting(
     frame = pd.concat(frames, ignore_index=True)
     features = bench_features(args.extra)
     results, speed = evaluate(frame, features, json.loads(args.override))
+    for family, (result, floor) in totals.items():
+        results[family] = result
+        speed[family] = {"truth_ece": floor}
     return results, speed, frame
 
 

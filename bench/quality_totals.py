@@ -1,0 +1,91 @@
+"""bench/quality.py's game totals: one family per league (`game_total_nba`, `game_total_nhl`),
+judged like the props on the same worlds.
+
+Per season's world: the consensus close of each game's total (the line most books close at,
+the lower on a tie; `propcast.world.closing.total_closing_lines`: its de-vigged P(over) and the
+truth's), the consensus open (each book's first quote) for the line's move, and the league's
+final scores. The team columns are fct_game_total_features' as-of ones over every season's
+final games (`propcast.totals_frames`, the dbt models' pandas twin), so a team's last games
+of a season count for the next. The product's totals predictor (`propcast.totals.
+fit_totals_model`, TotalsConfig defaults) trains on every season but the last and scores the
+last; pushes (whole lines) are left out of the log losses, as the product settles them.
+Like the props' bench rows, the features stand at the close (the product prices the totals at
+the 14:00 snapshot; the close is the benchmark both here and there).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from propcast.totals import fit_totals_model
+from propcast.totals_frames import settle, with_team_features
+from propcast.world.closing import log_loss, total_closing_lines, total_quotes
+
+
+def opening_lines(world: Path) -> pd.DataFrame:
+    """Per event: the consensus of each book's first quote (the lower line on a tie)."""
+    first = total_quotes(world).sort_values("stamp", kind="stable")
+    first = first.drop_duplicates(["event_id", "book"], keep="first")
+    counts = first.groupby(["event_id", "line"], as_index=False).size()
+    counts = counts.sort_values(["event_id", "size", "line"], ascending=[True, False, True])
+    return counts.drop_duplicates("event_id")[["event_id", "line"]].rename(
+        columns={"line": "open_line"}
+    )
+
+
+def final_games(world: Path) -> pd.DataFrame:
+    """The world's final games: game_id, league, game_date (dates), home, away and scores."""
+    schedule = pd.concat(
+        [pd.read_csv(p, dtype={"game_id": str})
+         for p in sorted((world / "feeds" / "league" / "schedule").glob("*.csv"))],
+        ignore_index=True,
+    )  # fmt: skip
+    final = schedule[schedule["status"] == "final"].drop_duplicates("game_id", keep="last")
+    return final.rename(columns={"home_team": "home", "away_team": "away"}).assign(
+        game_date=pd.to_datetime(final["game_date"]).dt.date
+    )[["game_id", "league", "game_date", "home", "away", "home_score", "away_score"]]
+
+
+def season_totals(worlds: list[Path]) -> pd.DataFrame:
+    """fct_game_total_features-shaped rows of every season (game ids `s<k>:<id>`, column
+    `season`), with `true_p_over`."""
+    games, lines = [], []
+    for k, world in enumerate(worlds):
+        games.append(final_games(world).assign(game_id=lambda f, k=k: f"s{k}:" + f["game_id"]))
+        close = total_closing_lines(world).merge(opening_lines(world), on="event_id", how="left")
+        lines.append(close.assign(game_id=f"s{k}:" + close["game_id"], season=k))
+    featured = with_team_features(pd.concat(games, ignore_index=True))
+    rows = featured.merge(pd.concat(lines, ignore_index=True), on="game_id", validate="1:1")
+    rows = rows.rename(columns={"p_market": "market_prob_over", "p_truth": "true_p_over"})
+    rows["line_move"] = rows["line"] - rows["open_line"]
+    return settle(rows)
+
+
+def family_result(y: np.ndarray, model: np.ndarray, market: np.ndarray, truth: np.ndarray,
+                  ece) -> dict[str, float]:  # fmt: skip
+    m, k, t = log_loss(y, model), log_loss(y, market), log_loss(y, truth)
+    return {
+        "model_logloss": round(m, 5),
+        "market_logloss": round(k, 5),
+        "truth_logloss": round(t, 5),
+        "model_over_market": round(m / k, 4),
+        "model_over_truth": round(m / t, 4),
+        "ece": round(ece(y, model), 4),
+        "n": len(y),
+    }
+
+
+def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, float]:
+    """(family, result, the truth's ECE on the same rows) of one league's seasons."""
+    rows = season_totals(worlds)
+    last = rows["season"].max()
+    model = fit_totals_model(rows[rows["season"] < last].reset_index(drop=True))
+    scored = rows[(rows["season"] == last) & rows["went_over"].notna()].reset_index(drop=True)
+    prob = model.predict(scored)["prob_over"].to_numpy(dtype=float)
+    y = scored["went_over"].to_numpy(dtype=float)
+    truth = scored["true_p_over"].to_numpy(dtype=float)
+    result = family_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
+    return f"game_total_{league.lower()}", result, round(ece(y, truth), 4)
