@@ -22,7 +22,7 @@ import pandas as pd
 
 from propcast.totals import fit_totals_model
 from propcast.totals_frames import settle, with_team_features
-from propcast.world.closing import log_loss, total_closing_lines, total_quotes
+from propcast.world.closing import final_games, log_loss, total_closing_lines, total_quotes
 
 
 def opening_lines(world: Path) -> pd.DataFrame:
@@ -34,19 +34,6 @@ def opening_lines(world: Path) -> pd.DataFrame:
     return counts.drop_duplicates("event_id")[["event_id", "line"]].rename(
         columns={"line": "open_line"}
     )
-
-
-def final_games(world: Path) -> pd.DataFrame:
-    """The world's final games: game_id, league, game_date (dates), home, away and scores."""
-    schedule = pd.concat(
-        [pd.read_csv(p, dtype={"game_id": str})
-         for p in sorted((world / "feeds" / "league" / "schedule").glob("*.csv"))],
-        ignore_index=True,
-    )  # fmt: skip
-    final = schedule[schedule["status"] == "final"].drop_duplicates("game_id", keep="last")
-    return final.rename(columns={"home_team": "home", "away_team": "away"}).assign(
-        game_date=pd.to_datetime(final["game_date"]).dt.date
-    )[["game_id", "league", "game_date", "home", "away", "home_score", "away_score"]]
 
 
 def season_totals(worlds: list[Path]) -> pd.DataFrame:

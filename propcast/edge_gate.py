@@ -8,8 +8,7 @@ day-clustered interval below zero. This module reads that mart for the reports, 
 run-day's verdict and positive-control, and sets claimed EV against realised ROI of past
 recommendations (fct_bet_settlements) per family.
 
-Only the families the pricing bets are stated (player props; game_total lines are scored and
-evaluated, never priced).
+Every family the pricing bets is stated: the player props and each league's game totals.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ GATE_SQL = """
     select league, market_family, gate_open, is_edge_shown, n_lines, n_days, window_days,
            logloss_diff, ci_low, ci_high, shrink_weight, reason
     from main.fct_edge_evidence_daily
-    where game_date = ? and market_family != 'game_total'
+    where game_date = ?
     order by league, market_family
 """
 

@@ -160,12 +160,7 @@ def total_closing_lines(world: Path) -> pd.DataFrame:
     truth = pd.read_csv(world / "truth" / "game_total_truth.csv", dtype={"game_id": str})
     out = lines.merge(truth[["game_id", "event_id", "line", "true_p_over"]],
                       on=["event_id", "line"])  # fmt: skip
-    schedule = pd.concat(
-        [pd.read_csv(p, dtype={"game_id": str})
-         for p in sorted((world / "feeds" / "league" / "schedule").glob("*.csv"))],
-        ignore_index=True,
-    )  # fmt: skip
-    final = schedule[schedule["status"] == "final"].drop_duplicates("game_id", keep="last")
+    final = final_games(world)
     out = out.merge(final[["game_id", "home_score", "away_score"]], on="game_id")
     total = out["home_score"].astype(float) + out["away_score"].astype(float)
     out["y"] = (total > out["line"]).astype(float)
@@ -173,6 +168,21 @@ def total_closing_lines(world: Path) -> pd.DataFrame:
     return out.rename(columns={"true_p_over": "p_truth"})[
         ["event_id", "game_id", "market", "line", "y", "p_market", "p_truth", "books"]
     ]
+
+
+def final_games(world: Path) -> pd.DataFrame:
+    """The world's final games as its league feed last published them: game_id, league,
+    game_date (dates), home, away (team codes), home_score, away_score."""
+    schedule = pd.concat(
+        [pd.read_csv(p, dtype={"game_id": str})
+         for p in sorted((Path(world) / "feeds" / "league" / "schedule").glob("*.csv"))],
+        ignore_index=True,
+    )  # fmt: skip
+    final = schedule[schedule["status"] == "final"].drop_duplicates("game_id", keep="last")
+    final = final.rename(columns={"home_team": "home", "away_team": "away"})
+    return final.assign(game_date=pd.to_datetime(final["game_date"]).dt.date)[
+        ["game_id", "league", "game_date", "home", "away", "home_score", "away_score"]
+    ].reset_index(drop=True)
 
 
 def log_loss(y: np.ndarray, p: np.ndarray) -> float:

@@ -53,9 +53,11 @@ def test_status_and_report_state_the_gate_per_family(
     code, out, body = cli(demo_home, "status", "--date", str(slate))
     assert code == 0, out
     assert GATE_OFF.search(out), out
-    (gate,) = body["edge_gate"]
+    gates = {g["market_family"]: g for g in body["edge_gate"]}
+    assert set(gates) == {"game_total", "player_points"}  # every family the pricing bets
+    gate = gates["player_points"]
     assert (gate["gate_open"], gate["is_edge_shown"], gate["shrink_weight"]) == (True, True, 1.0)
-    assert gate["market_family"] == "player_points" and gate["n_days"] >= 7
+    assert gate["n_days"] >= 7
     report = write_daily_report(demo_home, slate).read_text()
     assert "## Edge gate" in report and GATE_OFF.search(report), report
     # the slate's past recommendations: claimed EV against realised ROI
@@ -75,8 +77,11 @@ def test_gate_on_publishes_the_demo_slate_at_the_shrunk_probability(
     monkeypatch.setenv(GATE_ENV, "on")
     code, out, body = cli(demo_home, "run-day", "--date", str(slate))
     assert code == 0, out
-    assert [g["gate_open"] for g in body["edge_gate"]] == [True]
-    assert "withheld on purpose" not in body["message"], body["message"]
+    gates = {g["market_family"]: g for g in body["edge_gate"]}
+    assert gates["player_points"]["gate_open"], gates
+    # the short season's totals have too little evidence: withheld, and said so
+    assert not gates["game_total"]["gate_open"], gates
+    assert "1 of 2 families withheld on purpose" in body["message"], body["message"]
     with connect(demo_home) as con:
         gate = con.execute(
             "select gate_open, is_edge_shown, shrink_weight, n_days, ci_high "
@@ -86,7 +91,7 @@ def test_gate_on_publishes_the_demo_slate_at_the_shrunk_probability(
         reasons = dict(
             con.execute(
                 "select reason_code, count(*) from main.fct_bet_recommendations "
-                "where game_date = ? group by reason_code",
+                "where game_date = ? and market = 'player_points' group by reason_code",
                 [slate],
             ).fetchall()
         )
@@ -95,13 +100,13 @@ def test_gate_on_publishes_the_demo_slate_at_the_shrunk_probability(
             "+ edge_weight * (side_model_prob - side_market_prob)))), "
             "max(abs(side_model_prob - side_prob)) "
             "from main.fct_bet_recommendations where game_date = ? and side_market_prob "
-            "is not null",
+            "is not null and market = 'player_points'",
             [slate],
         ).fetchone()
     ((is_open, shown, weight, days, ci_high),) = gate
     assert is_open and shown and 0.0 < weight < 1.0, gate
     assert days >= 7 and ci_high < 0
-    # published: value bets, none withheld by the gate
+    # published: value bets, none of the props withheld by the gate
     assert reasons.get("value", 0) > 0 and "edge_not_shown" not in reasons, reasons
     # every line priced at p_market + w (p_model - p_market), not at the raw model (rounded 1e-6)
     assert priced[:2] == (weight, weight) and priced[2] < 2e-6 and priced[3] > 0.01, priced

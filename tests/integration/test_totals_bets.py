@@ -18,8 +18,10 @@ from propcast.dbt_runner import Dbt
 from propcast.export import bet_rows, read_export
 from propcast.settings import Home
 from propcast.timeutil import default_cutoff
+from propcast.totals_frames import TEAM_COLUMNS, with_team_features
 from propcast.training import dbt_vars
 from propcast.warehouse import connect
+from propcast.world.closing import final_games
 
 from .conftest import DemoWorld
 
@@ -177,3 +179,21 @@ def test_an_older_warehouse_takes_totals_bets_and_settles_them(
     assert totals["player"].str.startswith("game total ").all()
     books = [b for b in data.books.book_id if b in rows.columns]
     assert (totals[books].notna().sum(axis=1) >= 1).all(), totals  # the best book's, at least
+
+
+def test_the_pandas_twin_computes_the_warehouses_team_features(demo_world: DemoWorld) -> None:
+    """propcast.totals_frames (bench/quality's totals frame) against fct_game_total_features:
+    the same as-of team columns from the same world's final games."""
+    twin = with_team_features(final_games(demo_world.home.world))
+    columns = [f"{side}_{c}" for side in ("home", "away") for c in TEAM_COLUMNS]
+    columns.append("league_total_avg_30d")
+    warehouse = frame(
+        demo_world, f"select game_id, {', '.join(columns)} from main.fct_game_total_features"
+    )
+    merged = warehouse.merge(twin, on="game_id", suffixes=("", "_twin"), validate="1:1")
+    assert len(merged) == len(warehouse) >= 100
+    for column in columns:
+        np.testing.assert_allclose(
+            merged[column].astype(float), merged[f"{column}_twin"].astype(float),
+            rtol=1e-9, equal_nan=True, err_msg=column,
+        )  # fmt: skip

@@ -32,6 +32,7 @@ INTEGER = "an integer the code computes or defines (row offset, byte cap, payloa
 REASON_TEXT = "a quarantine reason constant of the vendor module, quote-escaped (code, not data)"
 PLACEHOLDERS = "bound-parameter placeholders ('?, ?, ...'), one per value"
 STAKE = FRAGMENT + " (propcast.staking_setting's chosen-stake join and columns, constants)"
+SUBJECT = FRAGMENT + " (propcast.staking_setting.BET_SUBJECT: a case over constant columns)"
 #: (file, interpolated expression) → why it is not a value. Checked both ways: an entry that
 #: no longer occurs must go.
 ALLOWED: dict[tuple[str, str], str] = {
@@ -69,6 +70,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("propcast/reporting/data.py", "CHOSEN_STAKE"): STAKE,
     ("propcast/reports.py", "CHOSEN_STAKES_JOIN"): STAKE,
     ("propcast/reports.py", "CHOSEN_STAKE"): STAKE,
+    ("propcast/export.py", "BET_SUBJECT"): SUBJECT,
+    ("propcast/reporting/data.py", "BET_SUBJECT"): SUBJECT,
+    ("propcast/reports.py", "BET_SUBJECT"): SUBJECT,
     ("propcast/reporting/data.py", "counts"): FRAGMENT + " (sums over constant column names)",
     ("propcast/reporting/data.py", "settled_stake"): FRAGMENT + " (one of two constants)",
     ("propcast/reporting/data.py", "clv_bets"): IDENT + " (one of two constant column names)",

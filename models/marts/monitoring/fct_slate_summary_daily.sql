@@ -2,7 +2,8 @@
     "Why no bets": one row per date scored by the run (vars score_start..score_end, default
     run_date), counting each stage from the schedule to the recommendations, and the first
     stage that came up empty. Lines are counted at the pricing cutoff of the date (macro
-    pricing_cutoff_utc), pre-game, in var('prop_markets'). Incremental by game_date: each run
+    pricing_cutoff_utc), pre-game, in var('prop_markets'), and one per game total (the line
+    fct_game_total_features prices). Incremental by game_date: each run
     replaces the dates it scored and its build slices (D-1 on: a name mapped once its player
     has played changes yesterday's counts) and keeps the rest; a first build or a full
     refresh covers every date in fct_predictions (read through fct_bet_recommendations, one row
@@ -24,6 +25,10 @@ games as (
 quotes as (
     select * from {{ ref('fct_prop_odds') }}
     where {{ in_prop_markets('market') }}
+),
+
+total_lines as (
+    select * from {{ ref('fct_game_total_features') }}
 ),
 
 -- One row per prediction (fct_bet_recommendations keeps fct_predictions' grain), with the
@@ -76,6 +81,20 @@ offered_quotes as (
         is_pregame
         and fetched_at <= {{ pricing_cutoff_utc('game_date') }}
         and game_date between (select bounds.first_date from bounds)
+        and (select bounds.last_date from bounds)
+    union all
+    -- a game's total: the one line its model prices (on the boards at the cutoff, else an
+    -- imported close), mapped by construction (its game is known)
+    select
+        game_date,
+        game_id as game_key,
+        game_id as player_key,
+        true as is_mapped,
+        market,
+        line
+    from total_lines
+    where
+        game_date between (select bounds.first_date from bounds)
         and (select bounds.last_date from bounds)
 ),
 
