@@ -73,14 +73,13 @@ from propcast.world.closing import (
     boxscores,
     consensus,
     league_of,
-    log_loss,
     outcomes,
     quotes,
 )
 from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality_totals import evaluate_totals
+from quality_totals import evaluate_totals, logloss_result
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every league's counts and minutes: a count of another league's stats is a null column, as
@@ -310,18 +309,8 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
 
 def family_result(scored: pd.DataFrame) -> dict[str, float]:
     y = (scored["stat_value"] > scored["line"]).to_numpy(dtype=float)
-    model = log_loss(y, scored["prob_over"].to_numpy())
-    market = log_loss(y, scored["market_prob_over"].to_numpy())
-    truth = log_loss(y, scored["true_p_over"].to_numpy())
-    return {
-        "model_logloss": round(model, 5),
-        "market_logloss": round(market, 5),
-        "truth_logloss": round(truth, 5),
-        "model_over_market": round(model / market, 4),
-        "model_over_truth": round(model / truth, 4),
-        "ece": round(ece(y, scored["prob_over"].to_numpy()), 4),
-        "n": len(scored),
-    }
+    columns = ("prob_over", "market_prob_over", "true_p_over")
+    return logloss_result(y, *(scored[c].to_numpy(dtype=float) for c in columns), ece)
 
 
 def truth_ece(scored: pd.DataFrame) -> float:

@@ -51,8 +51,10 @@ def season_totals(worlds: list[Path]) -> pd.DataFrame:
     return settle(rows)
 
 
-def family_result(y: np.ndarray, model: np.ndarray, market: np.ndarray, truth: np.ndarray,
-                  ece) -> dict[str, float]:  # fmt: skip
+def logloss_result(y: np.ndarray, model: np.ndarray, market: np.ndarray, truth: np.ndarray,
+                   ece) -> dict[str, float]:  # fmt: skip
+    """A family's bench row: log losses of the model, the market and the truth on the
+    outcomes `y`, their ratios, the model's ECE (`ece(y, p)`) and n."""
     m, k, t = log_loss(y, model), log_loss(y, market), log_loss(y, truth)
     return {
         "model_logloss": round(m, 5),
@@ -74,5 +76,5 @@ def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, fl
     prob = model.predict(scored)["prob_over"].to_numpy(dtype=float)
     y = scored["went_over"].to_numpy(dtype=float)
     truth = scored["true_p_over"].to_numpy(dtype=float)
-    result = family_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
+    result = logloss_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
     return f"game_total_{league.lower()}", result, round(ece(y, truth), 4)

@@ -70,25 +70,9 @@ consensus as (
     group by game_id, player_id, market, line
 ),
 
-{%- for side in ['over', 'under'] %}
-
-    best_{{ side }} as (
-        select
-            game_id,
-            player_id,
-            market,
-            line,
-            {{ side }}_price_decimal as best_{{ side }}_price_decimal,
-            {{ side }}_price_american as best_{{ side }}_price_american,
-            book_id as best_{{ side }}_book_id,
-            row_number() over (
-                partition by game_id, player_id, market, line
-                order by {{ side }}_price_decimal desc, fetched_at desc, book_id asc, vendor asc
-            ) as price_rank
-        from board_quotes
-        where is_bettable_book and {{ side }}_price_decimal is not null
-    ){{ ',' if not loop.last }}
-{%- endfor %}
+{{ best_side_price_ctes(
+    'board_quotes', ['game_id', 'player_id', 'market', 'line'], tie_breakers=['vendor']
+) }}
 
 select
     priced_lines.game_id,
@@ -104,12 +88,7 @@ select
     priced_lines.books_quoting,
     consensus.books_with_fair_prob,
     priced_lines.bettable_books_quoting,
-    best_over.best_over_price_decimal,
-    best_over.best_over_price_american,
-    best_over.best_over_book_id,
-    best_under.best_under_price_decimal,
-    best_under.best_under_price_american,
-    best_under.best_under_book_id
+    {{ best_side_price_columns() }}
 from priced_lines
 inner join consensus
     on

@@ -55,22 +55,7 @@ priced_snapshots as (
     group by game_id
 ),
 
-{%- for side in ['over', 'under'] %}
-
-    best_{{ side }} as (
-        select
-            game_id,
-            {{ side }}_price_decimal as best_{{ side }}_price_decimal,
-            {{ side }}_price_american as best_{{ side }}_price_american,
-            book as best_{{ side }}_book_id,
-            row_number() over (
-                partition by game_id
-                order by {{ side }}_price_decimal desc, fetched_at desc, book asc
-            ) as price_rank
-        from priced_quotes
-        where is_bettable_book and {{ side }}_price_decimal is not null
-    ),
-{%- endfor %}
+{{ best_side_price_ctes('priced_quotes', ['game_id'], book='book') }},
 
 closing as (
     select * from at_consensus
@@ -99,12 +84,7 @@ select
     priced.under_price as priced_under_price,
     priced.market_prob_over as priced_market_prob_over,
     priced.book_count as priced_book_count,
-    best_over.best_over_price_decimal,
-    best_over.best_over_price_american,
-    best_over.best_over_book_id,
-    best_under.best_under_price_decimal,
-    best_under.best_under_price_american,
-    best_under.best_under_book_id
+    {{ best_side_price_columns() }}
 from closing
 left join opening
     on closing.game_id = opening.game_id
