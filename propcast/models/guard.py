@@ -21,6 +21,8 @@ from propcast.models.frames import format_days, game_days
 MIN_STD = 0.005
 HALF_BAND = 0.001
 HALF_SHARE = 0.90
+#: "Exactly 0.5" for a group too small for a spread (float noise of a fallback's 0.5).
+EXACT = 1e-12
 
 
 class FallbackPredictions(RuntimeError):
@@ -36,15 +38,18 @@ class _Flatness:
     rows: int
     std: float
     share_near_half: float
+    share_exactly_half: float
 
     def rule(self, min_rows: int) -> str | None:
         """Which flatness rule these numbers break, if any. Groups smaller than `min_rows` only
-        fail when every row sits at 0.5 (a spread is meaningless on a handful of rows)."""
+        fail when every row is exactly 0.5, a fallback's value: a spread is meaningless on a
+        handful of rows, and one game's honest 0.5009 (the NHL demo's one-total slate of
+        2026-10-18) is no evidence of a fallback."""
         if self.rows >= min_rows and self.share_near_half >= HALF_SHARE:
             return "all_half"
         if self.rows >= min_rows and self.std < MIN_STD:
             return "constant"
-        if 0 < self.rows < min_rows and self.share_near_half >= 1.0:
+        if 0 < self.rows < min_rows and self.share_exactly_half >= 1.0:
             return "all_half"
         return None
 
@@ -54,6 +59,7 @@ def _flatness(values: np.ndarray) -> _Flatness:
         rows=int(values.size),
         std=float(np.std(values)) if values.size else 0.0,
         share_near_half=float(np.mean(np.abs(values - 0.5) <= HALF_BAND)) if values.size else 0.0,
+        share_exactly_half=float(np.mean(np.abs(values - 0.5) <= EXACT)) if values.size else 0.0,
     )
 
 
@@ -75,7 +81,7 @@ def check_not_fallback(
     - constant: standard deviation of `prob_column` below 0.005.
     The last two are waived for a group whose market probabilities (`market_prob_column`) are
     flat by the same rules. They apply to groups of at least `min_rows` rows; a smaller group
-    fails only if every row is at 0.5.
+    fails only if every row is exactly 0.5.
     """
     where = f" for game_date {run_date}" if run_date is not None else ""
     if prob_column not in scored.columns:

@@ -787,3 +787,8 @@ def test_guard_checks_each_date_and_invalid_values(scored: pd.DataFrame) -> None
     with pytest.raises(FallbackPredictions, match="all_half"):
         check_not_fallback(slate(np.full(3, 0.5)))
     check_not_fallback(slate(np.array([0.41, 0.41, 0.41])))
+    # One game's total priced at an honest 0.5009 (the NHL demo, 2026-10-18): not a fallback;
+    # the same slate at exactly 0.5 is.
+    check_not_fallback(slate(np.array([0.5009]), np.array([0.46])), "market_prob_over")
+    with pytest.raises(FallbackPredictions, match="all_half"):
+        check_not_fallback(slate(np.array([0.5]), np.array([0.46])), "market_prob_over")
