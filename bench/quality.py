@@ -65,6 +65,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from quality_totals import evaluate_totals, logloss_result  # a sibling: bench/ is on sys.path
 
 from propcast.markets import league_counts
 from propcast.models import TrainConfig, score_lines, train_prop_model
@@ -77,9 +78,6 @@ from propcast.world.closing import (
     quotes,
 )
 from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality_totals import evaluate_totals, logloss_result
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every league's counts and minutes: a count of another league's stats is a null column, as

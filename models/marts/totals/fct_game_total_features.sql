@@ -47,7 +47,10 @@ joined as (
                 else lines.{{ column }}
             end as {{ column }},
         {%- endfor %}
-        lines.prices_assumed and lines.priced_line is null as prices_assumed,
+        -- the vendors send both prices: only an imported close can have assumed ones
+        case
+            when lines.priced_line is null then lines.prices_assumed else false
+        end as prices_assumed,
         lines.pricing_cutoff_utc,
         lines.priced_fetched_at,
         lines.best_over_price_decimal,
