@@ -46,6 +46,8 @@ PRICING_VARS = {"min_ev": 0.03, "kelly_fraction": 0.25, "max_bet_fraction": 0.02
                 "max_game_fraction": 0.05, "max_daily_fraction": 0.15}  # fmt: skip
 #: With these (optional) columns a row's bet is taken at the open; see `bet_terms`.
 OPEN_COLUMNS = ("open_line", "open_over_price", "open_under_price")
+#: fct_game_total_features' close where the row's line is the 14:00 board (CLV is against it).
+CLOSE_COLUMNS = ("closing_line", "closing_market_prob_over")
 CLOSE_ONLY_CLV = (
     "bets are taken at the closing price (the data holds closing prices only), so there is "
     "no later price to beat"
@@ -179,9 +181,10 @@ def walk_forward(
 def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     """Where a row's bet is taken: the open when the row has an open line with both prices
     (OPEN_COLUMNS; the row is then re-scored as at the open: the open line, its de-vigged
-    price, no line move yet), else the close. Also the closing market's fair P(over) of the
-    bet's line (for CLV): the close's own where the lines agree, else the league's
-    distribution around the mean the close implies."""
+    price, no line move yet), else the row's line (the close, or the 14:00 board). Also the
+    closing market's fair P(over) of the bet's line (for CLV; `closing_market`): the close's
+    own where the lines agree, else the league's distribution around the mean the close
+    implies."""
     out = pd.DataFrame(
         {"bet_at": "close", "bet_line": rows["line"], "bet_over_price": rows["over_price"],
          "bet_under_price": rows["under_price"], "bet_prob_over": pred["prob_over"],
@@ -200,8 +203,7 @@ def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.
         market_prob_over=devig_prob_over(o["open_over_price"], o["open_under_price"]),
         line_move=np.nan,
     )
-    close_line = pd.to_numeric(rows["line"][has]).to_numpy(dtype=np.float64)
-    close_p = pd.to_numeric(rows["market_prob_over"][has], errors="coerce").to_numpy(np.float64)
+    close_line, close_p = (values[has] for values in closing_market(rows))
     moved = close_prob_at_line(model, close_line, close_p, o["open_line"].to_numpy())
     out.loc[has, "bet_at"] = "open"
     out.loc[has, "bet_line"] = o["open_line"]
@@ -211,6 +213,20 @@ def bet_terms(model: TotalsModel, rows: pd.DataFrame, pred: pd.DataFrame) -> pd.
     same = close_line == o["open_line"].to_numpy()
     out.loc[has, "close_prob_at_bet_line"] = np.where(same, close_p, moved)
     return out
+
+
+def closing_market(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The close's line and de-vigged P(over) per row: CLOSE_COLUMNS where the row has them (a
+    game the vendors quote is priced at the 14:00 board, its close kept apart), else the
+    row's own line and market probability (an imported close)."""
+    line = pd.to_numeric(rows["line"]).to_numpy(dtype=np.float64)
+    prob = pd.to_numeric(rows["market_prob_over"], errors="coerce").to_numpy(np.float64)
+    if set(CLOSE_COLUMNS) <= set(rows.columns):
+        closes = rows[list(CLOSE_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+        known = closes.notna().all(axis=1).to_numpy()
+        line = np.where(known, closes[CLOSE_COLUMNS[0]].to_numpy(np.float64), line)
+        prob = np.where(known, closes[CLOSE_COLUMNS[1]].to_numpy(np.float64), prob)
+    return line, prob
 
 
 def close_prob_at_line(model, close_line, close_p, line) -> np.ndarray:

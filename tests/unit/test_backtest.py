@@ -15,6 +15,7 @@ from propcast.backtest import (
     METRIC_KEYS,
     BacktestError,
     BacktestSpec,
+    bet_terms,
     expected_calibration_error,
     judge,
     place_bets,
@@ -190,3 +191,19 @@ def test_clv_of_bets_at_the_open(biased) -> None:
                         "bet_at": ["open"], "close_prob_at_bet_line": [0.55]})  # fmt: skip
     bet = place_bets(row, pricing_defaults())
     assert bet["clv"].iloc[0] == pytest.approx(0.55 * (1 + 100 / 110) - 1)
+
+
+def test_clv_is_against_the_close_where_the_line_is_the_14h_board(biased) -> None:
+    """A vendor-quoted game's `line` is the 14:00 board; its close is kept in CLOSE_COLUMNS.
+    A bet at the open whose line the close shares is judged against the close's own
+    probability, not the board's."""
+    rows = biased.head(40).assign(open_over_price=-110.0, open_under_price=-110.0)
+    model = fit_totals_model(biased)
+    board = rows.assign(closing_line=rows["open_line"], closing_market_prob_over=0.61)
+    terms = bet_terms(model, board, model.predict(board))
+    assert (terms["close_prob_at_bet_line"] == 0.61).all()
+    # without the close columns (an imported close) the row's own market is the close
+    plain = bet_terms(model, rows, model.predict(rows))
+    same = (rows["line"] == rows["open_line"]).to_numpy()
+    assert same.any()
+    assert (plain.loc[same, "close_prob_at_bet_line"] == rows.loc[same, "market_prob_over"]).all()

@@ -39,6 +39,7 @@ joined as (
         lines.priced_line is not null as is_priced_at_cutoff,
         coalesce(lines.priced_line, lines.line) as line,
         lines.line as closing_line,
+        lines.market_prob_over as closing_market_prob_over,
         lines.open_line,
         coalesce(lines.priced_line, lines.line) - lines.open_line as line_move,
         {%- for column in ['over_price', 'under_price', 'market_prob_over', 'book_count'] %}
