@@ -36,6 +36,7 @@ from propcast.staking_setting import (
     CHOSEN_STAKE_FRACTION,
     CHOSEN_STAKES_JOIN,
     CHOSEN_STAKING,
+    with_subject_id,
 )
 from propcast.timeutil import utc_now
 from propcast.warehouse import connect
@@ -317,10 +318,10 @@ def book_header(book: pd.Series) -> str:
 
 def bet_rows(data: ExportData) -> pd.DataFrame:
     """The bets with one column per book: the American price of the bet's side there."""
-    bets = _with_subject(data.bets)
+    bets = with_subject_id(data.bets)
     keys = ["game_id", "subject_id", "market", "line"]
     if not data.book_prices.empty:
-        prices = _with_subject(data.book_prices).pivot_table(
+        prices = with_subject_id(data.book_prices).pivot_table(
             index=keys, columns="book_id", values="price_american", aggfunc="first"
         )
         bets = bets.merge(prices.reset_index(), on=keys, how="left")
@@ -329,12 +330,6 @@ def bet_rows(data: ExportData) -> pd.DataFrame:
         if book_id not in bets.columns:
             bets[book_id] = pd.Series(dtype="float64")
     return bets
-
-
-def _with_subject(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` keyed by subject_id: the player, or the game for a game total (a null key would
-    drop its rows from a pivot)."""
-    return frame.assign(subject_id=frame["player_id"].fillna(frame["game_id"]))
 
 
 def _notes(data: ExportData, reason: str | None) -> list[tuple[str, object]]:

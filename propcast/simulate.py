@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
-from propcast.evaluate import read_truth
+from propcast.evaluate import KEYS, read_truth
 from propcast.settings import PROJECT_DIR, Home
 from propcast.staking import (
     DEFAULT_SCENARIOS,
@@ -52,6 +52,7 @@ from propcast.staking import (
     unit_returns,
     win_scenarios,
 )
+from propcast.staking_setting import with_subject_id
 from propcast.warehouse import read_only
 
 POLICIES = ("kelly", "joint-kelly", "flat")
@@ -299,9 +300,7 @@ def with_truth(bets: pd.DataFrame, truth: pd.DataFrame | None) -> pd.DataFrame:
     """Each bet with the truth's probability of its side (prob_truth), when known."""
     if truth is None:
         return bets
-    subject = bets["player_id"].where(bets["player_id"].notna(), bets["game_id"])
-    keyed = bets.assign(subject_id=subject)
-    merged = keyed.merge(truth, on=["game_id", "subject_id", "market", "line"], how="left")
+    merged = with_subject_id(bets).merge(truth, on=KEYS, how="left")
     merged = merged.drop(columns="subject_id")
     p_over = merged["prob_truth"]
     merged["prob_truth"] = p_over.where(merged["side"].eq("over"), 1.0 - p_over)

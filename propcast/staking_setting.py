@@ -1,6 +1,6 @@
-"""The PROPCAST_STAKING setting, and how readers outside dbt find the stake it chose; apart from
-propcast.staking (numpy, scipy) so that checking settings, starting dbt and the reports import
-nothing heavy."""
+"""The PROPCAST_STAKING setting, and how readers outside dbt find the stake it chose and what a
+bet is on; apart from propcast.staking (numpy, scipy) so that checking settings, starting dbt
+and the reports import nothing heavy."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ BET_SUBJECT = (
     "case when r.market = 'game_total' then 'game total ' || r.game_id"
     " else coalesce(p.player_name, r.player_id) end"
 )
+
+
+def with_subject_id(frame):
+    """A pandas frame of bets or lines (player_id, game_id) with `subject_id`: the player, or
+    the game for a game total (player_id null), as fct_line_settlements keys them. A null key
+    would match nothing in a merge and drop its rows from a pivot."""
+    return frame.assign(subject_id=frame["player_id"].fillna(frame["game_id"]))
+
+
 CHOSEN_STAKE_FRACTION = "coalesce(s.stake_fraction, r.stake_fraction)"
 CHOSEN_STAKING = "coalesce(s.staking, 'kelly')"
 
