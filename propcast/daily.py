@@ -127,6 +127,30 @@ def slate_found(home: Home, run_date: date, cutoff: datetime) -> str | None:
     return f"no odds for slate {run_date} by the cutoff; the odds found are for: {others}"
 
 
+def slate_unscheduled(home: Home, run_date: date, cutoff: datetime) -> str | None:
+    """A warning when books quote the slate but the league schedule loaded by the cutoff lists
+    no game on it: every line would go unmapped and the slate would read "0 bets"."""
+    union = " union all ".join(
+        f"select game_date from raw.raw_{v}__prop_odds where fetched_at <= ?" for v in ODDS_VENDORS
+    )
+    with connect(home) as con:
+        try:
+            quotes, listed = con.execute(
+                f"select (select count(*) from ({union}) where game_date = ?), "
+                "(select count(*) from raw.raw_schedule where game_date = ? and fetched_at <= ?)",
+                [cutoff] * len(ODDS_VENDORS) + [run_date, run_date, cutoff],
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+    if listed or not quotes:
+        return None
+    return (
+        f"the league schedule lists no game on {run_date}, yet {quotes:,} odds quotes for it "
+        "were loaded: its schedule is missing or late, so no line of the slate can be priced "
+        f"(load the league feed's schedule, then propcast recover --date {run_date})"
+    )
+
+
 def run_day(
     home: Home,
     run_date: date,
@@ -243,9 +267,12 @@ class _DayRun:
             self.problems.append(quarantine)
         wrong_slate = slate_found(self.home, self.run_date, self.cutoff)
         self.no_odds = wrong_slate is not None
-        if wrong_slate:
-            self.say(f"warning: {wrong_slate}")
-            self.problems.append(wrong_slate)
+        unscheduled = (
+            None if wrong_slate else slate_unscheduled(self.home, self.run_date, self.cutoff)
+        )
+        for warning in filter(None, (wrong_slate, unscheduled)):
+            self.say(f"warning: {warning}")
+            self.problems.append(warning)
         recorder.state.phase_models["ingest"] = {"outcome": "ok", "built": 1, "selected": 1}
         recorder.phase_done("ingest", "degraded" if self.problems else "ok")
 

@@ -1,7 +1,8 @@
 """The boundary between the dbt Python models and the engine that runs them.
 
-On DuckDB (dbt-duckdb) a Python model gets a DuckDB connection as `session` and may return a
-pyarrow Table, which keeps DATE columns dates. On BigQuery the model runs on Dataproc (a
+On DuckDB (dbt-duckdb) a Python model gets a DuckDB cursor (wrapped by dbt-duckdb) as
+`session` and may return a pyarrow Table, which keeps DATE columns dates even when it has no
+row (an empty pandas date column is `object`, which DuckDB types NULL). On BigQuery the model runs on Dataproc (a
 SparkSession) or BigQuery DataFrames (a bigframes Session), whose materialization takes a
 pandas DataFrame (or the engine's own). Reading goes through propcast.predictions.to_pandas;
 these two functions are the rest of the boundary. The BigQuery side is untested (no BigQuery
@@ -15,9 +16,14 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+#: Where a DuckDB session's class lives: DuckDB's own module, or dbt-duckdb's wrappers of its
+#: connection and cursor (what a dbt Python model actually gets as `session`).
+DUCKDB_SESSION_MODULES = ("duckdb", "_duckdb", "dbt.adapters.duckdb")
+
 
 def is_duckdb(session: Any) -> bool:
-    return type(session).__module__.split(".")[0] in ("duckdb", "_duckdb")
+    module = type(session).__module__
+    return any(module == name or module.startswith(f"{name}.") for name in DUCKDB_SESSION_MODULES)
 
 
 def query_to_pandas(session: Any, sql: str) -> pd.DataFrame:

@@ -176,6 +176,12 @@ def _check_empty_slate(v: Verification, data: dict[str, Any], home: Home) -> Non
 
     summary, schedule = data["summary"], data["schedule"]
     reason = None if summary.empty else summary.iloc[0].get("no_bet_reason")
+    if reason == "no_schedule":
+        v.problems.append(
+            f"books quote {v.day}, but the league schedule lists no game on it: load the "
+            f"schedule, then propcast recover --date {v.day}"
+        )
+        return
     if reason in ("no_games", "no_odds", "no_mapped_players"):
         v.facts.append(f"nothing to predict on {v.day}: {str(reason).replace('_', ' ')}")
         return

@@ -51,7 +51,9 @@ Schedule (`schedule.py`): built night by night — about 7.5 games a night (3.5 
 weekday-shaped slates, back-to-backs but never three nights running, home/away balanced,
 tip-offs 19:00-22:30 ET by the home team's time zone, weekend matinees at 13:00/15:30, no games
 on Thanksgiving, Christmas Eve and the All-Star break, five on Christmas Day; ~0.5 % postponed
-(announced on the day; props already posted are pulled, so they may need voiding).
+(announced on the day; props already posted are pulled, so they may need voiding). Each season
+(July to June) is published as scheduled the day before it opens in the world (the first: the
+day before the world's first date), then each date's results the next morning.
 
 The market (`market.py` documents the error model): 3 snapshot buckets a day (10:00, 14:00,
 18:00 ET), an event only while it has not started. A book's mean is the true mean times

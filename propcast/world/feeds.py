@@ -504,13 +504,19 @@ class FeedWriter:
     # -- once -------------------------------------------------------------------------------
 
     def write_season_schedule(self, games: list[Game], start: date) -> None:
-        """All games as scheduled, published at noon the day before the world's first date."""
-        if not games:
-            return
-        published = eastern_to_utc(start - timedelta(days=1), SEASON_PUBLISHED)
-        first = min(g.game_date for g in games)
-        path = self.schedule_dir / f"{first.isoformat()}__{compact(published)}.csv"
-        self._write_schedule_file(path, games, published, final=False)
+        """Each season's games as scheduled, one file per season (`season_label`), published at
+        noon the day before the season's first date in the world (the first season's: the day
+        before the world's first date). One file for a multi-season world would list games
+        over a year past its publication, which ingest refuses as a schedule row."""
+        by_season: dict[str, list[Game]] = {}
+        for game in games:
+            by_season.setdefault(season_label(game.game_date), []).append(game)
+        for label, season_games in by_season.items():
+            opens = max(start, date(int(label[:4]), 7, 1))
+            published = eastern_to_utc(opens - timedelta(days=1), SEASON_PUBLISHED)
+            first = min(g.game_date for g in season_games)
+            path = self.schedule_dir / f"{first.isoformat()}__{compact(published)}.csv"
+            self._write_schedule_file(path, season_games, published, final=False)
 
     def _write_schedule_file(
         self, path: Path, games: list[Game], published: datetime, *, final: bool

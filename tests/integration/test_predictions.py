@@ -428,3 +428,36 @@ def test_python_models_are_held_to_their_declared_columns_and_types(
     result = Dbt(home).invoke(selection, run_vars=score_vars())
     assert not result.success
     assert sorted(n.status for n in result.nodes) == ["fail", "fail"]
+
+
+def test_a_first_build_on_a_slate_without_games_keeps_the_declared_types(
+    scored: ScoredWorld, tmp_path: Path
+) -> None:
+    """fct_predictions created by a slate with nothing to score (a new warehouse whose first
+    scored date has no games) is empty but typed as declared: dbt-duckdb hands the Python model
+    a wrapper of its cursor, and treating that as another engine turned the empty pyarrow table
+    into pandas, whose empty date columns DuckDB types NULL."""
+    home = copy_home(scored, tmp_path / "home")
+    with connect(home) as con:
+        con.execute("drop table main.fct_predictions")
+    day = THANKSGIVING.isoformat()
+    empty_slate = {"run_date": day, "score_start": day, "score_end": day}
+    checked(
+        Dbt(home).invoke(
+            ["build", "--select", "int_run_parameters", "fct_predictions"], run_vars=empty_slate
+        )
+    )  # its tests, columns_match_declared_types among them, pass
+    with connect(home) as con:
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = 'fct_predictions' and column_name in "
+                "('game_date', 'train_end', 'scored_for_run_date', 'scored_at')"
+            ).fetchall()
+        )
+        rows = con.execute("select count(*) from main.fct_predictions").fetchone()[0]
+    assert rows == 0
+    assert types == {
+        "game_date": "DATE", "train_end": "DATE", "scored_for_run_date": "DATE",
+        "scored_at": "TIMESTAMP",
+    }  # fmt: skip

@@ -46,3 +46,13 @@ def test_other_engines_get_pandas_with_dates() -> None:
     assert isinstance(frame, pd.DataFrame)
     assert frame["game_date"].tolist() == [dt.date(2026, 1, 15)]
     assert query_to_pandas(session, "select 1")["model_version"].tolist() == ["v1", "v2"]
+
+
+def test_dbt_duckdbs_cursor_wrapper_is_duckdb() -> None:
+    """A dbt Python model on DuckDB gets dbt-duckdb's wrapper of a cursor, not DuckDB's own
+    class: it must still keep the arrow table (an empty pandas date column would be typed NULL)."""
+    from dbt.adapters.duckdb.environments.local import DuckDBCursorWrapper
+
+    wrapped = DuckDBCursorWrapper(duckdb.connect().cursor())
+    assert is_duckdb(wrapped)
+    assert for_engine(TABLE, wrapped) is TABLE

@@ -812,3 +812,47 @@ def test_vendors_change_the_feeds_not_the_market_or_the_truth(tmp_path: Path) ->
     mine = alone[alone.book.isin(set(shared.book))].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, shared)
     assert not (tmp_path / "one/feeds/csvfeed").exists()
+
+
+def test_a_multi_season_world_publishes_each_seasons_schedule_so_ingest_keeps_it(
+    tmp_path: Path,
+) -> None:
+    """A world of several seasons (bench/scale's 5) published every game in one file the day
+    before its first date; ingest refuses a schedule row over a year from its file, so from
+    the second year on no game was scheduled and the slate priced nothing. Each season
+    (July to June) now has its own file, published the day before the season opens."""
+    from propcast.vendors.league import parse_schedule
+    from propcast.world.feeds import FeedWriter, season_label
+    from propcast.world.leagues import NBA
+    from propcast.world.market import ErrorModel
+    from propcast.world.roster import make_roster
+    from propcast.world.schedule import Game
+
+    start = date(2025, 10, 20)
+    days = [start + timedelta(days=i) for i in range(0, 640, 9)]  # to 2027-07: three seasons
+    games = [
+        Game(f"g{i}", f"e{i}", day, datetime.combine(day, datetime.min.time()) + timedelta(hours=23),
+             i % 30, (i + 1) % 30, None)
+        for i, day in enumerate(days)
+    ]  # fmt: skip
+    writer = FeedWriter(
+        tmp_path, NBA, make_roster(NBA, np.random.default_rng(0)), ErrorModel().books[:1]
+    )
+    writer.write_season_schedule(games, start)
+    writer.close()
+    files = sorted((tmp_path / "feeds/league/schedule").glob("*.csv"))
+    published, kept = [], []
+    for path in files:
+        parsed = parse_schedule(path.read_bytes())
+        assert parsed.rejected == [], (path.name, parsed.rejected[:2])
+        assert parsed.rows["season"].nunique() == 1
+        published.append(parsed.fetched_at.astimezone(ET) if parsed.fetched_at.tzinfo
+                         else parsed.fetched_at.replace(tzinfo=UTC).astimezone(ET))  # fmt: skip
+        kept.extend(parsed.rows["game_id"])
+    assert sorted(kept) == sorted(g.game_id for g in games)
+    assert [season_label(d) for d in (start, date(2026, 7, 1), date(2027, 7, 1))] == [
+        "2025-26", "2026-27", "2027-28",
+    ]  # fmt: skip
+    assert [(p.date(), p.strftime("%H:%M")) for p in published] == [
+        (date(2025, 10, 19), "12:00"), (date(2026, 6, 30), "12:00"), (date(2027, 6, 30), "12:00"),
+    ]  # fmt: skip

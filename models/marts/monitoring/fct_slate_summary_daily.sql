@@ -59,12 +59,14 @@ dates as (
     ) | indent(4) }}
 ),
 
+-- games_listed counts postponed games too: a date the schedule lists no game on at all, while
+-- books quote it, is a missing schedule, not an empty night
 games_per_date as (
     select
         game_date,
-        count(*) as games_scheduled
+        count(case when not coalesce(is_postponed, false) then 1 end) as games_scheduled,
+        count(*) as games_listed
     from games
-    where not coalesce(is_postponed, false)
     group by game_date
 ),
 
@@ -139,6 +141,7 @@ counted as (
     select
         dates.game_date,
         coalesce(games_per_date.games_scheduled, 0) as games_scheduled,
+        coalesce(games_per_date.games_listed, 0) as games_listed,
         coalesce(lines_per_date.lines_offered, 0) as lines_offered,
         coalesce(lines_per_date.lines_mapped, 0) as lines_mapped,
         coalesce(scored_per_date.lines_scored, 0) as lines_scored,
@@ -171,6 +174,7 @@ select
     model_versions,
     case
         when bets_recommended > 0 then null
+        when games_listed = 0 and lines_offered > 0 then 'no_schedule'
         when games_scheduled = 0 then 'no_games'
         when lines_offered = 0 then 'no_odds'
         when lines_mapped = 0 then 'no_mapped_players'
