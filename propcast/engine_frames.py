@@ -2,11 +2,11 @@
 
 On DuckDB (dbt-duckdb) a Python model gets a DuckDB cursor (wrapped by dbt-duckdb) as
 `session` and may return a pyarrow Table, which keeps DATE columns dates even when it has no
-row (an empty pandas date column is `object`, which DuckDB types NULL). On BigQuery the model runs on Dataproc (a
-SparkSession) or BigQuery DataFrames (a bigframes Session), whose materialization takes a
-pandas DataFrame (or the engine's own). Reading goes through propcast.predictions.to_pandas;
-these two functions are the rest of the boundary. The BigQuery side is untested (no BigQuery
-here): README "Running on BigQuery".
+row (an empty pandas date column is `object`, which DuckDB types NULL). On BigQuery the model
+runs on Dataproc (a SparkSession) or BigQuery DataFrames (a bigframes Session), whose
+materialization takes a pandas DataFrame (or the engine's own). Reading goes through
+propcast.predictions.to_pandas; these two functions are the rest of the boundary. The BigQuery
+side is untested (no BigQuery here): README "Running on BigQuery".
 """
 
 from __future__ import annotations

@@ -19,6 +19,15 @@ placed as (
     select * from {{ ref('stg_ledger__placed_bets') }}
 ),
 
+-- Every entry (a placed bet, or a recommendation skipped in the span) is dated in the span:
+-- the lines and closes are read for its dates only, not for the whole history.
+ledger_span as (
+    select
+        min(game_date) as first_date,
+        max(game_date) as last_date
+    from placed
+),
+
 name_map as (
     select * from {{ ref('int_player_name_map') }}
     where player_id is not null
@@ -26,6 +35,9 @@ name_map as (
 
 prop_lines as (
     select * from {{ ref('int_prop_odds_opening_closing') }}
+    where
+        game_date between (select ledger_span.first_date from ledger_span)
+        and (select ledger_span.last_date from ledger_span)
 ),
 
 games as (
@@ -38,7 +50,11 @@ recommendations as (
 
 total_closes as (
     select * from {{ ref('fct_game_total_odds') }}
-    where line_type = 'close' and fair_prob_over is not null
+    where
+        line_type = 'close'
+        and fair_prob_over is not null
+        and game_date between (select ledger_span.first_date from ledger_span)
+        and (select ledger_span.last_date from ledger_span)
 ),
 
 player_games as (
@@ -112,13 +128,6 @@ matched as (
             and mapped.market = recommendations.market
             and mapped.line = recommendations.line
             and mapped.side = recommendations.side
-),
-
-ledger_span as (
-    select
-        min(game_date) as first_date,
-        max(game_date) as last_date
-    from placed
 ),
 
 followed as (

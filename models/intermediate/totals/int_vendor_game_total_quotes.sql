@@ -7,13 +7,18 @@
     vendors carry is one book: the earliest snapshot opens, the latest closes and prices (on a
     tie, the vendor first by name). Both sides of a snapshot must be present and on the same
     line. Rows whose teams do not map are left out (visible in the vendors' staging views).
+    Stored in game_date slices (macro game_date_slices): every row is one game's, so a run
+    rebuilds the days from D - 1 and reads only their quotes.
 -#}
+{{ config(**game_date_slices()) }}
+
 with
 
 quotes as (
     select * from {{ ref('int_prop_odds_unioned') }}
     where
-        market = 'game_total'
+        {{ in_build_slice('game_date') }}
+        and market = 'game_total'
         and home_team_id is not null
         and away_team_id is not null
         and fetched_at < commence_time
