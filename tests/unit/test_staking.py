@@ -11,6 +11,7 @@ from propcast.staking import (
     Caps,
     independent_kelly,
     joint_kelly,
+    line_pairs,
     nearest_correlation,
     outcome_correlations,
     slate_correlation,
@@ -123,3 +124,22 @@ def test_outcome_correlations_by_relation_with_a_minimum_of_pairs() -> None:
     assert table.loc["teammates", "over_correlation"] < table.loc["teammates", "correlation"]
     few = outcome_correlations(pd.DataFrame(rows[:40]), min_pairs=200)
     assert (few["correlation"] == 0.0).all() and (few["n_pairs"] < 200).all()
+
+
+def test_line_pairs_in_chunks_of_games_are_the_pairs_of_all_games_at_once() -> None:
+    """line_pairs pairs a few games at a time (memory: a game of n lines makes n * n
+    candidates); the pairs, their order and so every correlation are those of one merge."""
+    rng = np.random.default_rng(3)
+    rows = [
+        _line(f"g{g:03d}", player, market, line, team, float(rng.poisson(line)))
+        for g in rng.permutation(37)
+        for player, team in (("A", "T1"), ("B", "T1"), ("C", "T2"), (None, None))
+        for market, line in (("player_points", 18.5), ("player_rebounds", 6.5))
+        if rng.random() < 0.9
+    ]
+    settled = pd.DataFrame(rows)
+    whole = line_pairs(settled, chunk_games=10_000)
+    for chunk in (1, 2, 5):
+        pd.testing.assert_frame_equal(line_pairs(settled, chunk_games=chunk), whole)
+    assert len(whole) > 37 * 10 and whole["game_id"].nunique() == 37
+    assert line_pairs(settled.iloc[:0]).empty
