@@ -103,20 +103,26 @@ def fetch_for_day(
     return {v: f"failed: {failed[v]}" if v in failed else "ok" for v in sorted(published)}
 
 
+def _odds_dates(cutoff: datetime) -> tuple[str, list[datetime]]:
+    """The game_date of every raw odds row loaded by `cutoff`, all vendors: SQL and params."""
+    union = " union all ".join(
+        f"select game_date from raw.raw_{v}__prop_odds where fetched_at <= ?" for v in ODDS_VENDORS
+    )
+    return union, [cutoff] * len(ODDS_VENDORS)
+
+
 def slate_found(home: Home, run_date: date, cutoff: datetime) -> str | None:
     """A warning when the odds loaded by the cutoff are not the target slate's (None: they are).
 
     The scheduler-processed-old-dates incident: a run for D finding only D-1's odds must say
     so, not publish "0 opportunities"."""
-    union = " union all ".join(
-        f"select game_date from raw.raw_{v}__prop_odds where fetched_at <= ?" for v in ODDS_VENDORS
-    )
+    union, loaded_by = _odds_dates(cutoff)
     with connect(home) as con:
         try:
             rows = con.execute(
                 f"select game_date, count(*) from ({union}) where game_date >= ? "
                 "group by game_date order by game_date desc",
-                [cutoff] * len(ODDS_VENDORS) + [run_date - timedelta(days=7)],
+                [*loaded_by, run_date - timedelta(days=7)],
             ).fetchall()
         except duckdb.CatalogException:
             return None
@@ -130,15 +136,13 @@ def slate_found(home: Home, run_date: date, cutoff: datetime) -> str | None:
 def slate_unscheduled(home: Home, run_date: date, cutoff: datetime) -> str | None:
     """A warning when books quote the slate but the league schedule loaded by the cutoff lists
     no game on it: every line would go unmapped and the slate would read "0 bets"."""
-    union = " union all ".join(
-        f"select game_date from raw.raw_{v}__prop_odds where fetched_at <= ?" for v in ODDS_VENDORS
-    )
+    union, loaded_by = _odds_dates(cutoff)
     with connect(home) as con:
         try:
             quotes, listed = con.execute(
                 f"select (select count(*) from ({union}) where game_date = ?), "
                 "(select count(*) from raw.raw_schedule where game_date = ? and fetched_at <= ?)",
-                [cutoff] * len(ODDS_VENDORS) + [run_date, run_date, cutoff],
+                [*loaded_by, run_date, run_date, cutoff],
             ).fetchone()
         except duckdb.CatalogException:
             return None
