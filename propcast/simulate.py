@@ -36,19 +36,21 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
+from propcast.correlations import (
+    MIN_PAIRS,
+    correlation_lookup,
+    outcome_correlations,
+    slate_correlation,
+)
 from propcast.evaluate import KEYS, read_truth
 from propcast.settings import PROJECT_DIR, Home
 from propcast.staking import (
     DEFAULT_SCENARIOS,
     DEFAULT_SEED,
-    MIN_PAIRS,
     Caps,
-    correlation_lookup,
     flat_stakes,
     independent_kelly,
     joint_kelly,
-    outcome_correlations,
-    slate_correlation,
     unit_returns,
     win_scenarios,
 )

@@ -1,8 +1,8 @@
 """The staking marts' logic (models/marts/staking/): fct_outcome_correlations and
 fct_bet_stakes read their refs, call these functions and return what they return.
 
-fct_outcome_correlations: propcast.staking.outcome_correlations over every settled line the
-warehouse holds: the offered prop lines with a final result (fct_prop_line_features:
+fct_outcome_correlations: propcast.correlations.outcome_correlations over every settled line
+the warehouse holds: the offered prop lines with a final result (fct_prop_line_features:
 is_game_final, the player played) and the settled game totals (fct_line_settlements, market
 game_total).
 
@@ -24,16 +24,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from propcast.staking import (
+from propcast.correlations import (
     MIN_PAIRS,
-    Caps,
     correlation_lookup,
-    joint_kelly,
     line_pairs,
     outcome_correlations,
-    round_stake_down,
     slate_correlation,
     summarise_pairs,
+)
+from propcast.staking import (
+    Caps,
+    joint_kelly,
+    round_stake_down,
 )
 from propcast.staking_setting import STAKINGS
 

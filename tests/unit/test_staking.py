@@ -7,14 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from propcast.staking import (
-    Caps,
-    independent_kelly,
-    joint_kelly,
+from propcast.correlations import (
     line_pairs,
     nearest_correlation,
     outcome_correlations,
     slate_correlation,
+)
+from propcast.staking import (
+    Caps,
+    independent_kelly,
+    joint_kelly,
     win_scenarios,
 )
 

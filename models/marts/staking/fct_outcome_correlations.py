@@ -1,7 +1,7 @@
 """How the outcomes of two lines of one game move together, per league and relation (same
 player's alternative lines, same player's markets, teammates, opponents, a player's prop and
 the game's total), estimated on every settled line; joint Kelly's correlation model. The logic
-is propcast.staking.outcome_correlations (via propcast.stakes_table).
+is propcast.correlations.outcome_correlations (via propcast.stakes_table).
 
 Tag refresh_with_training: training runs it (`dbt run` of the predictors, before any build of
 the day), so on a warehouse never scored fct_line_settlements does not exist yet: no game total
