@@ -11,7 +11,7 @@ themselves is reported beside it. Fewer than `MIN_PAIRS` pairs: the estimate use
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
 
 import numpy as np
@@ -39,9 +39,14 @@ CORRELATION_COLUMNS = [
     "correlation",
 ]
 PAIR_COLUMNS = ["league", "game_id", "game_date", "relation_type", "z_a", "z_b", "over_a", "over_b"]
+#: pair_sums' columns after its keys: counts, then the residuals' and the overs' Pearson sums.
+SUM_COLUMNS = (
+    "n_pairs", "n_games", "z_a", "z_b", "z_aa", "z_bb", "z_ab",
+    "over_a", "over_b", "over_aa", "over_bb", "over_ab",
+)  # fmt: skip
 #: Fewer settled pairs than this for a league and relation: correlation 0.
 MIN_PAIRS = 200
-#: line_pairs pairs this many games at a time (a game of n lines makes n * n candidates).
+#: iter_line_pairs pairs this many games at a time (a game of n lines makes n * n candidates).
 PAIR_CHUNK_GAMES = 256
 
 
@@ -90,24 +95,24 @@ def outcome_correlations(settled: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> p
     over-indicator correlations over the pairs, and `correlation` (the residual one, 0 when
     n_pairs < min_pairs). `settled`: one row per settled line (push or not, no voids) with
     game_date, league, game_id, player_id, market, line, team_id, actual_value."""
-    settled = settled.dropna(subset=["actual_value", "line"]).reset_index(drop=True)
-    return summarise_pairs(line_pairs(settled), min_pairs)
+    return summarise_pairs(pair_sums(settled), min_pairs)
 
 
-def summarise_pairs(pairs: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataFrame:
-    """outcome_correlations' table from line_pairs' pairs (e.g. those before a slate)."""
+def summarise_pairs(sums: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataFrame:
+    """outcome_correlations' table from pair_sums' rows (e.g. those dated before a slate)."""
     rows = []
-    for (league, relation), group in pairs.groupby(["league", "relation_type"], sort=True):
-        n = len(group)
-        residual = _pearson(group["z_a"].to_numpy(), group["z_b"].to_numpy())
-        over = _pearson(group["over_a"].to_numpy(), group["over_b"].to_numpy())
+    for (league, relation), group in sums.groupby(["league", "relation_type"], sort=True):
+        total = group[list(SUM_COLUMNS)].sum()
+        n = int(total["n_pairs"])
+        residual = _pearson(n, *(total[c] for c in SUM_COLUMNS[2:7]))
+        over = _pearson(n, *(total[c] for c in SUM_COLUMNS[7:]))
         usable = n >= min_pairs and np.isfinite(residual)
         rows.append(
             {
                 "league": league,
                 "relation_type": relation,
-                "n_pairs": int(n),
-                "n_games": int(group["game_id"].nunique()),
+                "n_pairs": n,
+                "n_games": int(total["n_games"]),
                 "first_game_date": pd.Timestamp(group["game_date"].min()).date(),
                 "last_game_date": pd.Timestamp(group["game_date"].max()).date(),
                 "residual_correlation": residual,
@@ -119,11 +124,36 @@ def summarise_pairs(pairs: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataF
     return pd.DataFrame(rows, columns=CORRELATION_COLUMNS)
 
 
-def line_pairs(settled: pd.DataFrame, chunk_games: int = PAIR_CHUNK_GAMES) -> pd.DataFrame:
-    """Every unordered pair of lines of one game, with their relation and residuals; the
+def pair_sums(settled: pd.DataFrame, chunk_games: int = PAIR_CHUNK_GAMES) -> pd.DataFrame:
+    """Per league x relation x game_date: the pairs' count, their games and the sums a
+    Pearson correlation needs (of z_a, z_b, their squares and product, and the same of the
+    over indicators). Five seasons of pairs are ~33M rows; these sums are a few thousand."""
+    keys = ["league", "relation_type", "game_date"]
+    per_game = []
+    for pairs in iter_line_pairs(settled, chunk_games):
+        columns = {k: pairs[k].to_numpy() for k in ("game_id", "relation_type")}
+        for prefix in ("z", "over"):
+            x, y = pairs[f"{prefix}_a"].to_numpy(float), pairs[f"{prefix}_b"].to_numpy(float)
+            columns.update({f"{prefix}_a": x, f"{prefix}_b": y, f"{prefix}_aa": x * x,
+                            f"{prefix}_bb": y * y, f"{prefix}_ab": x * y})  # fmt: skip
+        grouped = pd.DataFrame(columns).groupby(["game_id", "relation_type"], sort=False)
+        sums = grouped.sum().assign(n_pairs=grouped.size())
+        games = pairs.drop_duplicates("game_id").set_index("game_id")[["league", "game_date"]]
+        per_game.append(sums.join(games, on="game_id").reset_index())
+    if not per_game:
+        return pd.DataFrame(columns=[*keys, *SUM_COLUMNS])
+    rows = pd.concat(per_game, ignore_index=True).assign(n_games=1)
+    return rows.groupby(keys, sort=True)[list(SUM_COLUMNS)].sum().reset_index()
+
+
+def iter_line_pairs(
+    settled: pd.DataFrame, chunk_games: int = PAIR_CHUNK_GAMES
+) -> Iterator[pd.DataFrame]:
+    """Every unordered pair of lines of one game, with their relation and residuals, in
+    frames of `chunk_games` games (merged at once, five seasons' candidates held ~20 GB); the
     lines of a game ordered by (player, market, line), so that a pair's first line is the
-    same role in every game (the lower of two alternative lines comes first). Paired
-    `chunk_games` games at a time: merged at once, five seasons' candidates held ~20 GB."""
+    same role in every game (the lower of two alternative lines comes first)."""
+    settled = settled.dropna(subset=["actual_value", "line"]).reset_index(drop=True)
     lines = settled.assign(
         _player=settled["player_id"].astype(str).where(~missing_ids(settled["player_id"]), ""),
         z=residual_z(settled["actual_value"], settled["line"]),
@@ -134,15 +164,14 @@ def line_pairs(settled: pd.DataFrame, chunk_games: int = PAIR_CHUNK_GAMES) -> pd
     lines = lines[keep].reset_index(drop=True).reset_index(names="_row")
     game_starts = np.flatnonzero(lines["game_id"].ne(lines["game_id"].shift()).to_numpy())
     bounds = [*game_starts[::chunk_games], len(lines)] if len(lines) else [0]
-    parts = [_game_pairs(lines.iloc[a:b]) for a, b in pairwise(bounds)]
-    parts = [part for part in parts if not part.empty]
-    if not parts:
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    for start, end in pairwise(bounds):
+        pairs = _game_pairs(lines.iloc[start:end])
+        if not pairs.empty:
+            yield pairs
 
 
 def _game_pairs(lines: pd.DataFrame) -> pd.DataFrame:
-    """line_pairs' pairs of whole games' lines."""
+    """iter_line_pairs' pairs of whole games' lines."""
     pairs = lines.merge(lines, on="game_id", suffixes=("_a", "_b"))
     pairs = pairs[pairs["_row_a"] < pairs["_row_b"]]
     if pairs.empty:
@@ -186,12 +215,15 @@ def _pair_relations(pairs: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation of the pairs' first and second residuals (NaN when degenerate)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) < 3 or a.std() == 0 or b.std() == 0:
+def _pearson(n: int, sa: float, sb: float, saa: float, sbb: float, sab: float) -> float:
+    """Pearson correlation from a pair set's sums (NaN with under 3 pairs or a constant side:
+    a variance under 1e-12 of its mean square)."""
+    if n < 3:
         return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
+    var_a, var_b = saa - sa * sa / n, sbb - sb * sb / n
+    if var_a <= 1e-12 * saa or var_b <= 1e-12 * sbb:
+        return float("nan")
+    return float((sab - sa * sb / n) / np.sqrt(var_a * var_b))
 
 
 def correlation_lookup(table: pd.DataFrame) -> dict[tuple[str, str], float]:

@@ -27,8 +27,8 @@ import pyarrow as pa
 from propcast.correlations import (
     MIN_PAIRS,
     correlation_lookup,
-    line_pairs,
     outcome_correlations,
+    pair_sums,
     slate_correlation,
     summarise_pairs,
 )
@@ -175,11 +175,11 @@ def bet_stakes(
     joint = np.full(len(bets), np.nan)
     messages = np.full(len(bets), None, dtype=object)
     if staking == "joint-kelly":
-        pairs = line_pairs(_settled(history))
-        pair_dates = pd.to_datetime(pairs["game_date"]).dt.date.to_numpy()
+        sums = pair_sums(_settled(history))
+        sum_dates = pd.to_datetime(sums["game_date"]).dt.date.to_numpy()
         for day, index in bets.groupby("game_date", sort=True).indices.items():
             slate = bets.iloc[index]
-            before = pairs[pair_dates < pd.Timestamp(day).date()]
+            before = sums[sum_dates < pd.Timestamp(day).date()]
             lookup = correlation_lookup(summarise_pairs(before, min_pairs))
             result = joint_kelly(
                 slate["side_prob"].to_numpy(float),

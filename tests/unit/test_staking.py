@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from propcast.correlations import (
-    line_pairs,
+    iter_line_pairs,
     nearest_correlation,
     outcome_correlations,
+    pair_sums,
     slate_correlation,
 )
 from propcast.staking import (
@@ -128,9 +129,10 @@ def test_outcome_correlations_by_relation_with_a_minimum_of_pairs() -> None:
     assert (few["correlation"] == 0.0).all() and (few["n_pairs"] < 200).all()
 
 
-def test_line_pairs_in_chunks_of_games_are_the_pairs_of_all_games_at_once() -> None:
-    """line_pairs pairs a few games at a time (memory: a game of n lines makes n * n
-    candidates); the pairs, their order and so every correlation are those of one merge."""
+def test_pairs_in_chunks_of_games_are_the_pairs_of_all_games_at_once() -> None:
+    """Lines are paired a few games at a time (memory: a game of n lines makes n * n
+    candidates) and reduced to per-date sums; the pairs are those of one merge, and the
+    correlations from the sums are numpy's Pearson over those pairs."""
     rng = np.random.default_rng(3)
     rows = [
         _line(f"g{g:03d}", player, market, line, team, float(rng.poisson(line)))
@@ -139,9 +141,22 @@ def test_line_pairs_in_chunks_of_games_are_the_pairs_of_all_games_at_once() -> N
         for market, line in (("player_points", 18.5), ("player_rebounds", 6.5))
         if rng.random() < 0.9
     ]
-    settled = pd.DataFrame(rows)
-    whole = line_pairs(settled, chunk_games=10_000)
+    settled = pd.DataFrame(rows).assign(
+        game_date=lambda f: (
+            pd.Timestamp("2027-01-01") + pd.to_timedelta(f["game_id"].str[1:].astype(int) % 5, "D")
+        )
+    )
+    whole = pd.concat(iter_line_pairs(settled, chunk_games=10_000), ignore_index=True)
     for chunk in (1, 2, 5):
-        pd.testing.assert_frame_equal(line_pairs(settled, chunk_games=chunk), whole)
+        pairs = pd.concat(iter_line_pairs(settled, chunk_games=chunk), ignore_index=True)
+        pd.testing.assert_frame_equal(pairs, whole)
+        pd.testing.assert_frame_equal(pair_sums(settled, chunk), pair_sums(settled, 10_000))
     assert len(whole) > 37 * 10 and whole["game_id"].nunique() == 37
-    assert line_pairs(settled.iloc[:0]).empty
+    table = outcome_correlations(settled, min_pairs=1).set_index("relation_type")
+    for relation, group in whole.groupby("relation_type"):
+        row = table.loc[relation]
+        assert row["n_pairs"] == len(group) and row["n_games"] == group["game_id"].nunique()
+        expected = np.corrcoef(group["z_a"], group["z_b"])[0, 1]
+        assert row["residual_correlation"] == pytest.approx(expected, abs=1e-12)
+        assert row["first_game_date"] == pd.Timestamp(group["game_date"].min()).date()
+    assert list(iter_line_pairs(settled.iloc[:0])) == [] and pair_sums(settled.iloc[:0]).empty
