@@ -39,11 +39,13 @@ CORRELATION_COLUMNS = [
     "correlation",
 ]
 PAIR_COLUMNS = ["league", "game_id", "game_date", "relation_type", "z_a", "z_b", "over_a", "over_b"]
-#: pair_sums' columns after its keys: counts, then the residuals' and the overs' Pearson sums.
-SUM_COLUMNS = (
-    "n_pairs", "n_games", "z_a", "z_b", "z_aa", "z_bb", "z_ab",
-    "over_a", "over_b", "over_aa", "over_bb", "over_ab",
-)  # fmt: skip
+#: The sums a Pearson correlation of a pair set needs, per paired value (the residual z, the
+#: over indicator): of each side, of each side squared, of their product.
+PEARSON_SUMS = {
+    value: tuple(f"{value}_{s}" for s in ("a", "b", "aa", "bb", "ab")) for value in ("z", "over")
+}
+#: pair_sums' columns after its keys: the counts, then the Pearson sums.
+SUM_COLUMNS = ("n_pairs", "n_games", *PEARSON_SUMS["z"], *PEARSON_SUMS["over"])
 #: Fewer settled pairs than this for a league and relation: correlation 0.
 MIN_PAIRS = 200
 #: iter_line_pairs pairs this many games at a time (a game of n lines makes n * n candidates).
@@ -95,17 +97,16 @@ def outcome_correlations(settled: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> p
     over-indicator correlations over the pairs, and `correlation` (the residual one, 0 when
     n_pairs < min_pairs). `settled`: one row per settled line (push or not, no voids) with
     game_date, league, game_id, player_id, market, line, team_id, actual_value."""
-    return summarise_pairs(pair_sums(settled), min_pairs)
+    return summarise_pair_sums(pair_sums(settled), min_pairs)
 
 
-def summarise_pairs(sums: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataFrame:
+def summarise_pair_sums(sums: pd.DataFrame, min_pairs: int = MIN_PAIRS) -> pd.DataFrame:
     """outcome_correlations' table from pair_sums' rows (e.g. those dated before a slate)."""
     rows = []
     for (league, relation), group in sums.groupby(["league", "relation_type"], sort=True):
         total = group[list(SUM_COLUMNS)].sum()
         n = int(total["n_pairs"])
-        residual = _pearson(n, *(total[c] for c in SUM_COLUMNS[2:7]))
-        over = _pearson(n, *(total[c] for c in SUM_COLUMNS[7:]))
+        residual, over = (_pearson(n, *total[list(PEARSON_SUMS[p])]) for p in ("z", "over"))
         usable = n >= min_pairs and np.isfinite(residual)
         rows.append(
             {

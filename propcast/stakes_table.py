@@ -30,7 +30,7 @@ from propcast.correlations import (
     outcome_correlations,
     pair_sums,
     slate_correlation,
-    summarise_pairs,
+    summarise_pair_sums,
 )
 from propcast.staking import (
     Caps,
@@ -180,7 +180,7 @@ def bet_stakes(
         for day, index in bets.groupby("game_date", sort=True).indices.items():
             slate = bets.iloc[index]
             before = sums[sum_dates < pd.Timestamp(day).date()]
-            lookup = correlation_lookup(summarise_pairs(before, min_pairs))
+            lookup = correlation_lookup(summarise_pair_sums(before, min_pairs))
             result = joint_kelly(
                 slate["side_prob"].to_numpy(float),
                 slate["price_decimal"].to_numpy(float),

@@ -70,9 +70,14 @@ def iso_eastern(moment: datetime) -> str:
     return moment.replace(tzinfo=UTC).astimezone(SLATE_TZ).isoformat()
 
 
+def season_opening(day: date) -> date:
+    """The first day of `day`'s season: July 1 (a season spans the new year)."""
+    return date(day.year if day.month >= 7 else day.year - 1, 7, 1)
+
+
 def season_label(day: date) -> str:
-    """`2026-27` for a date from July 2026 to June 2027 (a season spans the new year)."""
-    first = day.year if day.month >= 7 else day.year - 1
+    """`2026-27` for a date from July 2026 to June 2027."""
+    first = season_opening(day).year
     return f"{first}-{(first + 1) % 100:02d}"
 
 
@@ -504,15 +509,15 @@ class FeedWriter:
     # -- once -------------------------------------------------------------------------------
 
     def write_season_schedule(self, games: list[Game], start: date) -> None:
-        """Each season's games as scheduled, one file per season (`season_label`), published at
+        """Each season's games as scheduled, one file per season (`season_opening`), published at
         noon the day before the season's first date in the world (the first season's: the day
         before the world's first date). One file for a multi-season world would list games
         over a year past its publication, which ingest refuses as a schedule row."""
-        by_season: dict[str, list[Game]] = {}
+        by_season: dict[date, list[Game]] = {}
         for game in games:
-            by_season.setdefault(season_label(game.game_date), []).append(game)
-        for label, season_games in by_season.items():
-            opens = max(start, date(int(label[:4]), 7, 1))
+            by_season.setdefault(season_opening(game.game_date), []).append(game)
+        for opening, season_games in by_season.items():
+            opens = max(start, opening)
             published = eastern_to_utc(opens - timedelta(days=1), SEASON_PUBLISHED)
             first = min(g.game_date for g in season_games)
             path = self.schedule_dir / f"{first.isoformat()}__{compact(published)}.csv"
