@@ -155,6 +155,21 @@ def slate_unscheduled(home: Home, run_date: date, cutoff: datetime) -> str | Non
     )
 
 
+def slate_postponed(home: Home, run_date: date) -> int:
+    """How many games the slate lists, when every one of them is postponed (else 0): a night
+    with nothing to price, said as such rather than as "scored and priced"."""
+    with connect(home) as con:
+        try:
+            listed, postponed = con.execute(
+                "select count(*), count(*) filter (where is_postponed) from main.dim_game "
+                "where game_date = ?",
+                [run_date],
+            ).fetchone()
+        except duckdb.CatalogException:
+            return 0
+    return listed if listed and listed == postponed else 0
+
+
 def run_day(
     home: Home,
     run_date: date,
@@ -225,7 +240,14 @@ class _DayRun:
         build = self.build(recorder, run_vars)
         status = "degraded" if self.problems else "ok"
         why = "; ".join(self.problems) or "all vendors ok, no warnings"
-        priced = "NOT priced: it has no odds" if self.no_odds else "scored and priced"
+        postponed = 0 if self.no_odds else slate_postponed(self.home, self.run_date)
+        priced = (
+            "NOT priced: it has no odds"
+            if self.no_odds
+            else f"NOT priced: all {postponed} of its games are postponed"
+            if postponed
+            else "scored and priced"
+        )
         message = f"slate {self.run_date} built, {priced} ({why})"
         gate = self.edge_gate() if self.plan.run_ev and not self.no_odds else []
         clause = gate_summary(gate)

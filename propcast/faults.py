@@ -56,7 +56,7 @@ KILL_POINTS: dict[str, str] = {
     # --- dbt nodes (dbt_callbacks): start, tmp relation built (begin), commit, finish ---
     "dbt:commit:sportsbooks": "seed reload: rows replaced in its transaction, not committed",
     "dbt:begin:int_prop_odds_unioned": "incremental SQL model: slice staged in a tmp table",
-    "dbt:commit:int_prop_odds_unioned": "incremental SQL model: delete+insert not committed",
+    "dbt:commit:int_prop_odds_unioned": "incremental SQL model: slices replaced, not committed",
     "dbt:finish:int_prop_odds_unioned": "incremental SQL model committed, its tests not run",
     "dbt:commit:fct_prop_odds": "SQL mart: new slice written in its transaction, not committed",
     "dbt:start:fct_predictions": "Python model (scoring) about to run",

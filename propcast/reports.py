@@ -22,7 +22,8 @@ from propcast.warehouse import connect
 NO_BET_REASONS = {
     "no_schedule": "books quote this slate, but the league schedule lists no game on it: "
     "the schedule feed is missing or late (load it, then `propcast recover --date` the slate)",
-    "no_games": "no games are scheduled on this slate",
+    "no_games": "no game will be played on this slate: none is scheduled, or every game "
+    "listed on it is postponed",
     "no_odds": "no odds were received for this slate by the cutoff",
     "no_mapped_players": "odds arrived, but no quoted player maps to a known player "
     "(see fct_mapping_quality_daily and seeds/player_alias_overrides.csv)",

@@ -1,8 +1,9 @@
 """Score the slate (or a walk-forward window of dates) with the registered predictors: the
 prop lines of fct_prop_line_features and the game totals of fct_game_total_features.
 
-History: incremental delete+insert by game_date with full_refresh disabled, so a rerun replaces
-the dates it scores and a refresh never rescores the past with today's model. Fails loudly when
+History: incremental, replaced by game_date (strategy scored_game_dates) with full_refresh
+disabled, so a rerun replaces the dates it scores, emptying one that scores nothing, and a
+refresh never rescores the past with today's model. Fails loudly when
 no model may score the dates, a model does not load, or the output looks like a fallback.
 The run's vars come from int_run_parameters; the logic is propcast.predictions, the engine
 boundary propcast.engine_frames (pandas in and out on BigQuery).

@@ -9,23 +9,34 @@
         ... from {{ ref('x') }} where {{ in_build_slice('x.game_date') }}
 -#}
 
-{#- The incremental config: replace whole game_date slices (engines differ in how). -#}
-{% macro game_date_slices() %}
-    {{- return(adapter.dispatch('game_date_slices', 'propcast')()) -}}
+{#-
+    The incremental config: replace whole game_date slices (engines differ in how).
+    replaces='build_slice' empties every date from the slice's start on, rows or not (the
+    inputs are read through in_build_slice); replaces='new_rows' only the dates the new rows
+    hold, for a model whose every date of its own window has a row (a date spine).
+-#}
+{% macro game_date_slices(replaces='build_slice') %}
+    {{- return(adapter.dispatch('game_date_slices', 'propcast')(replaces)) -}}
 {% endmacro %}
 
-{% macro default__game_date_slices() %}
-    {#- delete+insert keyed on game_date deletes every row of the dates the new slice holds. -#}
+{% macro default__game_date_slices(replaces) %}
+    {#- strategies in replace_game_dates.sql; delete+insert keyed on game_date deletes the
+        dates the new rows hold -#}
+    {%- if replaces not in ('build_slice', 'new_rows') -%}
+        {{ exceptions.raise_compiler_error(
+            "game_date_slices: replaces is 'build_slice' or 'new_rows', got '" ~ replaces ~ "'") }}
+    {%- endif -%}
     {{- return({
         'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
+        'incremental_strategy': 'game_date_slices' if replaces == 'build_slice'
+            else 'delete+insert',
         'unique_key': 'game_date',
         'on_schema_change': 'fail',
         'meta': {'sliced_by_game_date': true},
     }) -}}
 {% endmacro %}
 
-{% macro bigquery__game_date_slices() %}
+{% macro bigquery__game_date_slices(replaces) %}
     {#- insert_overwrite replaces the day partitions the new slice holds, without a scan: one
         partition write per day rebuilt, never a row-level merge (BigQuery's quota on
         partition modifications per table and day once stopped a daily pipeline like this). -#}

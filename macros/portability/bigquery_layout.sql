@@ -25,16 +25,18 @@
 {#-
     The config of a table that a run rewrites by whole game_dates (the dates it prices), for
     models that are not game_date slices (their tests see every date). Dispatched: DuckDB
-    deletes the dates and inserts them again; BigQuery overwrites their day partitions.
+    empties every scored date (score_start..score_end), rows or not, and inserts the new rows;
+    BigQuery overwrites the day partitions the new rows hold.
 -#}
 {% macro replaced_by_game_date(on_schema_change='fail') %}
     {{- return(adapter.dispatch('replaced_by_game_date', 'propcast')(on_schema_change)) -}}
 {% endmacro %}
 
 {% macro default__replaced_by_game_date(on_schema_change) %}
+    {#- every scored date emptied, rows or not (replace_game_dates.sql) -#}
     {{- return({
         'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
+        'incremental_strategy': 'scored_game_dates',
         'unique_key': ['game_date'],
         'on_schema_change': on_schema_change,
     }) -}}

@@ -324,9 +324,8 @@ def before_the_morning(home: Home) -> None:
     unload(home, "league", date(2027, 1, 11))  # published at 03:00 on the slate's day
     for path in home.runs.glob("*.json"):
         path.unlink()
-    # Nothing of the slate derived yet: its rows go from every table (the morning run
-    # rebuilds all of them). An incremental build does not empty a game_date slice its new
-    # data lacks, so rows derived from the demo's 14:00 snapshots would otherwise stay.
+    # Nothing of the slate derived yet: its rows go from every table, as before the demo's
+    # run-day (a rerun would replace them too, but then this would not be the morning).
     with connect(home) as con:
         tables = con.execute(
             "select table_name from information_schema.columns join information_schema.tables "

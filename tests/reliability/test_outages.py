@@ -1,7 +1,8 @@
 """Vendor outages (issue 12, item 5): each vendor forced down, and every odds vendor at once,
 through the real `propcast run-day` on a copy of the demo home whose slate files were withheld
-(as if not yet fetched: out of the inbox, their rows out of the raw tables and out of the
-slate's slices downstream), then the same run with the vendor back.
+(as if not yet fetched: out of the inbox, their rows out of the raw tables; what the demo
+derived from them stays for the outage's run to replace), then the same run with the vendor
+back.
 
 What the product documents (README "The CLI"; DESIGN §7 incident 8) and this module holds it to:
 - one vendor down (an odds vendor, or the league feed): the run completes with the others and
@@ -68,7 +69,6 @@ class OutageLab:
 
     pristine: Path
     stage: Home
-    manifest: dict
     slate: date
     baseline: dict[str, tuple[int, int]]
 
@@ -100,9 +100,8 @@ def lab(demo_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> Outa
             shutil.copytree(entry, pristine / entry.name)
         elif entry.is_file() and entry.suffix == ".json":
             shutil.copy2(entry, pristine / entry.name)
-    manifest = json.loads((source.dbt_target / "manifest.json").read_text())
     baseline = checksums(Home(pristine))
-    return OutageLab(pristine, Home(base / "stage" / "home"), manifest, demo_world.slate, baseline)
+    return OutageLab(pristine, Home(base / "stage" / "home"), demo_world.slate, baseline)
 
 
 def withheld_files(home: Home, vendors: tuple[str, ...], slate: date) -> list[str]:
@@ -116,33 +115,11 @@ def withheld_files(home: Home, vendors: tuple[str, ...], slate: date) -> list[st
     )
 
 
-def downstream_slices(manifest: dict, vendors: tuple[str, ...], slate: bool) -> list[str]:
-    """The models stored in game_date slices (delete+insert) downstream of the vendors' feeds
-    that a run rebuilds for the slate (`slate`) or for the day before: the models of
-    `game_date_slices()` rebuild both; the priced ones (fct_predictions, fct_bet_recommendations)
-    only the slate, and keep the days before as they were priced."""
-    todo = [key for key in manifest["sources"] if key.split(".")[2] in vendors]
-    seen: set[str] = set()
-    while todo:
-        for child in manifest["child_map"].get(todo.pop(), []):
-            if child.startswith("model.") and child not in seen:
-                seen.add(child)
-                todo.append(child)
-    nodes = [manifest["nodes"][key] for key in sorted(seen)]
-    return [
-        f"{node['schema']}.{node['alias']}"
-        for node in nodes
-        if node["config"].get("incremental_strategy") == "delete+insert"
-        and "game_date" in str(node["config"].get("unique_key"))
-        and (slate or node["config"].get("meta", {}).get("sliced_by_game_date"))
-    ]
-
-
 def withhold(lab: OutageLab, home: Home, vendors: tuple[str, ...]) -> dict[str, int]:
     """Take the vendors' files of the slate's morning back out, as if never fetched: out of the
-    inbox, their payloads and rows out of the raw layer, their day's slices out of the models
-    downstream (raw is append-only: a slice with no new rows would keep the old ones). Returns
-    the rows withheld per raw table."""
+    inbox, their payloads and rows out of the raw layer. What the demo derived from them stays
+    in the models: the outage's run must replace it (a date it rebuilds empty is emptied,
+    macros/incremental/replace_game_dates.sql). Returns the rows withheld per raw table."""
     files = withheld_files(home, vendors, lab.slate)
     assert files, f"nothing published for {vendors} on {lab.slate}"
     withheld: dict[str, int] = {}
@@ -166,10 +143,6 @@ def withhold(lab: OutageLab, home: Home, vendors: tuple[str, ...]) -> dict[str, 
                 f"delete from raw.{table} where source_file in (select unnest($files))",
                 {"files": files},
             )
-        # The slate's odds, or the day before's results.
-        day = lab.slate - timedelta(days=1) if vendors == ("league",) else lab.slate
-        for model in downstream_slices(lab.manifest, vendors, slate=day == lab.slate):
-            con.execute(f"delete from {model} where game_date = ?", [day])
     for file in files:
         (home.inbox / file).unlink()
     return withheld

@@ -30,8 +30,12 @@ def table_columns(path: str) -> dict[str, set[str]]:
 
 
 def table_checksums(
-    path: str, exclude: set[str], only_columns: dict[str, set[str]] | None = None
+    path: str,
+    exclude: set[str],
+    only_columns: dict[str, set[str]] | None = None,
+    where: str = "",
 ) -> dict[str, tuple[int, int]]:
+    """Row count and content hash (doubles to 1e-9) per table, of the rows `where` keeps."""
     with duckdb.connect(path, read_only=True) as con:
         rows = con.execute(
             "select c.table_schema || '.' || c.table_name, c.column_name, c.data_type "
@@ -51,7 +55,8 @@ def table_checksums(
             columns.setdefault(table, []).append(quoted)
         return {
             table: con.execute(
-                f"select count(*), coalesce(sum(hash({', '.join(cols)})::hugeint), 0) from {table}"
+                f"select count(*), coalesce(sum(hash({', '.join(cols)})::hugeint), 0) "
+                f"from {table} {where}"
             ).fetchone()
             for table, cols in columns.items()
         }

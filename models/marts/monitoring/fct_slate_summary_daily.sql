@@ -12,7 +12,9 @@
 -#}
 {#- append_new_columns: a table built before `staking` gains it on its next run (null on the
     dates that run keeps, as fct_ev_summary_daily does with its later columns) -#}
-{%- set slices = game_date_slices() -%}
+{#- new_rows: every date of its window has a row (the date spine), and the window ends at
+    score_end: emptying the build slice's open end would drop later dates it does not rebuild -#}
+{%- set slices = game_date_slices(replaces='new_rows') -%}
 {%- do slices.update({'on_schema_change': 'append_new_columns'}) -%}
 {{ config(tags=['phase_predictions'], **slices) }}
 

@@ -2,7 +2,7 @@
 the joint Kelly stake of its slate (when the run's staking is joint-kelly, with the correlations
 of the lines settled before the slate) and the chosen one.
 
-Incremental delete+insert by game_date like its parent: a run replaces the dates it scores
+Incremental, replaced by game_date like its parent: a run replaces the dates it scores
 (int_run_parameters' score_start..score_end, default run_date); the first build stakes every
 date. The logic is propcast.stakes_table and propcast.staking.
 """
