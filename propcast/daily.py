@@ -16,6 +16,7 @@ import duckdb
 from propcast import reports
 from propcast.dbt_runner import Dbt, DbtResult, full_refresh_hint
 from propcast.edge_gate import GateState, gate_summary, read_gate
+from propcast.failing_rows import failing_examples
 from propcast.faults import fault_point
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
@@ -240,14 +241,11 @@ class _DayRun:
         build = self.build(recorder, run_vars)
         status = "degraded" if self.problems else "ok"
         why = "; ".join(self.problems) or "all vendors ok, no warnings"
-        postponed = 0 if self.no_odds else slate_postponed(self.home, self.run_date)
-        priced = (
-            "NOT priced: it has no odds"
-            if self.no_odds
-            else f"NOT priced: all {postponed} of its games are postponed"
-            if postponed
-            else "scored and priced"
-        )
+        priced = "scored and priced"
+        if self.no_odds:
+            priced = "NOT priced: it has no odds"
+        elif postponed := slate_postponed(self.home, self.run_date):
+            priced = f"NOT priced: all {postponed} of its games are postponed"
         message = f"slate {self.run_date} built, {priced} ({why})"
         gate = self.edge_gate() if self.plan.run_ev and not self.no_odds else []
         clause = gate_summary(gate)
@@ -338,6 +336,10 @@ class _DayRun:
         for phase, done in phase_completion(self.dbt, build).items():
             recorder.state.phase_models[phase] = done.as_dict()
             recorder.phase_done(phase, done.outcome)
+        examples = failing_examples(self.home, build)
+        for node in build.failed:
+            for row in examples.get(node.unique_id, []):
+                self.say(f"{node.unique_id.split('.')[2]} failed on, e.g.: {row}")
         if not build.success:
             failed = [p for p, s in recorder.state.phases.items() if s == "failed"]
             raise DayFailed(
@@ -347,6 +349,8 @@ class _DayRun:
             )
         for node in build.warned:
             self.say(f"warning {node.unique_id}: {(node.message or '').strip()}")
+            for row in examples.get(node.unique_id, []):
+                self.say(f"  e.g. {row}")
         if build.warned:
             self.problems.append(f"{len(build.warned)} data tests warned")
         return build

@@ -47,6 +47,7 @@ class NodeResult:
     message: str | None
     execution_time: float
     failures: int | None = None
+    compiled_sql: str | None = None  # a data test's query (failing or warned tests only)
 
 
 @dataclass
@@ -314,6 +315,14 @@ class DbtError(RuntimeError):
         self.command = list(command)
 
 
+def _test_query(node: Any, result: Any) -> str | None:
+    """A failed or warned data test's compiled query (propcast.failing_rows shows its rows)."""
+    status = str(getattr(result.status, "value", result.status))
+    if getattr(node, "resource_type", None) != "test" or status not in ("fail", "warn"):
+        return None
+    return getattr(node, "compiled_code", None)
+
+
 def _result(args: list[str], res: Any) -> DbtResult:
     nodes: list[NodeResult] = []
     results = getattr(res.result, "results", None) or []
@@ -328,6 +337,7 @@ def _result(args: list[str], res: Any) -> DbtResult:
                 message=getattr(r, "message", None),
                 execution_time=float(getattr(r, "execution_time", 0.0) or 0.0),
                 failures=getattr(r, "failures", None),
+                compiled_sql=_test_query(node, r),
             )
         )
     error = str(res.exception) if res.exception else None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from propcast.dbt_runner import Dbt, DbtResult
+from propcast.failing_rows import failing_examples
 from propcast.settings import Home
 from propcast.warehouse import connect
 
@@ -16,6 +17,7 @@ class BuildSummary:
     result: DbtResult
     tables: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # a failing test's rows
 
     @property
     def counts(self) -> dict[str, int]:
@@ -29,6 +31,7 @@ class BuildSummary:
         for node in self.result.failed + self.result.warned:
             message = (node.message or "").strip().splitlines()
             lines.append(f"{node.status.upper()} {node.unique_id}: {message[0] if message else ''}")
+            lines += [f"  e.g. {row}" for row in self.examples.get(node.unique_id, [])]
         if self.result.error:
             lines.append(f"ERROR dbt: {self.result.error.strip().splitlines()[0]}")
         return lines + [f"NOTE {note}" for note in self.notes]
@@ -71,7 +74,13 @@ def build(
     if slice_start:
         run_vars["slice_start"] = slice_start.isoformat()
     result = dbt.invoke(command, run_vars=run_vars)
-    return BuildSummary(run_date=run_date, result=result, tables=table_rows(home), notes=notes)
+    return BuildSummary(
+        run_date=run_date,
+        result=result,
+        tables=table_rows(home),
+        notes=notes,
+        examples=failing_examples(home, result),
+    )
 
 
 def table_rows(home: Home) -> dict[str, int]:

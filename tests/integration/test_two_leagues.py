@@ -20,6 +20,7 @@ import pytest
 from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt
 from propcast.demo import TRAIN_SHARE, short_season
+from propcast.failing_rows import failing_examples
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.markets import PROP_MARKETS_ENV
@@ -178,3 +179,6 @@ def test_a_player_id_in_both_leagues_is_named_before_anything_is_built_on_it(
     assert not result.success
     [failed] = result.failed
     assert failed.unique_id.endswith(COLLISION_TEST) and failed.message.startswith("Got 1 result")
+    # The failure names the id: the test's own rows, shown under it by build and run-day.
+    [example] = failing_examples(home, result)[failed.unique_id]
+    assert example.startswith(f"player_id={nba}, leagues=2, first_league=NBA, last_league=NHL")

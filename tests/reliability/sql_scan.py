@@ -49,6 +49,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("propcast/backfill.py", "union"): FRAGMENT,
     ("propcast/daily.py", "v"): IDENT + " (raw_<vendor>__prop_odds over ODDS_VENDORS)",
     ("propcast/daily.py", "union"): FRAGMENT,
+    ("propcast/failing_rows.py", "node.compiled_sql"): FRAGMENT
+    + " (a failed data test's own query, compiled by dbt from the project: run again to show its rows)",
     ("propcast/freshness.py", "relation"): CATALOG + " (the source's relation in the manifest)",
     ("propcast/golden.py", "table"): CATALOG + " (the golden invariants' constant table list)",
     ("propcast/golden.py", "model"): CATALOG + " (a manifest model with a grain test)",
