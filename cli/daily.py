@@ -19,7 +19,7 @@ from propcast.cli.common import (
 )
 from propcast.cli.output import ExitCode, console, finish, progress_bar
 
-from propcast.dbt_runner import full_refresh_hint
+from propcast.dbt_runner import data_test_hint, full_refresh_hint
 from propcast.timeutil import today_in_slate_tz, utc_now
 
 
@@ -152,6 +152,7 @@ def _finish_build(summary, seconds: float, as_json: bool) -> None:
             ExitCode.FAILED,
             f"dbt build for {day} failed ({counts}) in {seconds:.0f}s",
             recover=full_refresh_hint(summary.result, day)
+            or data_test_hint(summary.result, f"`propcast build --date {day}`")
             or f"fix the failing node above, then `propcast build --date {day}`",
             payload=payload,
             as_json=as_json,

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from propcast import reports
-from propcast.dbt_runner import Dbt, DbtResult, full_refresh_hint
+from propcast.dbt_runner import Dbt, DbtResult, data_test_hint, full_refresh_hint
 from propcast.edge_gate import GateState, gate_summary, read_gate
 from propcast.failing_rows import failing_examples
 from propcast.faults import fault_point
@@ -22,7 +22,7 @@ from propcast.fetch import fetch_from_feeds
 from propcast.ingest import ingest
 from propcast.markets import active_prop_markets
 from propcast.model_pins import pinned_version
-from propcast.phases import build_command, phase_completion, phases_from
+from propcast.phases import PHASES, build_command, phase_completion, phases_from
 from propcast.runs import RunRecorder, load_run_registry
 from propcast.settings import Home
 from propcast.training import (  # noqa: F401  (the morning job's training API, re-exported)
@@ -341,11 +341,12 @@ class _DayRun:
             for row in examples.get(node.unique_id, []):
                 self.say(f"{node.unique_id.split('.')[2]} failed on, e.g.: {row}")
         if not build.success:
-            failed = [p for p, s in recorder.state.phases.items() if s == "failed"]
+            failed = [p for p in PHASES if recorder.state.phases.get(p) == "failed"]
             raise DayFailed(
                 failed[0] if failed else first,
                 _first_error(build),
-                full_refresh_hint(build, self.run_date),
+                full_refresh_hint(build, self.run_date)
+                or data_test_hint(build, f"propcast recover --date {self.run_date}"),
             )
         for node in build.warned:
             self.say(f"warning {node.unique_id}: {(node.message or '').strip()}")

@@ -96,6 +96,17 @@ def full_refresh_hint(result: DbtResult, run_date: object) -> str | None:
     )
 
 
+def data_test_hint(result: DbtResult, retry: str) -> str | None:
+    """The recovery of a build whose failures are all data tests (rows the tests refused, shown
+    under each failure by propcast.failing_rows), else None."""
+    if not result.failed or not all(n.unique_id.startswith("test.") for n in result.failed):
+        return None
+    return (
+        "correct the rows the failing data test found (shown above) where they come from (a "
+        f"vendor's or the league's file, a seed), then {retry}"
+    )
+
+
 def _setting_vars() -> dict[str, Any]:
     """Run vars set by propcast settings: PROPCAST_EDGE_GATE=off passes edge_gate false;
     PROPCAST_STAKING passes staking; PROPCAST_PROP_MARKETS passes prop_markets."""

@@ -182,3 +182,14 @@ def test_a_player_id_in_both_leagues_is_named_before_anything_is_built_on_it(
     # The failure names the id: the test's own rows, shown under it by build and run-day.
     [example] = failing_examples(home, result)[failed.unique_id]
     assert example.startswith(f"player_id={nba}, leagues=2, first_league=NBA, last_league=NHL")
+    said: list[str] = []
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(PROP_MARKETS_ENV, ",".join(MARKETS))
+        day = run_day(
+            home, SLATE, slate_time_to_utc(SLATE, time(14, 0)), say=said.append, retrain_every=0
+        )
+    assert day.status == "failed" and day.message.startswith(
+        f"phase staging failed: {failed.unique_id}"
+    ), day.message
+    assert f"{COLLISION_TEST} failed on, e.g.: {example}" in said, said
+    assert day.recover is not None and day.recover.startswith("correct the rows"), day.recover

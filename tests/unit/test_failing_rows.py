@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from propcast.dbt_runner import DbtResult, NodeResult
+from propcast.dbt_runner import DbtResult, NodeResult, data_test_hint
 from propcast.failing_rows import EXAMPLES, WIDTH, failing_examples
 from propcast.pipeline import BuildSummary
 from propcast.settings import Home
@@ -57,3 +57,14 @@ def test_the_build_summary_shows_each_failures_rows_under_it() -> None:
         "  e.g. player_id=P4, games=4",
         "  e.g. player_id=P5, games=5",
     ]
+
+
+def test_a_build_failed_by_data_tests_alone_says_to_correct_their_rows() -> None:
+    refused = NodeResult("test.propcast.assert_player_ids_belong_to_one_league", "fail", "", 0.1)
+    broken = NodeResult("model.propcast.dim_player", "error", "Binder Error", 0.1)
+    retry = "propcast recover --date 2027-01-12"
+    hint = data_test_hint(DbtResult(["build"], False, [refused]), retry)
+    assert hint is not None and "correct the rows the failing data test found" in hint
+    assert hint.endswith(f"then {retry}")
+    assert data_test_hint(DbtResult(["build"], False, [refused, broken]), retry) is None
+    assert data_test_hint(DbtResult(["build"], True, []), retry) is None
