@@ -25,12 +25,12 @@ MarketStrengthOption = Annotated[
 
 
 def _league_name(value: str) -> str:
-    from propcast.world import LEAGUES
+    from propcast.demo import parse_leagues
 
-    league = value.strip().upper()
-    if league not in LEAGUES:
-        raise typer.BadParameter(f"{value!r}: use one of {', '.join(LEAGUES)}")
-    return league
+    try:
+        return ",".join(parse_leagues(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 DemoLeagueOption = Annotated[
@@ -41,8 +41,10 @@ DemoLeagueOption = Annotated[
         help="The demo world's league: NBA (prices points, rebounds, assists and threes unless "
         "PROPCAST_PROP_MARKETS "
         "says) or NHL (player_shots_on_goal and player_goals unless it says; the demo prints the "
-        "PROPCAST_PROP_MARKETS line for later commands on that home). Game totals are scored "
-        "in both.",
+        "PROPCAST_PROP_MARKETS line for later commands on that home), or both in one warehouse "
+        "(NBA,NHL: each league's world and markets, its feeds beside the other's; the NHL half "
+        "is the world a lone NHL demo of the same seed generates). Game totals are scored in "
+        "each.",
     ),
 ]
 
@@ -63,6 +65,7 @@ def _demo_markets_or_stop(league: str, as_json: bool) -> list[str] | None:
 def _print_demo_paths(home: Home, reports: list[str], own_markets: list[str] | None) -> None:
     """The slate report, where the reports, warehouse and truth are, and the markets setting
     a demo of another league needs for later commands."""
+    from propcast.evaluate import world_folders
     from propcast.markets import PROP_MARKETS_ENV
 
     if reports:
@@ -71,7 +74,8 @@ def _print_demo_paths(home: Home, reports: list[str], own_markets: list[str] | N
     for report in reports:
         console.print(f"report: {report}")
     console.print(f"warehouse: {home.warehouse}  (dbt docs: `propcast docs`)")
-    console.print(f"ground truth (models never read it): {home.world / 'truth'}")
+    truth = ", ".join(str(world / "truth") for world in world_folders(home))
+    console.print(f"ground truth (models never read it): {truth}")
     if own_markets:
         console.print(
             "later commands on this home price what the demo did with "
@@ -96,13 +100,14 @@ def demo(
     wait: WaitOption = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
-    """A season of the demo world (NBA, or --league NHL), run as a team would: history,
-    training, walk-forward scoring in one batch, then the morning job (run-day) for the last
-    slate.
+    """A season of the demo world (NBA, --league NHL, or both: --league NBA,NHL), run as a
+    team would: history, training, walk-forward scoring in one batch, then the morning job
+    (run-day) for the last slate.
 
     The season ends on the latest slate already priced (today after 14:00 US/Eastern, else
-    yesterday). Its ground truth goes to PROPCAST_HOME/world/truth, which nothing downstream
-    reads. Prints the slate report at the end.
+    yesterday). Its ground truth goes to PROPCAST_HOME/world/truth (a second league's to
+    PROPCAST_HOME/world/<league>/truth), which nothing downstream reads. Prints the slate
+    report at the end.
 
     Exit 0 ok, 3 degraded (the morning run was), 1 failed (with the command that recovers),
     2 usage error.
@@ -137,7 +142,8 @@ def demo(
     verdict = verdict_of(day.status)
     finish(
         verdict,
-        f"demo: {outcome.world.games:,} games, trained through {outcome.train_end}, "
+        f"demo: {sum(w.games for w in outcome.worlds):,} games, trained through "
+        f"{outcome.train_end}, "
         f"walk-forward {outcome.scored[0]} → {outcome.scored[1]}, run-day {day.run_date}: "
         f"{day.message} in {perf_counter() - started:.0f}s",
         recover=day.recover or f"propcast recover --date {day.run_date}",

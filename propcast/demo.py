@@ -7,10 +7,12 @@ pricing clock with a model trained before it), then the morning job for the last
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from time import perf_counter
+from typing import Any
 
 from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt, DbtResult
@@ -20,7 +22,7 @@ from propcast.markets import DEMO_MARKETS, league_markets, prop_markets_setting
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import PRICING_CLOCK, default_cutoff, latest_priced_slate, slate_time_to_utc
 from propcast.training import dbt_vars, train
-from propcast.world import LEAGUES, WorldSummary, generate
+from propcast.world import LEAGUES, WorldSummary, generate, merge_feeds
 from propcast.world.market import DEFAULT_MARKET_STRENGTH
 
 TRAIN_SHARE = 0.55  # of the season's days used to train before walk-forward scoring starts
@@ -40,7 +42,7 @@ class DemoFailed(RuntimeError):
 
 @dataclass
 class DemoOutcome:
-    world: WorldSummary
+    worlds: list[WorldSummary]  # one per league, in the order asked
     ingest: IngestReport
     train_end: date
     scored: tuple[date, date]
@@ -63,8 +65,11 @@ def run_demo(
     """`train_overrides` and `retrain_every` reach training and the closing run-day; by default
     a season too short for training's windows gets shorter ones (`short_season`).
     `market_strength` is the world's ("realistic", "sharp", "soft": propcast.world.market).
-    `league` is the world's (propcast.world.LEAGUES); its player markets are PROPCAST_PROP_MARKETS
-    when set, else the league's DEMO_MARKETS (`demo_markets`)."""
+    `league` is the world's (propcast.world.LEAGUES), or several comma-separated ("NBA,NHL"):
+    one home, one warehouse, each further league's world generated in its own folder
+    (world/<league>/truth) and its feed files published beside the first's
+    (`merge_feeds`); the player markets are PROPCAST_PROP_MARKETS when set, else each
+    league's (`demo_markets`)."""
     if train_overrides is None:
         train_overrides, short_retrain = short_season(days)
         retrain_every = short_retrain if retrain_every is None else retrain_every
@@ -76,10 +81,11 @@ def run_demo(
     clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} ({league}, seed {seed})")
-    world = generate(home.world, seed=seed, start=start, days=days, books=books,
-                     market_strength=market_strength, progress=progress,
-                     league=LEAGUES[league])  # fmt: skip
-    say(f"      {world}")
+    worlds = generate_worlds(home, parse_leagues(league), seed=seed, start=start, days=days,
+                             books=books, market_strength=market_strength,
+                             progress=progress)  # fmt: skip
+    for world in worlds:
+        say(f"      {world}")
 
     history_cutoff = slate_time_to_utc(slate, time(0, 0))
     clock.lap()
@@ -130,24 +136,56 @@ def run_demo(
         retrain_every=retrain_every,
     )
     clock.lap()
-    return DemoOutcome(world, report, train_end, (first, last), day)
+    return DemoOutcome(worlds, report, train_end, (first, last), day)
+
+
+def parse_leagues(value: str) -> tuple[str, ...]:
+    """'NBA', 'nhl' or 'NBA,NHL' as league names of propcast.world.LEAGUES, each once."""
+    leagues = tuple(dict.fromkeys(p.strip().upper() for p in value.split(",") if p.strip()))
+    unknown = [one for one in leagues if one not in LEAGUES]
+    if not leagues or unknown:
+        raise ValueError(
+            f"league must be one or more of {', '.join(LEAGUES)} (comma-separated), got {value!r}"
+        )
+    return leagues
+
+
+def generate_worlds(
+    home: Home, leagues: tuple[str, ...], *, seed: int, **world: Any
+) -> list[WorldSummary]:
+    """The first league's world in home.world, each further one's in home.world/<league>
+    (its truth stays there) with its feed files moved beside the first's; a league folder
+    of an earlier demo that this one leaves out is removed (its truth would be read)."""
+    for name in LEAGUES:
+        if name not in leagues[1:]:
+            shutil.rmtree(home.world / name.lower(), ignore_errors=True)
+    summaries = [generate(home.world, seed=seed, league=LEAGUES[leagues[0]], **world)]
+    for other in leagues[1:]:
+        folder = home.world / other.lower()
+        summaries.append(generate(folder, seed=seed, league=LEAGUES[other], **world))
+        merge_feeds(home.world, folder, other.lower())
+    return summaries
 
 
 def demo_markets(league: str) -> list[str] | None:
-    """The player markets a demo of `league` prices when neither PROPCAST_PROP_MARKETS (which
-    must then name a market of the league) nor dbt var prop_markets' default (NBA) says: the
-    league's DEMO_MARKETS; None when the setting or the default applies."""
-    if league not in LEAGUES:
-        raise ValueError(f"league must be one of {sorted(LEAGUES)}, got {league!r}")
+    """The player markets a demo of `league` (one, or several comma-separated) prices when
+    neither PROPCAST_PROP_MARKETS (which must then name a market of each league) nor dbt var
+    prop_markets' default (NBA's) says: each league's DEMO_MARKETS, else all its markets;
+    None when the setting or the default applies."""
+    leagues = parse_leagues(league)
     chosen = prop_markets_setting()
     if chosen is None:
-        return list(DEMO_MARKETS[league]) if league in DEMO_MARKETS else None
-    ours = league_markets().get(league, [])
-    if not set(chosen) & set(ours):
-        raise SettingsError(
-            f"PROPCAST_PROP_MARKETS names no {league} market ({', '.join(chosen)}): a {league} "
-            f"demo would price nothing; unset it or add one of {', '.join(sorted(ours))}"
-        )
+        if leagues == ("NBA",):
+            return None
+        return [m for one in leagues for m in DEMO_MARKETS.get(one, league_markets()[one])]
+    for one in leagues:
+        ours = league_markets().get(one, [])
+        if not set(chosen) & set(ours):
+            raise SettingsError(
+                f"PROPCAST_PROP_MARKETS names no {one} market ({', '.join(chosen)}): the demo's "
+                f"{one} world would price no player prop; unset it or add one of "
+                f"{', '.join(sorted(ours))}"
+            )
     return None
 
 

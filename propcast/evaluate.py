@@ -138,26 +138,33 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BIN
     return float(gaps.sum() / counts.sum())
 
 
+def world_folders(home: Home) -> list[Path]:
+    """The demo's world folders: home.world, and the folder of each further league a
+    two-league demo generated in it (home.world/<league>: its truth; propcast.demo)."""
+    return [home.world, *sorted(p.parent for p in home.world.glob("*/truth") if p.is_dir())]
+
+
 def read_truth(home: Home) -> pd.DataFrame | None:
     """The demo world's exact P(over) per offered line, props and game totals, keyed like
     fct_line_settlements (a game total's subject is its game); None when the home has no demo
     world."""
     frames = []
-    props = home.world / TRUTH_FILE
-    if props.exists():
-        frames.append(
-            pd.read_csv(
-                props,
-                usecols=["game_id", "player_id", "market", "line", "true_p_over"],
-                dtype={"game_id": str, "player_id": str, "market": str},
-            ).rename(columns={"player_id": "subject_id"})
-        )
-    totals = home.world / TOTALS_TRUTH_FILE
-    if totals.exists():
-        games = pd.read_csv(
-            totals, usecols=["game_id", "line", "true_p_over"], dtype={"game_id": str}
-        )
-        frames.append(games.assign(subject_id=games["game_id"], market=GAME_TOTAL))
+    for world in world_folders(home):
+        props = world / TRUTH_FILE
+        if props.exists():
+            frames.append(
+                pd.read_csv(
+                    props,
+                    usecols=["game_id", "player_id", "market", "line", "true_p_over"],
+                    dtype={"game_id": str, "player_id": str, "market": str},
+                ).rename(columns={"player_id": "subject_id"})
+            )
+        totals = world / TOTALS_TRUTH_FILE
+        if totals.exists():
+            games = pd.read_csv(
+                totals, usecols=["game_id", "line", "true_p_over"], dtype={"game_id": str}
+            )
+            frames.append(games.assign(subject_id=games["game_id"], market=GAME_TOTAL))
     if not frames:
         return None
     truth = pd.concat(frames, ignore_index=True).rename(columns={"true_p_over": "prob_truth"})

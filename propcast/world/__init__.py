@@ -85,11 +85,11 @@ Determinism: every random draw comes from `numpy.random.default_rng` seeded by (
 day); no clock, no set or dict ordering leaks into the output.
 """
 
-from propcast.world.generate import WorldSummary, generate
+from propcast.world.generate import WorldSummary, generate, merge_feeds
 from propcast.world.leagues import NBA, LeagueSpec
 from propcast.world.nhl import NHL
 
 #: The leagues a world can simulate, by name (`propcast demo --league`).
 LEAGUES = {spec.name: spec for spec in (NBA, NHL)}
 
-__all__ = ["LEAGUES", "NBA", "NHL", "LeagueSpec", "WorldSummary", "generate"]
+__all__ = ["LEAGUES", "NBA", "NHL", "LeagueSpec", "WorldSummary", "generate", "merge_feeds"]

@@ -150,3 +150,20 @@ def generate(
         vendor_rows=dict(writer.vendor_rows),
         bad_rows=dict(writer.bad_rows),
     )
+
+
+def merge_feeds(world: Path, other: Path, subfolder: str) -> int:
+    """Move a second world's feed files into `world`'s feeds, each under `subfolder` of its
+    vendor's feed folder (world/feeds/<vendor>/<feed>/<subfolder>/...: the inbox keeps that
+    path and ingest reads any depth), as a second league's subscription would deliver them.
+    `other` keeps its truth. Returns the files moved."""
+    moved = 0
+    source = other / "feeds"
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        vendor, feed, *rest = path.relative_to(source).parts
+        target = world / "feeds" / vendor / feed / subfolder / Path(*rest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        moved += 1
+    shutil.rmtree(source)
+    return moved

@@ -107,6 +107,9 @@ class LeagueSpec:
     # True, one sudden-death overtime then a shootout that adds one to the winner's score and
     # to no player's (the NHL's regular season; books settle totals on that final score).
     shootout: bool = False
+    # The league's player ids are this letter and six digits: leagues differ, so one warehouse
+    # holding two leagues' worlds never sees one id twice (it keys players on the id alone).
+    player_id_prefix: str = "P"
 
     @property
     def team_minutes(self) -> float:

@@ -119,6 +119,7 @@ NHL = LeagueSpec(
     minutes_cap=27.0,
     overtime_points=0.35,
     shootout=True,
+    player_id_prefix="N",
     starters=5,
     games_per_team_week=3.3,
     # Busy Tuesdays, Thursdays and Saturdays, thin Mondays, Wednesdays and Sundays.

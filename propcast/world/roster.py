@@ -80,7 +80,7 @@ def make_roster(spec: LeagueSpec, rng: np.random.Generator) -> Roster:
     defence = np.column_stack([rng.normal(0.0, stat.defence_sd, n_teams) for stat in spec.stats])
     numbers = rng.choice(900_000, size=n, replace=False) + 100_000
     return Roster(
-        player_ids=[f"P{int(x):06d}" for x in numbers],
+        player_ids=[f"{spec.player_id_prefix}{int(x):06d}" for x in numbers],
         names=generate_names(rng, n),
         team=team,
         slot=slot,

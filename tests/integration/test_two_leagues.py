@@ -1,36 +1,35 @@
-"""Two leagues in one warehouse through the vendors' daily feeds: an NBA and an NHL world
-published side by side through the same three odds vendors and the same league feed (the NHL's
-files in a subfolder of each feed, as a second subscription would drop them), ingested
-together, built, trained, walk-forward scored and priced by one run-day. One code path: each
-league's lines are mapped to that league's teams and players (team codes such as BOS exist in
-both), priced by its own families' models, and nothing of one league reaches the other's rows.
-A league feed whose player ids collide with the other league's is named by a data test before
-anything is built on it (tests/data_tests/assert_player_ids_belong_to_one_league.sql)."""
+"""Two leagues in one warehouse through the vendors' daily feeds: `propcast demo --league
+NBA,NHL` generates an NBA and an NHL world, publishes the NHL's files beside the NBA's through
+the same three odds vendors and league feed (in a subfolder of each feed, as a second
+subscription would drop them), and runs the whole job on one warehouse: ingest, build,
+training, walk-forward scoring and one run-day. One code path: each league's lines are mapped
+to that league's teams and players (team codes such as BOS exist in both), priced by its own
+families' models, and nothing of one league reaches the other's rows; `propcast evaluate` holds
+both worlds' truth. A league feed whose player ids collide with the other league's is named by
+a data test before anything is built on it (assert_player_ids_belong_to_one_league)."""
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
+import json
 from datetime import date, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from propcast.cli.main import app
+from typer.testing import CliRunner
 
-from propcast.daily import DayOutcome, run_day
+from propcast.daily import run_day
 from propcast.dbt_runner import Dbt
-from propcast.demo import TRAIN_SHARE, short_season
 from propcast.failing_rows import failing_examples
-from propcast.fetch import fetch_from_feeds
-from propcast.ingest import ingest
 from propcast.markets import PROP_MARKETS_ENV
 from propcast.settings import Home
-from propcast.timeutil import default_cutoff, slate_time_to_utc
-from propcast.training import dbt_vars, train
+from propcast.timeutil import slate_time_to_utc
 from propcast.warehouse import connect, copy_warehouse
 from propcast.world import LEAGUES, generate
+from tests.support.imported_world import release_dbt_connection
 
-SLATE = date(2027, 1, 12)
+SLATE = date(2027, 1, 12)  # the suite's latest priced slate (tests/conftest.py pins now)
 DAYS = 30
 MARKETS = ["player_points", "player_shots_on_goal"]
 #: (league, market) → the family whose model must price it.
@@ -43,68 +42,31 @@ FAMILIES = {
 COLLISION_TEST = "assert_player_ids_belong_to_one_league"
 
 
-@dataclass(frozen=True)
-class TwoLeagues:
-    home: Home
-    day: DayOutcome
-
-
-def publish_beside(world: Path, other: Path, subfolder: str) -> int:
-    """Put a second world's feed files into the first world's feeds, each under `subfolder` of
-    its vendor's feed folder (the inbox keeps vendor/feed/...: ingest reads any depth)."""
-    files = 0
-    for path in sorted((other / "feeds").rglob("*.*")):
-        vendor, feed, *rest = path.relative_to(other / "feeds").parts
-        target = world / "feeds" / vendor / feed / subfolder / Path(*rest)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        files += 1
-    return files
-
-
 def frame(home: Home, sql: str, *params: object) -> pd.DataFrame:
     with connect(home) as con:
         return con.execute(sql, list(params)).df()
 
 
+def propcast(home: Home, *args: str) -> tuple[int, str]:
+    env = {"PROPCAST_HOME": str(home.root), PROP_MARKETS_ENV: ",".join(MARKETS)}
+    result = CliRunner().invoke(app, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    release_dbt_connection()
+    return result.exit_code, result.output
+
+
 @pytest.fixture(scope="module")
-def two_leagues(tmp_path_factory: pytest.TempPathFactory) -> TwoLeagues:
-    root = tmp_path_factory.mktemp("two_leagues")
-    home = Home(root / "home").ensure()
-    start = SLATE - timedelta(days=DAYS - 1)
-    generate(home.world, seed=7, start=start, days=DAYS, books=5, league=LEAGUES["NBA"])
-    generate(root / "nhl", seed=3, start=start, days=DAYS, books=5, league=LEAGUES["NHL"])
-    assert publish_beside(home.world, root / "nhl", "nhl") > 100
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(PROP_MARKETS_ENV, ",".join(MARKETS))
-        dbt = Dbt(home, project_vars={"prop_markets": MARKETS})
-        fetch_from_feeds(home, home.world / "feeds", cutoff=slate_time_to_utc(SLATE, time(0, 0)))
-        loaded = ingest(home)
-        assert loaded.payloads_loaded > 0 and not loaded.problems, loaded.problems
-        train_end = start + timedelta(days=int(DAYS * TRAIN_SHARE))
-        first, last = train_end + timedelta(days=1), SLATE - timedelta(days=1)
-        walk_forward = dbt_vars(
-            last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
-        )
-        built = dbt.invoke(
-            ["build", "--exclude", "tag:train", "tag:phase_predictions+"], run_vars=walk_forward
-        )
-        assert built.success, [n.message for n in built.failed]
-        overrides, _ = short_season(DAYS)
-        assert train(home, train_end, dbt=dbt, overrides=overrides).success
-        scored = dbt.invoke(
-            ["build", "--select", "fct_prop_line_features", "tag:phase_predictions+",
-             "--exclude", "tag:train"],
-            run_vars=walk_forward,
-        )  # fmt: skip
-        assert scored.success, [n.message for n in scored.failed]
-        day = run_day(home, SLATE, slate_time_to_utc(SLATE, time(14, 0)), dbt=dbt, retrain_every=0)
-    return TwoLeagues(home, day)
+def two_leagues(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    home = Home(tmp_path_factory.mktemp("two_leagues") / "home").ensure()
+    code, output = propcast(home, "demo", "--league", "NBA,NHL", "--days", str(DAYS))
+    assert code == 0, output
+    assert "run-day 2027-01-12: slate 2027-01-12 built, scored and priced" in output, output
+    return home
 
 
-def test_one_run_day_prices_both_leagues_slate(two_leagues: TwoLeagues) -> None:
-    home, day = two_leagues.home, two_leagues.day
-    assert day.status == "ok", day.message
+def test_one_run_day_prices_both_leagues_slate(two_leagues: Home) -> None:
+    home = two_leagues
     games = frame(
         home,
         "select league, count(*) as games from main.dim_game where game_date = ? "
@@ -125,10 +87,10 @@ def test_one_run_day_prices_both_leagues_slate(two_leagues: TwoLeagues) -> None:
     assert seen == FAMILIES, seen  # every league's lines, each by its own family's model
 
 
-def test_no_row_of_one_league_meets_the_other(two_leagues: TwoLeagues) -> None:
+def test_no_row_of_one_league_meets_the_other(two_leagues: Home) -> None:
     """Every line's game, player and market are one league's, on every date; the vendors'
     quotes map to the right league's teams although both leagues have a BOS."""
-    home = two_leagues.home
+    home = two_leagues
     crossed = frame(
         home,
         "select f.league, g.league as game_league, p.league as player_league, m.league "
@@ -158,13 +120,13 @@ def test_no_row_of_one_league_meets_the_other(two_leagues: TwoLeagues) -> None:
 
 
 def test_a_player_id_in_both_leagues_is_named_before_anything_is_built_on_it(
-    two_leagues: TwoLeagues, tmp_path: Path
+    two_leagues: Home, tmp_path: Path
 ) -> None:
     """An NHL feed whose ids are not prefixed could reuse an NBA player's id: the warehouse keys
     careers on player_id alone, so the data test on the staged boxscores names it (without it the
     build failed much later, on a duplicated player-game)."""
     home = Home(tmp_path / "home").ensure()
-    copy_warehouse(two_leagues.home, home.warehouse)
+    copy_warehouse(two_leagues, home.warehouse)
     dbt = Dbt(home)
     assert dbt.invoke(["test", "--select", COLLISION_TEST]).success
     with connect(home) as con:
@@ -193,3 +155,34 @@ def test_a_player_id_in_both_leagues_is_named_before_anything_is_built_on_it(
     ), day.message
     assert f"{COLLISION_TEST} failed on, e.g.: {example}" in said, said
     assert day.recover is not None and day.recover.startswith("correct the rows"), day.recover
+
+
+def test_evaluate_holds_both_worlds_truth_and_the_nhl_half_is_the_lone_nhl_world(
+    two_leagues: Home, tmp_path: Path
+) -> None:
+    """Every family's settled lines meet their world's truth (the NHL's in world/nhl/truth); the
+    NHL world is the one a lone NHL demo of the same seed generates, its player ids ('N...')
+    apart from the NBA's ('P...')."""
+    code, output = propcast(two_leagues, "evaluate", "--json")
+    assert code == 0, output
+    rows = json.loads(output.strip().splitlines()[-1])["rows"]
+    truth = {
+        (r["league"], r["market_family"])
+        for r in rows
+        if r["source"] == "truth" and r["log_loss"] is not None and r["n_lines"] > 0
+    }
+    assert truth == set(FAMILIES), truth
+    lone = generate(
+        tmp_path / "nhl", seed=7, start=SLATE - timedelta(days=DAYS - 1), days=DAYS, books=5,
+        league=LEAGUES["NHL"],
+    )  # fmt: skip
+    assert lone.games > 0
+    for name in ("prop_truth.csv", "game_total_truth.csv"):
+        ours = (two_leagues.world / "nhl" / "truth" / name).read_bytes()
+        assert ours == (tmp_path / "nhl" / "truth" / name).read_bytes(), name
+    ids = frame(
+        two_leagues,
+        "select league, min(player_id) a, max(player_id) b from main.dim_player group by 1",
+    )
+    prefixes = {r.league: {r.a[0], r.b[0]} for r in ids.itertuples()}
+    assert prefixes == {"NBA": {"P"}, "NHL": {"N"}}, prefixes

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from propcast.dbt_runner import _setting_vars
-from propcast.demo import demo_markets
+from propcast.demo import demo_markets, parse_leagues
 from propcast.markets import PROP_MARKETS_ENV, player_markets, prop_markets_setting
 from propcast.settings import PROJECT_DIR, SettingsError
 
@@ -46,3 +46,20 @@ def test_the_project_default_prices_every_nba_player_market() -> None:
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
     nba = [m for m, (league, _) in player_markets().items() if league == "NBA"]
     assert project["vars"]["prop_markets"] == nba
+
+
+def test_a_two_league_demo_prices_each_leagues_markets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`propcast demo --league NBA,NHL`: both leagues' markets when unset; a setting must name
+    a market of each league (else one world would price no player prop)."""
+    monkeypatch.delenv(PROP_MARKETS_ENV, raising=False)
+    nba = [m for m, (league, _) in player_markets().items() if league == "NBA"]
+    assert demo_markets("nba, NHL,NBA") == [*nba, "player_shots_on_goal", "player_goals"]
+    assert parse_leagues("nhl,nba") == ("NHL", "NBA")
+    for bad in ("NBA,MLB", " , "):
+        with pytest.raises(ValueError, match="one or more of NBA, NHL"):
+            parse_leagues(bad)
+    monkeypatch.setenv(PROP_MARKETS_ENV, "player_points,player_goals")
+    assert demo_markets("NBA,NHL") is None
+    monkeypatch.setenv(PROP_MARKETS_ENV, "player_points")
+    with pytest.raises(SettingsError, match="names no NHL market"):
+        demo_markets("NBA,NHL")
