@@ -150,19 +150,17 @@ def parse_leagues(value: str) -> tuple[str, ...]:
     return leagues
 
 
-def generate_worlds(
-    home: Home, leagues: tuple[str, ...], *, seed: int, **world: Any
-) -> list[WorldSummary]:
+def generate_worlds(home: Home, leagues: tuple[str, ...], **options: Any) -> list[WorldSummary]:
     """The first league's world in home.world, each further one's in home.world/<league>
     (its truth stays there) with its feed files moved beside the first's; a league folder
     of an earlier demo that this one leaves out is removed (its truth would be read)."""
     for name in LEAGUES:
         if name not in leagues[1:]:
             shutil.rmtree(home.world / name.lower(), ignore_errors=True)
-    summaries = [generate(home.world, seed=seed, league=LEAGUES[leagues[0]], **world)]
+    summaries = [generate(home.world, league=LEAGUES[leagues[0]], **options)]
     for other in leagues[1:]:
         folder = home.world / other.lower()
-        summaries.append(generate(folder, seed=seed, league=LEAGUES[other], **world))
+        summaries.append(generate(folder, league=LEAGUES[other], **options))
         merge_feeds(home.world, folder, other.lower())
     return summaries
 
