@@ -83,6 +83,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Every league's counts and minutes: a count of another league's stats is a null column, as
 #: in the warehouse's form means.
 AVG_STATS = (*dict.fromkeys(s for stats in league_counts().values() for s in stats), "minutes")
+#: The games each form mean spans: macro form_windows (macros/players/form_windows.sql).
+FORM_WINDOWS = (5, 10, 82)
 EXTRA_FEATURES: tuple[str, ...] = ()  # features the bench adds to the product's (none now)
 #: Columns `lag_features` builds, for trying as EXTRA_FEATURES (`--extra`).
 CANDIDATE_FEATURES: tuple[str, ...] = (
@@ -118,12 +120,14 @@ def player_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
     out = box[["game_id", "player_id", "team"]].copy()
     for stat in AVG_STATS:
         if stat not in box.columns:  # another league's count
-            out[f"{stat}_avg_5"] = out[f"{stat}_avg_10"] = np.nan
+            for n in FORM_WINDOWS:
+                out[f"{stat}_avg_{n}"] = np.nan
             continue
-        prior = by[stat].shift(1)
-        grouped = prior.groupby(box["player_id"], sort=False)
-        out[f"{stat}_avg_5"] = grouped.transform(lambda s: s.rolling(5, min_periods=1).mean())
-        out[f"{stat}_avg_10"] = grouped.transform(lambda s: s.rolling(10, min_periods=1).mean())
+        grouped = by[stat].shift(1).groupby(box["player_id"], sort=False)
+        for n in FORM_WINDOWS:
+            out[f"{stat}_avg_{n}"] = grouped.transform(
+                lambda s, n=n: s.rolling(n, min_periods=1).mean()
+            )
     out["games_played"] = by.cumcount()
     days = pd.to_datetime(box["game_date"])
     out["days_rest"] = (days - days.groupby(box["player_id"]).shift(1)).dt.days

@@ -1,11 +1,12 @@
 {#-
     The as-of form means of a player, [name, column, n]: each count of player_count_stats() and
-    minutes, over his last 5 and 10 games (e.g. ['threes_avg_5', 'threes', 5]).
+    minutes, over his last 5 and 10 games (form) and 82 (about a season: his level, which 10 noisy games
+    estimate poorly) (e.g. ['threes_avg_5', 'threes', 5]).
 -#}
 {% macro player_form_means() -%}
     {%- set means = [] -%}
     {%- for column in player_count_stats() + ['minutes'] -%}
-        {%- for n in [5, 10] -%}
+        {%- for n in form_windows() -%}
             {%- do means.append([column ~ '_avg_' ~ n, column, n]) -%}
         {%- endfor -%}
     {%- endfor -%}

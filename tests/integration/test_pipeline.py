@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
@@ -106,22 +107,25 @@ def test_feature_mart_uses_only_games_strictly_before(built_world: BuiltWorld) -
             "where features_through_date >= game_date"
         ).fetchone()[0]
         features = con.execute(
-            "select player_id, game_id, game_date, points_avg_5, games_played "
+            "select player_id, game_id, game_date, points_avg_5, minutes_avg_82, games_played "
             "from main.fct_player_points_features"
         ).df()
         stats = con.execute(
-            "select player_id, game_id, game_date, points from main.fct_player_game_stats"
+            "select player_id, game_id, game_date, points, minutes from main.fct_player_game_stats"
         ).df()
     assert leaks == 0
-    # Recompute the 5-game mean independently: the player's last five games strictly before.
+    # Recompute the 5- and 82-game means independently: the player's last games strictly before.
     stats = stats.sort_values(["player_id", "game_date"])
-    checked = 0
+    checked = longest = 0
     for row in features.dropna(subset=["points_avg_5"]).sample(300, random_state=1).itertuples():
         prior = stats[(stats.player_id == row.player_id) & (stats.game_date < row.game_date)]
         expected = prior.points.tail(5).mean()
         assert abs(expected - row.points_avg_5) < 1e-9, (row, expected)
+        assert row.minutes_avg_82 == pytest.approx(prior.minutes.tail(82).mean(), abs=1e-9), row
         checked += 1
+        longest = max(longest, len(prior))
     assert checked == 300
+    assert longest > 10  # the long window spans more than the 10-game one here
     # Today's slate has feature rows though it has no boxscores yet.
     future = features[features.game_date == features.game_date.max()]
     assert len(future) > 0

@@ -1,6 +1,6 @@
 {#-
     As-of player form for every row of the player x game spine: rolling means over the
-    player's last 5 and 10 games (macro player_form_means: each count and minutes), games
+    player's last 5, 10 and 82 games (macro player_form_means: each count and minutes), games
     played, days of rest, back-to-back and the minutes of teammates missing from the team's
     previous game (macro teammates_missing_minutes) — computed only from games strictly before
     the game's date. `features_through_date` is the latest game_date that fed the row (null
@@ -30,14 +30,12 @@ played_through as (
         count(*) over all_before as games_played
     from played_games
     window
-        last_5 as (
-            partition by player_id order by game_date
-            rows between 4 preceding and current row
-        ),
-        last_10 as (
-            partition by player_id order by game_date
-            rows between 9 preceding and current row
-        ),
+        {%- for n in form_windows() %}
+            last_{{ n }} as (
+                partition by player_id order by game_date
+                rows between {{ n - 1 }} preceding and current row
+            ),
+        {%- endfor %}
         all_before as (
             partition by player_id order by game_date
             rows unbounded preceding
