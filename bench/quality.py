@@ -235,6 +235,48 @@ def opponent_features(box: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame
     ).drop(columns=["opponent", "team"])  # fmt: skip
 
 
+def availability_features(box: pd.DataFrame, worlds: list[Path]) -> pd.DataFrame:
+    """Per boxscore row, `teammates_out_minutes` (macro teammates_out_minutes): the 10-game
+    mean minutes, through his last game before the date, of each teammate the league's
+    availability report lists out for the game, who played within the 30 days before it; 0
+    when the report lists none of the team, NaN without a report of the date. Every report of
+    the world is published before the first odds snapshot, so every one counts at the close."""
+    reports = pd.concat(
+        [pd.read_csv(p, dtype=str) for w in worlds
+         for p in sorted((w / "feeds" / "league" / "availability").glob("*.csv"))],
+        ignore_index=True,
+    )  # fmt: skip
+    reports = reports[reports["status"] == "out"].assign(
+        game_date=pd.to_datetime(reports["game_date"])
+    )
+    played = box[["player_id", "game_date", "game_id", "minutes"]].assign(
+        game_date=pd.to_datetime(box["game_date"])
+    )
+    played = played.sort_values(["player_id", "game_date", "game_id"])
+    played["minutes_avg_10"] = played.groupby("player_id")["minutes"].transform(
+        lambda s: s.rolling(10, min_periods=1).mean()
+    )
+    last = played.rename(columns={"game_date": "last_date"})[
+        ["player_id", "last_date", "minutes_avg_10"]
+    ].sort_values("last_date")
+    out = pd.merge_asof(
+        reports.sort_values("game_date"), last, left_on="game_date", right_on="last_date",
+        by="player_id", allow_exact_matches=False,
+    )  # fmt: skip
+    out = out[(out["game_date"] - out["last_date"]).dt.days <= 30]
+    team_out = out.groupby(["game_date", "team"])["minutes_avg_10"].agg(["sum"])
+    rows = box[["game_id", "player_id", "team"]].assign(game_date=pd.to_datetime(box["game_date"]))
+    rows = rows.join(team_out, on=["game_date", "team"])
+    own = rows.merge(
+        out[["game_date", "team", "player_id", "minutes_avg_10"]],
+        on=["game_date", "team", "player_id"], how="left",
+    )["minutes_avg_10"].fillna(0.0)  # fmt: skip
+    reported = rows["game_date"].isin(set(reports["game_date"]))
+    value = rows["sum"].fillna(0.0).to_numpy() - own.to_numpy()
+    rows["teammates_out_minutes"] = np.where(reported, value, np.nan)
+    return rows[["game_id", "player_id", "teammates_out_minutes"]]
+
+
 def world_frame(world: Path) -> pd.DataFrame:
     """One row per (game, player, market, closing line) with the product's feature columns,
     `market_prob_over` (the de-vigged close), `stat_value` and `true_p_over`."""
@@ -281,8 +323,10 @@ def season_frames(worlds: list[Path]) -> pd.DataFrame:
             for p in sorted((w / "feeds" / "league" / "schedule").glob("*.csv"))
         ]
     ).drop_duplicates("game_id", keep="last")
-    features = player_features(box, schedule).merge(
-        opponent_features(box, schedule), on=["game_id", "player_id"], how="left"
+    features = (
+        player_features(box, schedule)
+        .merge(opponent_features(box, schedule), on=["game_id", "player_id"], how="left")
+        .merge(availability_features(box, worlds), on=["game_id", "player_id"], how="left")
     )
     frames = [season_ids(world_frame(w), k).assign(season=k) for k, w in enumerate(worlds)]
     frame = pd.concat(frames, ignore_index=True).merge(

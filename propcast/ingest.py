@@ -77,6 +77,13 @@ FEEDS: dict[tuple[str, str], Feed] = {
             league.parse_boxscores,
             league.stage_boxscores,
         ),
+        Feed(
+            "league",
+            "availability",
+            "raw_availability",
+            league.parse_availability,
+            league.stage_availability,
+        ),
         # `propcast import totals|props` (propcast.importer): the user's files, never fetched.
         Feed(
             imports.VENDOR,

@@ -168,6 +168,17 @@ TABLES: dict[str, str] = {
         shots_on_goal integer,
         goals integer
     """,
+    "raw_availability": LOAD_COLUMNS
+    + """,
+        game_id varchar,
+        league varchar,
+        team varchar,
+        player_id varchar,
+        player_name varchar,
+        status varchar,
+        status_reason varchar,
+        reported_at timestamp
+    """,
     "raw_schedule": LOAD_COLUMNS
     + """,
         game_id varchar,

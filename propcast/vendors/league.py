@@ -1,4 +1,5 @@
-"""`league`: the league's stats feed — season schedule with results, and player boxscores (CSV)."""
+"""`league`: the league's stats feed — season schedule with results, player boxscores, and the
+availability (injury) report of who is out for a date's games (CSV)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,21 @@ BOXSCORE_COLUMNS = [
     *COUNT_STATS,
     "fetched_at",
 ]
+AVAILABILITY_COLUMNS = [
+    "game_id",
+    "league",
+    "game_date",
+    "team",
+    "player_id",
+    "player_name",
+    "status",
+    "reason",
+    "reported_at",
+    "fetched_at",
+]
+#: An injury report's statuses, from sure out to sure in (the NBA's official report's words);
+#: the predictors count `out`.
+AVAILABILITY_STATUSES = ("out", "doubtful", "questionable", "probable", "available")
 STATUSES = ("scheduled", "final", "postponed")
 SCORES = ("home_score", "away_score")
 MAX_MINUTES = 70  # four overtimes fit; more is a feed error
@@ -202,6 +218,32 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
     return checks
 
 
+def _typed_availability(frame: pd.DataFrame) -> pd.DataFrame:
+    # `reason` names the quarantine's column in a staged batch (base.stage_frames).
+    frame = frame[AVAILABILITY_COLUMNS].rename(columns={"reason": "status_reason"})
+    frame["status"] = frame["status"].str.strip().str.lower()
+    frame["reported_at"] = parse_utc_series(frame["reported_at"])
+    return frame
+
+
+def _availability_checks(frame: pd.DataFrame, days: pd.Series) -> list:
+    """`days`: each row's game_date minus its file's fetched_at date. A report names players
+    out for games to come or just played (a late report), never a season away."""
+    known = sorted(REQUIRED_COUNTS)
+    fetched = pd.to_datetime(frame["fetched_at"].map(parse_utc))
+    return [
+        (blank(frame["player_id"]) | blank(frame["team"]), "player_id or team missing"),
+        (~_league_key(frame["league"]).isin(known), f"league not one of {known}"),
+        (frame["game_date"].isna(), "game_date missing or not a date"),
+        (days.abs() > MAX_DAYS_FROM_FILE,
+         f"game_date more than {MAX_DAYS_FROM_FILE} days from the file's fetched_at"),
+        (~frame["status"].isin(AVAILABILITY_STATUSES),
+         f"status not one of {list(AVAILABILITY_STATUSES)}"),
+        (frame["reported_at"].isna(), "reported_at missing or not a timestamp"),
+        (frame["reported_at"] > fetched, "reported_at after the file's fetched_at"),
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Kind:
     columns: list[str]
@@ -228,6 +270,16 @@ BOXSCORES = _Kind(
     (("game_id", "player_id"),),
     COUNT_STATS,
     needed_counts,
+)
+
+
+AVAILABILITY = _Kind(
+    AVAILABILITY_COLUMNS,
+    (),
+    _typed_availability,
+    _availability_checks,
+    (("game_date", "team", "player_id"),),
+    ("game_id", "player_name", "reason"),
 )
 
 
@@ -263,6 +315,10 @@ def parse_schedule(payload: bytes) -> ParsedPayload:
 
 def parse_boxscores(payload: bytes) -> ParsedPayload:
     return _parse(payload, BOXSCORES)
+
+
+def parse_availability(payload: bytes) -> ParsedPayload:
+    return _parse(payload, AVAILABILITY)
 
 
 def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
@@ -312,3 +368,17 @@ def stage_boxscores(
 ) -> Staged:
     """`parse_boxscores_batch` staged in DuckDB temp table `name`."""
     return stage_frames(con, parse_boxscores_batch(payloads), name)
+
+
+def parse_availability_batch(payloads: Sequence[Payload]) -> BatchParse:
+    """`parse_availability` over many files at once: one frame, the checks run once."""
+    return _parse_batch(payloads, AVAILABILITY)
+
+
+def stage_availability(
+    con: duckdb.DuckDBPyConnection,
+    payloads: Sequence[Payload],
+    name: str = "_stage_league_availability",
+) -> Staged:
+    """`parse_availability_batch` staged in DuckDB temp table `name`."""
+    return stage_frames(con, parse_availability_batch(payloads), name)

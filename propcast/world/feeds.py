@@ -4,8 +4,8 @@ File names carry `<game_date>__<fetched_at>` with fetched_at in UTC (`YYYYMMDDTH
 fetch step publishes a file from that moment on, so the time in the name is when the vendor
 produced it: odds snapshots at each vendor's clock on the game date (oddsapi 10:00/14:00/18:00
 US/Eastern, csvfeed five minutes later, decimalfeed half an hour earlier: `vendors.py`), the
-season schedule at noon the day before the first date, results and boxscores at 03:00 the
-next day.
+season schedule at noon the day before the first date, the availability report (who is out
+tonight, and why) at 09:00 on the game date, results and boxscores at 03:00 the next day.
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from propcast.world.leagues import LeagueSpec
 from propcast.world.market import BookSpec
 from propcast.world.roster import Roster
 from propcast.world.schedule import Game, eastern_to_utc
-from propcast.world.season import VENDOR_ERRORS, VENDOR_NAMES, Day, stream
+from propcast.world.season import (
+    OUT_INJURED,
+    OUT_RESTING,
+    VENDOR_ERRORS,
+    VENDOR_NAMES,
+    Day,
+    stream,
+)
 from propcast.world.vendors import (
     CSV_BOOK_CODES,
     CSV_STAT_CODES,
@@ -53,6 +60,13 @@ CSVFEED_HEADER = [
     "snapshot_time", "league", "game_start", "home", "away", "book", "player", "stat", "line",
     "over_odds", "under_odds",
 ]  # fmt: skip
+AVAILABILITY_HEADER = [
+    "game_id", "league", "game_date", "team", "player_id", "player_name", "status", "reason",
+    "reported_at", "fetched_at",
+]  # fmt: skip
+#: `Day.out` code → the report's reason (every listed player's status is `out`).
+OUT_REASONS = {OUT_INJURED: "injury", OUT_RESTING: "rest"}
+AVAILABILITY_PUBLISHED = time(9, 0)  # US/Eastern, on the game date (before the first odds)
 SEASON_PUBLISHED = time(12, 0)  # US/Eastern, the day before the first date
 RESULTS_PUBLISHED = time(3, 0)  # US/Eastern, the day after the game date
 
@@ -110,7 +124,9 @@ class FeedWriter:
         self.odds_dirs = {v: self.feeds / v / "prop_odds" for v in vendors}
         self.schedule_dir = self.feeds / "league" / "schedule"
         self.box_dir = self.feeds / "league" / "boxscores"
-        for folder in (*self.odds_dirs.values(), self.schedule_dir, self.box_dir, self.truth_dir):
+        self.availability_dir = self.feeds / "league" / "availability"
+        folders = (self.schedule_dir, self.box_dir, self.availability_dir, self.truth_dir)
+        for folder in (*self.odds_dirs.values(), *folders):
             folder.mkdir(parents=True, exist_ok=True)
         self.names, self.nicknamed = vendor_names(
             roster.names, roster.slot, spec.starters, stream(seed, VENDOR_NAMES)
@@ -154,6 +170,7 @@ class FeedWriter:
                 if len(order) or len(totals):
                     errors = stream(self.seed, VENDOR_ERRORS, day.day.toordinal(), v)
                     writers[vendor](day, order, times, errors, totals)
+        self._write_availability(day)
         self._write_truth(day)
         self._write_total_truth(day)
         published = eastern_to_utc(day.day + timedelta(days=1), RESULTS_PUBLISHED)
@@ -503,6 +520,33 @@ class FeedWriter:
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(boxscore_header(spec))
+            writer.writerows(records)
+        self.files += 1
+
+    def _write_availability(self, day: Day) -> None:
+        """The league's report of the players out for the date's games (injured or resting),
+        published the morning of the game date: what the books react to late (market.py)."""
+        spec, roster = self.spec, self.roster
+        published = eastern_to_utc(day.day, AVAILABILITY_PUBLISHED)
+        stamp = iso_z(published)
+        records = []
+        for g, match in enumerate(day.games):
+            if match.postponed:
+                continue
+            rows = np.flatnonzero((day.row_game == g) & (day.out != 0))
+            for r in rows[np.lexsort((roster.slot[day.row_player[rows]], day.row_team[rows]))]:
+                p = int(day.row_player[r])
+                records.append((
+                    match.game_id, spec.name, match.game_date.isoformat(),
+                    spec.teams[int(day.row_team[r])].feed_code, roster.player_ids[p],
+                    roster.names[p].league, "out", OUT_REASONS[int(day.out[r])], stamp, stamp,
+                ))  # fmt: skip
+        if not records:
+            return
+        path = self.availability_dir / f"{day.day.isoformat()}__{compact(published)}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(AVAILABILITY_HEADER)
             writer.writerows(records)
         self.files += 1
 

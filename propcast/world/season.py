@@ -67,6 +67,12 @@ class Day:
     true_mean: np.ndarray  # (rows, stats)
     quotes: Quotes
     totals: game_totals.DayTotals
+    # Why a rostered player sits the night out (the league's availability report): OUT_* codes.
+    out: np.ndarray
+
+
+#: `Day.out` codes: available, out injured, out resting (a top player's back-to-back night).
+AVAILABLE, OUT_INJURED, OUT_RESTING = 0, 1, 2
 
 
 class Season:
@@ -138,6 +144,7 @@ class Season:
         active = self.out_until[row_player] <= d
         top = roster.slot[row_player] < spec.rest_top
         rested = back_to_back & top & (sim.random(len(row_player)) < spec.rest_share)
+        out = np.where(active, np.where(rested, OUT_RESTING, AVAILABLE), OUT_INJURED)
         active &= ~rested
         # A player back after missing games plays on a minutes restriction.
         returning = active & (self.missed[row_player] >= 2)
@@ -169,7 +176,7 @@ class Season:
         return Day(
             day, games, snapshot_times, row_game, row_player, row_team, row_opponent,
             played & ~postponed, starter & played & ~postponed, minutes, stats, true_mean,
-            quotes, totals,
+            quotes, totals, out.astype(np.int8),
         )  # fmt: skip
 
     def _drift(self, rng: np.random.Generator) -> None:
@@ -493,8 +500,9 @@ class Season:
         no = np.zeros(0, dtype=bool)
         stats = np.zeros((0, n_stats), dtype=np.int64)
         totals = game_totals.no_totals(len(snapshot_times), self.n_books, 0)
+        no_out = np.zeros(0, dtype=np.int8)
         return Day(day, [], snapshot_times, empty_i, empty_i, empty_i, empty_i, no, no, empty_i,
-                   stats, np.zeros((0, n_stats)), quotes, totals)  # fmt: skip
+                   stats, np.zeros((0, n_stats)), quotes, totals, no_out)  # fmt: skip
 
 
 def _no_quotes(stale: np.ndarray) -> Quotes:

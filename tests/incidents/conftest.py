@@ -34,6 +34,7 @@ from filelock import FileLock
 from propcast.cli.main import app
 from typer.testing import CliRunner
 
+from propcast.raw_schema import TABLES as RAW_TABLES
 from propcast.settings import Home
 from propcast.warehouse import connect, copy_warehouse
 from tests.integration.conftest import DemoWorld, demo_world  # noqa: F401
@@ -196,11 +197,8 @@ def deploy_constant_model(home: Home) -> str:
 
 
 #: Raw tables whose rows belong to a payload (by payload_sha256).
-PAYLOAD_TABLES = (
-    "raw_odds_payloads", "raw_oddsapi__prop_odds", "raw_csvfeed__prop_odds",
-    "raw_decimalfeed__prop_odds", "raw_boxscores", "raw_schedule", "raw_quarantine",
-    "raw_inbox_files",
-)  # fmt: skip
+#: Every raw table that keys its rows by the payload they came from.
+PAYLOAD_TABLES = tuple(t for t, columns in RAW_TABLES.items() if "payload_sha256" in columns)
 
 
 def unload(home: Home, vendor: str, day: date) -> int:

@@ -45,9 +45,9 @@ def test_a_late_load_of_old_results_does_not_make_stale_results_look_fresh(
         incident_home, feeds, cutoff=datetime(2100, 1, 1), game_dates={OLD_DATE},
         vendors={"league"},
     )  # fmt: skip
-    assert fetched.copied == 2, fetched
+    assert fetched.copied == 3, fetched  # the results, the boxscores, the availability report
     late = cli("ingest", **NOON)
-    assert late.code == 0 and late.body["payloads_loaded"] == 2, late
+    assert late.code == 0 and late.body["payloads_loaded"] == 3, late
     assert (
         scalar(
             incident_home,

@@ -21,6 +21,7 @@ from propcast.cli.main import app
 from typer.testing import CliRunner
 
 from propcast.pipeline import table_rows
+from propcast.raw_schema import TABLES
 from propcast.runs import read_runs
 from propcast.settings import Home
 from propcast.warehouse import connect
@@ -28,15 +29,8 @@ from propcast.warehouse import connect
 runner = CliRunner()
 UNLOADED = (date(2027, 1, 6), date(2027, 1, 7), date(2027, 1, 8))
 START, END = "2027-01-05", "2027-01-09"
-RAW_TABLES = (
-    "raw_oddsapi__prop_odds",
-    "raw_csvfeed__prop_odds",
-    "raw_decimalfeed__prop_odds",
-    "raw_boxscores",
-    "raw_schedule",
-    "raw_quarantine",
-    "raw_odds_payloads",
-)
+#: Every raw table that keys its rows by the payload they came from (the registry included).
+RAW_TABLES = tuple(t for t, columns in TABLES.items() if "payload_sha256" in columns)
 
 
 def _game_date(path: str | Path) -> str:
@@ -70,7 +64,7 @@ def _unload(home: Home, days: tuple[date, ...]) -> None:
         ]
         assert hashes
         con.execute("create temp table gone as select unnest($1::varchar[]) as h", [hashes])
-        for table in (*RAW_TABLES, "raw_inbox_files"):
+        for table in RAW_TABLES:
             con.execute(f"delete from raw.{table} where payload_sha256 in (select h from gone)")
         con.execute("delete from main.fct_prop_odds where game_date in ?", [list(days)])
         con.execute("checkpoint")

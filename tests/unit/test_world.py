@@ -34,6 +34,9 @@ SCHEDULE_HEADER = (
     "game_id,league,season,game_date,start_time_utc,home_team,away_team,status,home_score,"
     "away_score,fetched_at"
 )
+AVAILABILITY_HEADER = (
+    "game_id,league,game_date,team,player_id,player_name,status,reason,reported_at,fetched_at"
+)
 BOXSCORE_HEADER = (
     "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,"
     "rebounds,assists,threes,fetched_at"
@@ -336,7 +339,7 @@ def test_file_names_carry_game_date_and_publication_time(world: World) -> None:
     folders = {p.parent.relative_to(feeds).as_posix() for p in feeds.rglob("*") if p.is_file()}
     assert folders == {
         "oddsapi/prop_odds", "csvfeed/prop_odds", "decimalfeed/prop_odds", "league/schedule",
-        "league/boxscores",
+        "league/boxscores", "league/availability",
     }  # fmt: skip
     for path in feeds.rglob("*.*"):
         match = FILE_NAME.match(path.name)
@@ -346,11 +349,34 @@ def test_file_names_carry_game_date_and_publication_time(world: World) -> None:
 
 
 def test_csv_headers_are_exact(world: World) -> None:
-    for folder, header in (("schedule", SCHEDULE_HEADER), ("boxscores", BOXSCORE_HEADER)):
+    headers = (("schedule", SCHEDULE_HEADER), ("boxscores", BOXSCORE_HEADER),
+               ("availability", AVAILABILITY_HEADER))  # fmt: skip
+    for folder, header in headers:
         for path in (world.root / "feeds/league" / folder).glob("*.csv"):
             assert path.read_text(encoding="utf-8").splitlines()[0] == header, path
     truth = (world.root / "truth/prop_truth.csv").read_text(encoding="utf-8")
     assert truth.splitlines()[0] == TRUTH_HEADER
+
+
+def test_the_availability_report_lists_who_sits_out_before_the_first_odds(world: World) -> None:
+    """Each game date's report, published at 09:00 US/Eastern (before the 10:00 snapshot),
+    names players of the date's teams who then have no boxscore row: out injured, or a top
+    player resting on a back-to-back."""
+    files = sorted((world.root / "feeds/league/availability").glob("*.csv"))
+    assert len(files) >= DAYS - 2  # a date with no game, or nobody out, has no file
+    report = pd.concat([pd.read_csv(p, dtype=str) for p in files], ignore_index=True)
+    for path in files:
+        day, stamp = path.stem.split("__")
+        published = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        assert published.astimezone(ET).strftime("%Y-%m-%d %H:%M") == f"{day} 09:00"
+    assert set(report["status"]) == {"out"} and set(report["reason"]) == {"injury", "rest"}
+    played = set(zip(world.box["game_id"].astype(str), world.box["player_id"], strict=True))
+    listed = set(zip(report["game_id"], report["player_id"], strict=True))
+    assert not listed & played
+    teams = set(zip(world.box["game_id"].astype(str), world.box["team"], strict=True))
+    assert set(zip(report["game_id"], report["team"], strict=True)) <= teams
+    # Every player of the league appears in some boxscore: the report names real players.
+    assert set(report["player_id"]) <= set(world.box["player_id"])
 
 
 def test_oddsapi_snapshots_have_the_documented_shape(world: World) -> None:

@@ -3,7 +3,8 @@
     player's last 5, 10 and 82 games (macro player_form_means: each count and minutes), games
     played, days of rest, back-to-back and the minutes of teammates missing from the team's
     previous game (macro teammates_missing_minutes) — computed only from games strictly before
-    the game's date. `features_through_date` is the latest game_date that fed the row (null
+    the game's date — and of the teammates the league's availability report lists out for the
+    game by the date's pricing cutoff (macro teammates_out_minutes). `features_through_date` is the latest game_date that fed the row (null
     for a player's first game). The played games come from the spine's boxscore columns; the
     game's own minutes and points (null until played) ride along as the target and never feed
     the features.
@@ -76,7 +77,10 @@ as_of as (
 ),
 
 -- Teammates missing from the team's previous game (CTE teammates_missing).
-{{ teammates_missing_minutes('spine') }}
+{{ teammates_missing_minutes('spine') }},
+
+-- Teammates the availability report lists out for the game (CTE teammates_out).
+{{ teammates_out_minutes('spine') }}
 
 select
     spine.player_id,
@@ -96,6 +100,7 @@ select
     ) as is_back_to_back,
     {{ player_form_columns('played_through') }},
     teammates_missing.teammates_missing_minutes,
+    teammates_out.teammates_out_minutes,
     spine.minutes,
     spine.points
 from spine
@@ -112,3 +117,7 @@ left join teammates_missing
     on
         spine.player_id = teammates_missing.player_id
         and spine.game_id = teammates_missing.game_id
+left join teammates_out
+    on
+        spine.player_id = teammates_out.player_id
+        and spine.game_id = teammates_out.game_id

@@ -1,7 +1,8 @@
 {#-
     Feature mart for player points: one row per player x game (played games and the scheduled
-    slate), features known strictly before the game's date, and the target `points` once
-    played (null for scheduled games).
+    slate), features known strictly before the game's date (the teammates the availability
+    report lists out: by the date's pricing cutoff), and the target `points` once played (null
+    for scheduled games).
 -#}
 with
 
@@ -33,6 +34,7 @@ select
     opponent_defense.points_allowed_avg_5 as opponent_points_allowed_avg_5,
     opponent_defense.points_allowed_avg_10 as opponent_points_allowed_avg_10,
     player_features.teammates_missing_minutes,
+    player_features.teammates_out_minutes,
     player_features.minutes,
     player_features.points
 from player_features

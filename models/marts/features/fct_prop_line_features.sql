@@ -83,6 +83,7 @@ select
     features.opponent_points_allowed_avg_5,
     features.opponent_points_allowed_avg_10,
     features.teammates_missing_minutes,
+    features.teammates_out_minutes,
     coalesce(games.is_final, false) as is_game_final,
     case
         when games.is_final then stats.player_id is not null
