@@ -5,6 +5,8 @@
     leading `with`, no trailing comma) on `spine`, the player x game spine (player_id, game_id,
     league, game_date, team_id, has_boxscore, minutes), the last of them `teammates_out`: one
     row per spine row with a team (player_id, game_id) and its teammates_out_minutes.
+    `played_through`: per player and played game (player_id, through_date), his form means
+    through that game, minutes_avg_10 among them (int_player_game_features_asof's CTE).
 
     For player p on team T on date D: the sum, over the teammates q != p whose latest report
     row for (D, T) reported by the cutoff says `out` (a later report may clear him), of q's mean
@@ -13,7 +15,7 @@
     Null when no report of the game's league and date was known by the cutoff (no availability
     feed, or history before it), 0 when the report names none of the team.
 -#}
-{% macro teammates_out_minutes(spine) -%}
+{% macro teammates_out_minutes(spine, played_through) -%}
 to_spine as (
     select * from {{ spine }}
     where team_id is not null
@@ -55,19 +57,6 @@ to_out_players as (
     where report_rank = 1 and status = 'out'
 ),
 
--- Each player's mean minutes over his last 10 games, through each of them.
-to_played_through as (
-    select
-        player_id,
-        game_date as through_date,
-        avg(minutes) over (
-            partition by player_id order by game_date, game_id
-            rows between 9 preceding and current row
-        ) as minutes_avg_10
-    from to_spine
-    where has_boxscore
-),
-
 -- Report rows (kind 0) and played games (kind 1) on one timeline per player; on a tie of
 -- dates the report row sorts first, so the games before it are of strictly earlier dates.
 to_timeline as (
@@ -85,7 +74,7 @@ to_timeline as (
         cast(null as {{ dbt.type_string() }}) as team_id,
         1 as row_kind,
         through_date
-    from to_played_through
+    from {{ played_through }}
 ),
 
 to_as_of as (
@@ -107,12 +96,12 @@ to_out_minutes as (
         to_as_of.game_date,
         to_as_of.team_id,
         to_as_of.player_id,
-        to_played_through.minutes_avg_10
+        {{ played_through }}.minutes_avg_10
     from to_as_of
-    inner join to_played_through
+    inner join {{ played_through }}
         on
-            to_as_of.player_id = to_played_through.player_id
-            and to_as_of.last_played_date = to_played_through.through_date
+            to_as_of.player_id = {{ played_through }}.player_id
+            and to_as_of.last_played_date = {{ played_through }}.through_date
     where
         to_as_of.row_kind = 0
         and to_as_of.last_played_date >= {{ dbt.dateadd('day', -30, 'to_as_of.game_date') }}

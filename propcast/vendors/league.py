@@ -309,18 +309,6 @@ def _parse(payload: bytes, kind: _Kind) -> ParsedPayload:
     return ParsedPayload(fetched, good.drop(columns=["fetched_at"]), rejected)
 
 
-def parse_schedule(payload: bytes) -> ParsedPayload:
-    return _parse(payload, SCHEDULE)
-
-
-def parse_boxscores(payload: bytes) -> ParsedPayload:
-    return _parse(payload, BOXSCORES)
-
-
-def parse_availability(payload: bytes) -> ParsedPayload:
-    return _parse(payload, AVAILABILITY)
-
-
 def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
     raw, _ = read_csv_batch([p.content for p in payloads], kind.columns, kind.optional, kind.needed)
     stamps = pd.DataFrame(
@@ -342,43 +330,26 @@ def _parse_batch(payloads: Sequence[Payload], kind: _Kind) -> BatchParse:
     )
 
 
-def parse_schedule_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`parse_schedule` over many files at once: one frame, the checks run once."""
-    return _parse_batch(payloads, SCHEDULE)
+class _LeagueFiles:
+    """One kind of the league's files as ingest reads it (propcast.ingest.FEEDS): `parse` one
+    payload, or `stage` a batch of them in one DuckDB temp table (`_parse_batch`: one frame,
+    the checks run once)."""
+
+    def __init__(self, kind: _Kind, stage_name: str) -> None:
+        self.kind, self.stage_name = kind, stage_name
+
+    def parse(self, payload: bytes) -> ParsedPayload:
+        return _parse(payload, self.kind)
+
+    def stage(
+        self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = ""
+    ) -> Staged:
+        return stage_frames(con, _parse_batch(payloads, self.kind), name or self.stage_name)
 
 
-def parse_boxscores_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`parse_boxscores` over many files at once: one frame, the checks run once."""
-    return _parse_batch(payloads, BOXSCORES)
-
-
-def stage_schedule(
-    con: duckdb.DuckDBPyConnection,
-    payloads: Sequence[Payload],
-    name: str = "_stage_league_schedule",
-) -> Staged:
-    """`parse_schedule_batch` staged in DuckDB temp table `name`."""
-    return stage_frames(con, parse_schedule_batch(payloads), name)
-
-
-def stage_boxscores(
-    con: duckdb.DuckDBPyConnection,
-    payloads: Sequence[Payload],
-    name: str = "_stage_league_boxscores",
-) -> Staged:
-    """`parse_boxscores_batch` staged in DuckDB temp table `name`."""
-    return stage_frames(con, parse_boxscores_batch(payloads), name)
-
-
-def parse_availability_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`parse_availability` over many files at once: one frame, the checks run once."""
-    return _parse_batch(payloads, AVAILABILITY)
-
-
-def stage_availability(
-    con: duckdb.DuckDBPyConnection,
-    payloads: Sequence[Payload],
-    name: str = "_stage_league_availability",
-) -> Staged:
-    """`parse_availability_batch` staged in DuckDB temp table `name`."""
-    return stage_frames(con, parse_availability_batch(payloads), name)
+SCHEDULE_FEED = _LeagueFiles(SCHEDULE, "_stage_league_schedule")
+BOXSCORES_FEED = _LeagueFiles(BOXSCORES, "_stage_league_boxscores")
+AVAILABILITY_FEED = _LeagueFiles(AVAILABILITY, "_stage_league_availability")
+parse_schedule, stage_schedule = SCHEDULE_FEED.parse, SCHEDULE_FEED.stage
+parse_boxscores, stage_boxscores = BOXSCORES_FEED.parse, BOXSCORES_FEED.stage
+parse_availability, stage_availability = AVAILABILITY_FEED.parse, AVAILABILITY_FEED.stage

@@ -80,7 +80,7 @@ as_of as (
 {{ teammates_missing_minutes('spine') }},
 
 -- Teammates the availability report lists out for the game (CTE teammates_out).
-{{ teammates_out_minutes('spine') }}
+{{ teammates_out_minutes('spine', 'played_through') }}
 
 select
     spine.player_id,
