@@ -8,8 +8,8 @@ The data: bench/quality.py's frame (`--seasons` seasons of `--days-per-season` d
 world at `--market-strength`, seed `--seed`, `--books` books through oddsapi; the product's
 feature columns built in pandas as bench/quality does). Generating it takes ~4 min on the shared
 2-core machine, so the frame is cached as parquet under `--cache-dir` (default
-~/.cache/propcast/bench), keyed by those settings and a hash of bench/quality.py and the feature
-list; a second run starts at once.
+~/.cache/propcast/bench), keyed by those settings and a hash of bench/quality.py,
+quality_frame.py and the feature list; a second run starts at once.
 
 Two settings run side by side on the same data, in the same process, alternating:
 `old` (`--old`, TrainConfig fields as JSON; default: the defaults before the speed change,
@@ -51,6 +51,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/quality.py, when imported
 
 import quality
+import quality_frame
 
 from propcast.models import TrainConfig, score_lines, train_prop_model
 from propcast.models.train import TRAINING_PHASES
@@ -71,7 +72,8 @@ def say(line: str) -> None:
 
 
 def cache_key(args: argparse.Namespace, features: list[str]) -> str:
-    source = (Path(__file__).resolve().parent / "quality.py").read_bytes()
+    here = Path(__file__).resolve().parent
+    source = b"".join((here / name).read_bytes() for name in ("quality.py", "quality_frame.py"))
     digest = hashlib.sha256(source + json.dumps(features).encode()).hexdigest()[:10]
     return (
         f"frame-{args.market_strength}-s{args.seasons}-d{args.days_per_season}-b{args.books}"
@@ -104,7 +106,7 @@ def load_frame(args: argparse.Namespace, features: list[str]) -> pd.DataFrame:
                 say(f"season {k}: {summary} ({time.perf_counter() - started:.0f}s)")
                 worlds.append(world)
             started = time.perf_counter()
-            frame = quality.season_frames(worlds)
+            frame = quality_frame.season_frames(worlds)
             say(f"frame of {len(frame):,} rows ({time.perf_counter() - started:.0f}s)")
         finally:
             shutil.rmtree(work, ignore_errors=True)

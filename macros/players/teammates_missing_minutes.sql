@@ -1,6 +1,6 @@
 {#-
     Teammates missing from the team's previous game, as of the game's date (the reference is
-    bench/quality.py's lag_features, column teammates_missing_minutes). Renders CTEs (no
+    bench/quality_frame.py's lag_features, column teammates_missing_minutes). Renders CTEs (no
     leading `with`, no trailing comma) on `spine`, the player x game spine (player_id, game_id,
     game_date, team_id, has_boxscore, minutes), the last of them `teammates_missing`: one row
     per spine row with a team (player_id, game_id) and its teammates_missing_minutes.
