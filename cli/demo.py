@@ -113,6 +113,7 @@ def demo(
     2 usage error.
     """
     from propcast.demo import DemoFailed, run_demo
+    from propcast.demo_home import NotADemoHome
     from propcast.locking import WarehouseBusy, writer_lock
 
     home = open_home()
@@ -137,6 +138,9 @@ def demo(
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
     except DemoFailed as exc:
         finish(ExitCode.FAILED, str(exc), recover="propcast demo", as_json=as_json)
+    except NotADemoHome as exc:
+        recover = "PROPCAST_HOME=<an empty folder> propcast demo"
+        finish(ExitCode.FAILED, str(exc), recover=recover, as_json=as_json)
     day = outcome.day
     _print_demo_paths(home, day.reports, own_markets)
     verdict = verdict_of(day.status)

@@ -16,6 +16,7 @@ from typing import Any
 
 from propcast.daily import DayOutcome, run_day
 from propcast.dbt_runner import Dbt, DbtResult
+from propcast.demo_home import record_world, start_over_if_another_world
 from propcast.fetch import fetch_from_feeds
 from propcast.ingest import IngestReport, ingest
 from propcast.markets import DEMO_MARKETS, league_markets, prop_markets_setting
@@ -81,9 +82,19 @@ def run_demo(
     clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} ({league}, seed {seed})")
+    identity = {
+        "leagues": ",".join(parse_leagues(league)),
+        "seed": seed,
+        "start": start.isoformat(),
+        "end": slate.isoformat(),
+        "books": books,
+        "market_strength": market_strength,
+    }
+    start_over_if_another_world(home, identity, say)
     worlds = generate_worlds(home, parse_leagues(league), seed=seed, start=start, days=days,
                              books=books, market_strength=market_strength,
                              progress=progress)  # fmt: skip
+    record_world(home, identity)
     for world in worlds:
         say(f"      {world}")
 
