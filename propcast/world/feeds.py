@@ -3,16 +3,15 @@
 File names carry `<game_date>__<fetched_at>` with fetched_at in UTC (`YYYYMMDDTHHMMSSZ`); the
 fetch step publishes a file from that moment on, so the time in the name is when the vendor
 produced it: odds snapshots at each vendor's clock on the game date (oddsapi 10:00/14:00/18:00
-US/Eastern, csvfeed five minutes later, decimalfeed half an hour earlier: `vendors.py`), the
-season schedule at noon the day before the first date, the availability report (who is out
-tonight, and why) at 09:00 on the game date, results and boxscores at 03:00 the next day.
+US/Eastern, csvfeed five minutes later, decimalfeed half an hour earlier: `vendors.py`), and
+the league's own files when league_files.py says.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -20,18 +19,12 @@ import numpy as np
 
 from propcast.settings import SLATE_TZ
 from propcast.world import distributions as dist
+from propcast.world.league_files import LeagueFiles, compact, iso_z
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import BookSpec
 from propcast.world.roster import Roster
-from propcast.world.schedule import Game, eastern_to_utc
-from propcast.world.season import (
-    OUT_INJURED,
-    OUT_RESTING,
-    VENDOR_ERRORS,
-    VENDOR_NAMES,
-    Day,
-    stream,
-)
+from propcast.world.schedule import Game
+from propcast.world.season import VENDOR_ERRORS, VENDOR_NAMES, Day, stream
 from propcast.world.vendors import (
     CSV_BOOK_CODES,
     CSV_STAT_CODES,
@@ -46,10 +39,6 @@ from propcast.world.vendors import (
     vendor_spec,
 )
 
-SCHEDULE_HEADER = [
-    "game_id", "league", "season", "game_date", "start_time_utc", "home_team", "away_team",
-    "status", "home_score", "away_score", "fetched_at",
-]  # fmt: skip
 TRUTH_HEADER = [
     "game_id", "event_id", "game_date", "player_id", "market", "line", "true_mean", "true_p_over",
 ]  # fmt: skip
@@ -60,47 +49,11 @@ CSVFEED_HEADER = [
     "snapshot_time", "league", "game_start", "home", "away", "book", "player", "stat", "line",
     "over_odds", "under_odds",
 ]  # fmt: skip
-AVAILABILITY_HEADER = [
-    "game_id", "league", "game_date", "team", "player_id", "player_name", "status", "reason",
-    "reported_at", "fetched_at",
-]  # fmt: skip
-#: `Day.out` code → the report's reason (every listed player's status is `out`).
-OUT_REASONS = {OUT_INJURED: "injury", OUT_RESTING: "rest"}
-AVAILABILITY_PUBLISHED = time(9, 0)  # US/Eastern, on the game date (before the first odds)
-SEASON_PUBLISHED = time(12, 0)  # US/Eastern, the day before the first date
-RESULTS_PUBLISHED = time(3, 0)  # US/Eastern, the day after the game date
-
-
-def iso_z(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def compact(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
 def iso_eastern(moment: datetime) -> str:
     """Naive UTC → ISO with the US/Eastern offset: `2026-11-22T19:30:00-05:00`."""
     return moment.replace(tzinfo=UTC).astimezone(SLATE_TZ).isoformat()
-
-
-def season_opening(day: date) -> date:
-    """The first day of `day`'s season: July 1 (a season spans the new year)."""
-    return date(day.year if day.month >= 7 else day.year - 1, 7, 1)
-
-
-def season_label(day: date) -> str:
-    """`2026-27` for a date from July 2026 to June 2027."""
-    first = season_opening(day).year
-    return f"{first}-{(first + 1) % 100:02d}"
-
-
-def boxscore_header(spec: LeagueSpec) -> list[str]:
-    stats = [s.column for s in spec.stats]
-    return [
-        "game_id", "league", "game_date", "team", "opponent", "player_id", "player_name",
-        "starter", "minutes", *stats, "fetched_at",
-    ]  # fmt: skip
 
 
 class FeedWriter:
@@ -122,11 +75,8 @@ class FeedWriter:
         self.vendors = vendors
         self.carried = carriage(books, vendors)
         self.odds_dirs = {v: self.feeds / v / "prop_odds" for v in vendors}
-        self.schedule_dir = self.feeds / "league" / "schedule"
-        self.box_dir = self.feeds / "league" / "boxscores"
-        self.availability_dir = self.feeds / "league" / "availability"
-        folders = (self.schedule_dir, self.box_dir, self.availability_dir, self.truth_dir)
-        for folder in (*self.odds_dirs.values(), *folders):
+        self.league = LeagueFiles(self.feeds / "league", spec, roster)
+        for folder in (*self.odds_dirs.values(), self.truth_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self.names, self.nicknamed = vendor_names(
             roster.names, roster.slot, spec.starters, stream(seed, VENDOR_NAMES)
@@ -170,12 +120,9 @@ class FeedWriter:
                 if len(order) or len(totals):
                     errors = stream(self.seed, VENDOR_ERRORS, day.day.toordinal(), v)
                     writers[vendor](day, order, times, errors, totals)
-        self._write_availability(day)
         self._write_truth(day)
         self._write_total_truth(day)
-        published = eastern_to_utc(day.day + timedelta(days=1), RESULTS_PUBLISHED)
-        self._write_results(day, published)
-        self._write_boxscores(day, published)
+        self.files += self.league.write_day(day)
 
     def _published(self, day: Day, vendor: str) -> tuple[np.ndarray, list[datetime]]:
         """The day's quotes the vendor publishes, in file order, and its snapshot times.
@@ -489,105 +436,10 @@ class FeedWriter:
         self._total_truth_csv.writerows(records)
         self.total_truth_rows += len(records)
 
-    def _write_results(self, day: Day, published: datetime) -> None:
-        path = self.schedule_dir / f"{day.day.isoformat()}__{compact(published)}.csv"
-        self._write_schedule_file(path, day.games, published, final=True)
-
-    def _write_boxscores(self, day: Day, published: datetime) -> None:
-        spec, roster = self.spec, self.roster
-        fetched = iso_z(published)
-        records = []
-        for g, match in enumerate(day.games):
-            if match.postponed:
-                continue
-            for team, opponent in ((match.home, match.away), (match.away, match.home)):
-                idx = np.flatnonzero((day.row_game == g) & (day.row_team == team) & day.played)
-                players = day.row_player[idx]
-                # Starters first, then by minutes, as a box score reads.
-                idx = idx[np.lexsort((roster.slot[players], -day.minutes[idx], ~day.starter[idx]))]
-                for r in idx.tolist():
-                    p = int(day.row_player[r])
-                    records.append((
-                        match.game_id, spec.name, match.game_date.isoformat(),
-                        spec.teams[team].feed_code, spec.teams[opponent].feed_code,
-                        roster.player_ids[p], roster.names[p].league,
-                        "true" if day.starter[r] else "false", int(day.minutes[r]),
-                        *(int(x) for x in day.stats[r]), fetched,
-                    ))  # fmt: skip
-        if not records:  # every game postponed: nothing to publish
-            return
-        path = self.box_dir / f"{day.day.isoformat()}__{compact(published)}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(boxscore_header(spec))
-            writer.writerows(records)
-        self.files += 1
-
-    def _write_availability(self, day: Day) -> None:
-        """The league's report of the players out for the date's games (injured or resting),
-        published the morning of the game date: what the books react to late (market.py)."""
-        spec, roster = self.spec, self.roster
-        published = eastern_to_utc(day.day, AVAILABILITY_PUBLISHED)
-        stamp = iso_z(published)
-        records = []
-        for g, match in enumerate(day.games):
-            if match.postponed:
-                continue
-            rows = np.flatnonzero((day.row_game == g) & (day.out != 0))
-            for r in rows[np.lexsort((roster.slot[day.row_player[rows]], day.row_team[rows]))]:
-                p = int(day.row_player[r])
-                records.append((
-                    match.game_id, spec.name, match.game_date.isoformat(),
-                    spec.teams[int(day.row_team[r])].feed_code, roster.player_ids[p],
-                    roster.names[p].league, "out", OUT_REASONS[int(day.out[r])], stamp, stamp,
-                ))  # fmt: skip
-        if not records:
-            return
-        path = self.availability_dir / f"{day.day.isoformat()}__{compact(published)}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(AVAILABILITY_HEADER)
-            writer.writerows(records)
-        self.files += 1
-
     # -- once -------------------------------------------------------------------------------
 
     def write_season_schedule(self, games: list[Game], start: date) -> None:
-        """Each season's games as scheduled, one file per season (`season_opening`), published at
-        noon the day before the season's first date in the world (the first season's: the day
-        before the world's first date). One file for a multi-season world would list games
-        over a year past its publication, which ingest refuses as a schedule row."""
-        by_season: dict[date, list[Game]] = {}
-        for game in games:
-            by_season.setdefault(season_opening(game.game_date), []).append(game)
-        for opening, season_games in by_season.items():
-            opens = max(start, opening)
-            published = eastern_to_utc(opens - timedelta(days=1), SEASON_PUBLISHED)
-            first = min(g.game_date for g in season_games)
-            path = self.schedule_dir / f"{first.isoformat()}__{compact(published)}.csv"
-            self._write_schedule_file(path, season_games, published, final=False)
-
-    def _write_schedule_file(
-        self, path: Path, games: list[Game], published: datetime, *, final: bool
-    ) -> None:
-        spec = self.spec
-        fetched = iso_z(published)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(SCHEDULE_HEADER)
-            for g in games:
-                if not final:
-                    status, home_score, away_score = "scheduled", "", ""
-                elif g.postponed:
-                    status, home_score, away_score = "postponed", "", ""
-                else:
-                    status, home_score, away_score = "final", g.home_score, g.away_score
-                writer.writerow((
-                    g.game_id, spec.name, season_label(g.game_date), g.game_date.isoformat(),
-                    iso_z(g.start_utc), spec.teams[g.home].feed_code,
-                    spec.teams[g.away].feed_code, status, home_score, away_score, fetched,
-                ))  # fmt: skip
-        self.files += 1
+        self.files += self.league.write_season_schedule(games, start)
 
     def write_world_json(self, params: dict) -> None:
         path = self.truth_dir / "world.json"

@@ -848,7 +848,8 @@ def test_a_multi_season_world_publishes_each_seasons_schedule_so_ingest_keeps_it
     the second year on no game was scheduled and the slate priced nothing. Each season
     (July to June) now has its own file, published the day before the season opens."""
     from propcast.vendors.league import parse_schedule
-    from propcast.world.feeds import FeedWriter, season_label
+    from propcast.world.feeds import FeedWriter
+    from propcast.world.league_files import season_label
     from propcast.world.leagues import NBA
     from propcast.world.market import ErrorModel
     from propcast.world.roster import make_roster
