@@ -1,7 +1,7 @@
 {#-
     The as-of form means of a player, [name, column, n]: each count of player_count_stats() and
-    minutes, over his last 5 and 10 games (form) and 82 (about a season: his level, which 10 noisy games
-    estimate poorly) (e.g. ['threes_avg_5', 'threes', 5]).
+    minutes, over his last n games for each n of form_windows() (e.g. ['threes_avg_5', 'threes',
+    5]).
 -#}
 {% macro player_form_means() -%}
     {%- set means = [] -%}

@@ -230,7 +230,7 @@ def _availability_checks(frame: pd.DataFrame, days: pd.Series) -> list:
     """`days`: each row's game_date minus its file's fetched_at date. A report names players
     out for games to come or just played (a late report), never a season away."""
     known = sorted(REQUIRED_COUNTS)
-    fetched = pd.to_datetime(frame["fetched_at"].map(parse_utc))
+    fetched = pd.to_datetime(parse_distinct(frame["fetched_at"], parse_utc))
     return [
         (blank(frame["player_id"]) | blank(frame["team"]), "player_id or team missing"),
         (~_league_key(frame["league"]).isin(known), f"league not one of {known}"),
