@@ -8,7 +8,8 @@ For each market strength (`propcast.world.market.MARKET_STRENGTHS`) it generates
 (seed `--seed`, every book published through oddsapi) and reads it back from its own files
 (`propcast.world.closing`): each book's last quote of a player's market before the game,
 de-vigged, averaged over the books on the same line, against the truth's P(over) of that line
-(`truth/prop_truth.csv`) and the boxscore outcome. No dbt, no model.
+(`truth/prop_truth.csv`) and the boxscore outcome; the game totals likewise, as one family
+`game_total` (`total_closing_lines`: the line most books close on). No dbt, no model.
 
 Per setting and market family: `ratio` = the close's log loss / the truth's over the realised
 outcomes, and `expected_ratio` = the same with each outcome replaced by its truth probability
@@ -28,8 +29,10 @@ that learned shade and lags perfectly would see); `no_shade_minutes_lag` (shade 
 off: the form lag, the change of a latent form over the last `form_lag_days`, seen by the
 warehouse only through one or two noisy games, is left with the noise); `no_noise`
 (market_sd, book_sd 0: only the learnable terms); `none` (every term off: the floor of price
-rounding to 5 and the de-vig). The last line is
-{variants: {variant: {family: {...}}}, decomposition: {family: {...}}}.
+rounding to 5 and the de-vig). Per family the decomposition also gives `learnt_close_*`: the
+`no_shade_minutes_lag` close over the full close and over the truth, where a model would land
+that learnt the shade and the minutes lag perfectly and knew nothing else (`learnt_close`).
+The last line is {variants: {variant: {family: {...}}}, decomposition: {family: {...}}}.
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from propcast.world import generate
-from propcast.world.closing import close_over_truth, closing_lines
+from propcast.world.closing import close_over_truth, closing_lines, total_closing_lines
 from propcast.world.leagues import NBA
 from propcast.world.market import MARKET_STRENGTHS, ErrorModel
 from propcast.world.nhl import NHL
@@ -63,6 +68,8 @@ VARIANTS: dict[str, dict] = {
     "no_noise": _ZERO_SDS,
     "none": {**_LEARNABLE_OFF, **_ZERO_SDS},
 }
+#: `learnt_close`'s variant: every term a model can learn switched off.
+LEARNED_OFF = "no_shade_minutes_lag"
 
 
 def measure(
@@ -75,12 +82,13 @@ def measure(
     preset = dataclasses.replace(ErrorModel(), **(errors or {}))
     generate(world, seed=seed, start=date(2026, 10, 21), days=days, market_strength=strength,
              league=spec, vendors=("oddsapi",), errors=preset)  # fmt: skip
-    return close_over_truth(closing_lines(world))
+    return close_over_truth(pd.concat([closing_lines(world), total_closing_lines(world)]))
 
 
 def decompose(variants: dict[str, dict]) -> dict:
-    """Per family: the close's expected excess (expected_ratio - 1) in each variant and each
-    term's share of the full excess (full minus the variant without it, over the full)."""
+    """Per family: the close's expected excess (expected_ratio - 1) in each variant, each
+    term's share of the full excess (full minus the variant without it, over the full), and
+    `learnt_close`."""
     out = {}
     for family in variants["full"]:
         excess = {name: v[family]["expected_ratio"] - 1.0 for name, v in variants.items()}
@@ -90,8 +98,26 @@ def decompose(variants: dict[str, dict]) -> dict:
             if name in ("full", "none"):
                 continue
             row[f"share_{name[3:]}"] = round((total - excess[name]) / total, 3) if total else None
-        out[family] = row
+        out[family] = {**row, **learnt_close(variants, family)}
     return out
+
+
+def learnt_close(variants: dict[str, dict], family: str) -> dict[str, float]:
+    """The close with every term a warehouse can learn taken out (`LEARNED_OFF`: the shade
+    and the minutes lag), over the close and over the truth, on the realised outcomes and in
+    expected log loss: where a model lands that learnt those terms perfectly and added no
+    knowledge of its own. Not a bound: a model's own estimate of the mean is a second opinion
+    the close lacks. The form lag stays in: the books' form of `form_lag_days` ago differs
+    from tonight's by the latent form's innovations since, which nothing published predicts."""
+    full, learnt = variants["full"][family], variants[LEARNED_OFF][family]
+    return {
+        "learnt_close_over_close": round(learnt["ratio"] / full["ratio"], 4),
+        "learnt_close_over_truth": learnt["ratio"],
+        "learnt_close_expected_over_close": round(
+            learnt["expected_ratio"] / full["expected_ratio"], 4
+        ),
+        "learnt_close_expected_over_truth": learnt["expected_ratio"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,11 +39,9 @@ from typing import Literal
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import expit
 from scipy.stats import nbinom, norm
 
-from propcast.models.calibration import to_logit
+from propcast.market_offset import MarketOffset, fit_market_offset
 from propcast.models.config import TrainConfig
 from propcast.models.distribution import DISPERSION_MIN, MEAN_MIN, fit_dispersion
 from propcast.models.frames import feature_matrix, game_days, require_columns, to_date
@@ -97,6 +95,8 @@ class TotalsConfig:
     calibration_share: float = 0.3
     min_train_rows: int = 80
     min_calibration_rows: int = 40
+    #: MarketOffset's prior sds of (intercept, weight), measured in its doc.
+    stacker_prior_sd: tuple[float, float] = (0.1, 0.6)
 
     def lgb_params(self) -> dict:
         """The propcast.models deterministic regression parameters (one thread, all seeds,
@@ -236,8 +236,11 @@ class TotalsModel:
     def from_record(cls, record: dict) -> TotalsModel:
         """The model `to_record` described (the booster reloaded from its string)."""
         st = record.get("stacker")
+        config = dict(record["config"])
+        if "stacker_prior_sd" in config:  # JSON has no tuples
+            config["stacker_prior_sd"] = tuple(config["stacker_prior_sd"])
         return cls(
-            str(record["league"]), TotalsConfig(**record["config"]),
+            str(record["league"]), TotalsConfig(**config),
             lgb.Booster(model_str=record["booster"]), float(record["shrink"]),
             float(record["spread"]), None if st is None else MarketOffset(**st),
             date.fromisoformat(record["train_start"]), date.fromisoformat(record["train_end"]),
@@ -254,53 +257,6 @@ def _market(rows: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(rows["market_prob_over"], errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
-
-
-@dataclass(frozen=True)
-class MarketOffset:
-    """The stacker: logit p = logit(market) + intercept + weight * (logit(dist) - logit(market))
-    on rows with a market probability, the distribution's own p on rows without one.
-
-    Weight 0 and intercept 0 republish the market; weight 1 is the model alone. Both have a
-    Gaussian prior at 0 (sd `PRIOR_SD`): on a few hundred held-out games the practically
-    unpenalised propcast.models stacker (fit_stacker) overfitted the noise of an efficient
-    line (measured on generated seasons: model log loss +0.008 over the market's, 676 bets of
-    1254 games at ROI -5 %); with the prior the model leaves the market only where later
-    games say so, and a real bias (a shifted line) still moves it within a few hundred games.
-    """
-
-    intercept: float
-    weight: float
-    fitted_rows: int
-
-    def apply(self, p_dist: np.ndarray, market: np.ndarray) -> np.ndarray:
-        zd, zm = to_logit(p_dist), to_logit(market)
-        stacked = expit(zm + self.intercept + self.weight * (zd - zm))
-        return np.where(np.isfinite(zm), stacked, np.asarray(p_dist, dtype=np.float64))
-
-
-#: Prior sd of (intercept, weight) of MarketOffset.
-PRIOR_SD = (0.05, 0.3)
-
-
-def fit_market_offset(p_dist: np.ndarray, market: np.ndarray, y: np.ndarray) -> MarketOffset:
-    """MAP fit of MarketOffset on decided held-out games with a market probability."""
-    zd, zm = to_logit(p_dist), to_logit(market)
-    ok = np.isfinite(zd) & np.isfinite(zm) & np.isfinite(y)
-    zd, zm, yy = zd[ok], zm[ok], np.asarray(y, dtype=np.float64)[ok]
-    x = zd - zm
-    prec = 1.0 / np.square(PRIOR_SD)
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        p = expit(zm + theta[0] + theta[1] * x)
-        eps = 1e-12
-        nll = -np.sum(yy * np.log(p + eps) + (1 - yy) * np.log(1 - p + eps))
-        resid = p - yy
-        grad = np.array([resid.sum(), (resid * x).sum()]) + prec * theta
-        return float(nll + 0.5 * np.sum(prec * theta**2)), grad
-
-    res = minimize(objective, np.zeros(2), jac=True, method="L-BFGS-B")
-    return MarketOffset(float(res.x[0]), float(res.x[1]), int(ok.sum()))
 
 
 def settled(rows: pd.DataFrame) -> pd.DataFrame:
@@ -398,7 +354,7 @@ def fit_totals_model(rows: pd.DataFrame, config: TotalsConfig | None = None) -> 
     keep = np.isfinite(y)
     if keep.sum() >= cfg.min_calibration_rows and np.unique(y[keep]).size == 2:
         p_dist, _ = prob_over_no_push(league, predicted[keep], _line(late)[keep], spread)
-        stacker = fit_market_offset(p_dist, _market(late[keep]), y[keep])
+        stacker = fit_market_offset(p_dist, _market(late[keep]), y[keep], cfg.stacker_prior_sd)
     else:
         notes.append(
             f"no stacker: {int(keep.sum())} held-out decided game(s) < "
