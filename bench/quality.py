@@ -43,6 +43,11 @@ their minutes) and `<stat>_projection` (that rate times `minutes_avg_3`), all ei
 model/close -0.0006 to +0.0004 by family, ECE up in three (assists 0.0082 -> 0.0101, threes
 0.0097 -> 0.0114): not adopted.
 
+Oracle columns (quality_frame.py's `ORACLE_COLUMNS`, only when named in `--extra`): the
+world's hidden state behind the truth, `true_expected_minutes` (the player's expected minutes
+tonight) and `true_form` (his latent log form in the family's stat). No warehouse can have
+them; with them the bench measures what knowing them would be worth (README "What is left").
+
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
 (issue 10): model <= 0.98 x market, <= 1.015 x truth, ECE <= 0.01. The last line is the default
@@ -66,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from quality_frame import season_frames  # siblings: bench/ is on sys.path
+from quality_frame import ORACLE_COLUMNS, season_frames  # siblings: bench/ is on sys.path
 from quality_totals import evaluate_totals, logloss_result
 
 from propcast.models import TrainConfig, score_lines, train_prop_model
@@ -181,6 +186,8 @@ def run_setting(
             f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
     frame = pd.concat(frames, ignore_index=True)
     features = bench_features(args.extra)
+    if oracle := [c for c in features if c in ORACLE_COLUMNS]:
+        say(f"ORACLE features {oracle}: the world's hidden state, not a product result")
     results, speed = evaluate(frame, features, json.loads(args.override))
     for family, (result, floor) in totals.items():
         results[family] = result

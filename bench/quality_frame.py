@@ -36,6 +36,10 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     *(f"{stat}_projection" for stat in AVG_STATS if stat != "minutes"),
 )
 
+#: The world's hidden state behind the truth (truth/prop_truth.csv), kept in the frame for
+#: `--extra` as an oracle: what knowing it would be worth. Nothing the warehouse has.
+ORACLE_COLUMNS: tuple[str, ...] = ("true_expected_minutes", "true_form")
+TRUTH_KEYS = ("game_id", "event_id", "game_date", "player_id", "market", "line")
 
 # -- the frame ----------------------------------------------------------------------------
 
@@ -225,7 +229,7 @@ def world_frame(world: Path) -> pd.DataFrame:
 
     truth = pd.read_csv(world / "truth" / "prop_truth.csv", dtype={"game_id": str})
     frame = close.merge(
-        truth[["game_id", "event_id", "game_date", "player_id", "market", "line", "true_p_over"]],
+        truth[[*TRUTH_KEYS, "true_p_over", *ORACLE_COLUMNS]],
         on=["event_id", "player_id", "market", "line"],
     )
     frame = frame.merge(

@@ -41,6 +41,7 @@ from propcast.world.vendors import (
 
 TRUTH_HEADER = [
     "game_id", "event_id", "game_date", "player_id", "market", "line", "true_mean", "true_p_over",
+    "true_expected_minutes", "true_form",
 ]  # fmt: skip
 TOTAL_TRUTH_HEADER = [
     "game_id", "event_id", "game_date", "league", "line", "true_mean", "true_p_over",
@@ -399,6 +400,7 @@ class FeedWriter:
         rows, stats = np.divmod(keys // 10_000, n_stats)
         lines = (keys % 10_000) / 2.0
         means = day.true_mean[rows, stats]
+        minutes, form = day.expected_minutes[rows], day.form[rows, stats]
         p_over = np.empty(len(rows))
         for s, stat in enumerate(self.spec.stats):
             sel = stats == s
@@ -412,7 +414,7 @@ class FeedWriter:
             records.append((
                 match.game_id, match.event_id, game_date, self.roster.player_ids[players[i]],
                 self.spec.stats[stats[i]].market, f"{lines[i]:.1f}", f"{means[i]:.4f}",
-                f"{p_over[i]:.6f}",
+                f"{p_over[i]:.6f}", f"{minutes[i]:.3f}", f"{form[i]:.5f}",
             ))  # fmt: skip
         self._truth_csv.writerows(records)
         self.truth_rows += len(records)

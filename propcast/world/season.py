@@ -69,6 +69,10 @@ class Day:
     totals: game_totals.DayTotals
     # Why a rostered player sits the night out (the league's availability report): OUT_* codes.
     out: np.ndarray
+    # The hidden state behind true_mean, written to the truth only (bench/quality's oracle):
+    # each row's expected minutes tonight and log form per stat.
+    expected_minutes: np.ndarray
+    form: np.ndarray  # (rows, stats)
 
 
 #: `Day.out` codes: available, out injured, out resting (a top player's back-to-back night).
@@ -176,7 +180,7 @@ class Season:
         return Day(
             day, games, snapshot_times, row_game, row_player, row_team, row_opponent,
             played & ~postponed, starter & played & ~postponed, minutes, stats, true_mean,
-            quotes, totals, out.astype(np.int8),
+            quotes, totals, out.astype(np.int8), minutes_expected, self.form[row_player],
         )  # fmt: skip
 
     def _drift(self, rng: np.random.Generator) -> None:
@@ -502,7 +506,8 @@ class Season:
         totals = game_totals.no_totals(len(snapshot_times), self.n_books, 0)
         no_out = np.zeros(0, dtype=np.int8)
         return Day(day, [], snapshot_times, empty_i, empty_i, empty_i, empty_i, no, no, empty_i,
-                   stats, np.zeros((0, n_stats)), quotes, totals, no_out)  # fmt: skip
+                   stats, np.zeros((0, n_stats)), quotes, totals, no_out, np.zeros(0),
+                   np.zeros((0, n_stats)))  # fmt: skip
 
 
 def _no_quotes(stale: np.ndarray) -> Quotes:

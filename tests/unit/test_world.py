@@ -41,7 +41,10 @@ BOXSCORE_HEADER = (
     "game_id,league,game_date,team,opponent,player_id,player_name,starter,minutes,points,"
     "rebounds,assists,threes,fetched_at"
 )
-TRUTH_HEADER = "game_id,event_id,game_date,player_id,market,line,true_mean,true_p_over"
+TRUTH_HEADER = (
+    "game_id,event_id,game_date,player_id,market,line,true_mean,true_p_over,"
+    "true_expected_minutes,true_form"
+)
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})__(\d{8}T\d{6}Z)\.(json|csv)$")
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ESPN_CODES = {"GSW": "GS", "NYK": "NY", "SAS": "SA", "NOP": "NO", "UTA": "UTAH", "WAS": "WSH"}
@@ -356,6 +359,24 @@ def test_csv_headers_are_exact(world: World) -> None:
             assert path.read_text(encoding="utf-8").splitlines()[0] == header, path
     truth = (world.root / "truth/prop_truth.csv").read_text(encoding="utf-8")
     assert truth.splitlines()[0] == TRUTH_HEADER
+
+
+def test_the_truth_carries_the_hidden_state_behind_each_mean(world: World) -> None:
+    """`true_expected_minutes` and `true_form` (bench/quality's oracle columns) are the state
+    the true mean is built from: one expected minutes per (game, player), whatever the market,
+    and once a player's minutes and form are taken out of his log mean, only the game's
+    context (pace, defence, home, back-to-back) is left to vary, a fraction of the whole."""
+    t = world.truth
+    per_player = t.groupby(["game_id", "player_id"])["true_expected_minutes"].nunique()
+    assert (per_player == 1).all()
+    assert (t["true_expected_minutes"] > 0).all()
+    log_mean = np.log(t["true_mean"])
+    rest = log_mean - np.log(t["true_expected_minutes"]) - t["true_form"]
+    keys = [t["player_id"], t["market"]]
+    spread_all = log_mean.groupby(keys).std().median()
+    spread_rest = rest.groupby(keys).std().median()
+    assert spread_rest < 0.5 * spread_all, (spread_rest, spread_all)
+    assert t["true_form"].abs().max() < 1.0 and t["true_form"].std() > 0.03
 
 
 def test_the_availability_report_lists_who_sits_out_before_the_first_odds(world: World) -> None:
