@@ -82,8 +82,9 @@ def run_demo(
     clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} ({league}, seed {seed})")
+    leagues = parse_leagues(league)
     identity = {
-        "leagues": ",".join(parse_leagues(league)),
+        "leagues": ",".join(leagues),
         "seed": seed,
         "start": start.isoformat(),
         "end": slate.isoformat(),
@@ -91,7 +92,7 @@ def run_demo(
         "market_strength": market_strength,
     }
     start_over_if_another_world(home, identity, say)
-    worlds = generate_worlds(home, parse_leagues(league), seed=seed, start=start, days=days,
+    worlds = generate_worlds(home, leagues, seed=seed, start=start, days=days,
                              books=books, market_strength=market_strength,
                              progress=progress)  # fmt: skip
     record_world(home, identity)
