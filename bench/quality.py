@@ -7,9 +7,11 @@
 
 For each market strength (`propcast.world.market.MARKET_STRENGTHS`; the default, "realistic",
 last) it generates, per league of `--leagues` (default NBA and NHL), `--seasons` seasons of
-the demo world (seed `--seed`, the same players every season, each season from October 21 of
-its year, every book published through oddsapi), builds one row per (game, player, market,
-line) at the close, trains `propcast.models.train_prop_model` (the product's trainer,
+the demo world (seed `--seed`, each season from October 21 of its year, every book published
+through oddsapi; `generate(season=k)`: the same players every season, each season with nights
+of its own; until 2026-12-07 every season replayed the first one's form and minutes roles
+day by day, which no fair test should do), builds one row per (game, player, market, line)
+at the close, trains `propcast.models.train_prop_model` (the product's trainer,
 TrainConfig defaults, one model per family) on every season but the last and scores the last
 with `propcast.models.score_lines`. The game totals of the same worlds, one family per league,
 are bench/quality_totals.py's (the product's totals predictor, the same split).
@@ -48,6 +50,11 @@ world's hidden state behind the truth, `true_expected_minutes` (the player's exp
 tonight) and `true_form` (his latent log form in the family's stat). No warehouse can have
 them; with them the bench measures what knowing them would be worth (README "What is left").
 
+With `--bound`, each league's families also get quality_bound.py's reference (lines starting
+`reference`, then its JSON): a predictor told each player's exact rate, minutes and context,
+learning only his form from his box scores, stacked with the close on the truth. A target that
+reference misses is beyond what the world's public information allows (README "What is left").
+
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
 (issue 10): model <= 0.98 x market, <= 1.015 x truth, ECE <= 0.01. The last line is the default
@@ -71,6 +78,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from quality_bound import hidden_nights, reference_results
 from quality_frame import ORACLE_COLUMNS, season_frames  # siblings: bench/ is on sys.path
 from quality_totals import evaluate_totals, logloss_result
 
@@ -172,7 +180,7 @@ def run_setting(
             world = work / f"{strength}-{league}-season{k}"
             started = time.perf_counter()
             summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
-                               days=args.days_per_season, books=args.books,
+                               season=k, days=args.days_per_season, books=args.books,
                                market_strength=strength, vendors=("oddsapi",),
                                league=LEAGUES[league])  # fmt: skip
             say(f"{strength} {league} season {k}: {summary} "
@@ -184,6 +192,11 @@ def run_setting(
         frames.append(season_frames(worlds))  # a league's players and games are its own
         say(f"{strength} {league}: frame of {len(frames[-1]):,} rows "
             f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+        if args.bound:
+            reference = reference_results(
+                frames[-1], hidden_nights(league, args, strength), LEAGUES[league]
+            )
+            print_reference(strength, reference)
     frame = pd.concat(frames, ignore_index=True)
     features = bench_features(args.extra)
     if oracle := [c for c in features if c in ORACLE_COLUMNS]:
@@ -213,6 +226,16 @@ def print_table(strength: str, results: dict) -> None:
               f"{'met' if all(met) else 'MISSED'}")  # fmt: skip
 
 
+def print_reference(strength: str, reference: dict) -> None:
+    """quality_bound.py's generous public-information reference, one line per family."""
+    for family, r in reference.items():
+        print(f"reference {strength} {family:21} ref/mkt {r['reference_over_market']:.4f} "
+              f"ref/truth {r['reference_over_truth']:.4f} own/mkt {r['own_mean_over_market']:.4f}"
+              f" own err sd {r['own_log_error_sd']:.4f} close err sd "
+              f"{r['close_log_error_sd']:.4f} weights {r['stack_weights']} n {r['n']}")  # fmt: skip
+    print("reference " + json.dumps({"market_strength": strength, **reference}), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seasons", type=int, default=3)
@@ -235,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="also time one training on this many prop rows (e.g. 1000000)",
+    )
+    parser.add_argument(
+        "--bound",
+        action="store_true",
+        help="also print quality_bound.py's generous public-information reference per family",
     )
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument(

@@ -210,7 +210,8 @@ def availability_features(box: pd.DataFrame, worlds: list[Path]) -> pd.DataFrame
 
 def world_frame(world: Path) -> pd.DataFrame:
     """One row per (game, player, market, closing line) with the product's feature columns,
-    `market_prob_over` (the de-vigged close), `stat_value` and `true_p_over`."""
+    `market_prob_over` (the de-vigged close), `stat_value`, `true_p_over` and (for
+    quality_bound.py's reference, never a feature) `true_mean`."""
     quoted = quotes(world)
     close = consensus(quoted, last=True).rename(
         columns={"p_market": "market_prob_over", "books": "books_quoting"}
@@ -229,7 +230,7 @@ def world_frame(world: Path) -> pd.DataFrame:
 
     truth = pd.read_csv(world / "truth" / "prop_truth.csv", dtype={"game_id": str})
     frame = close.merge(
-        truth[[*TRUTH_KEYS, "true_p_over", *ORACLE_COLUMNS]],
+        truth[[*TRUTH_KEYS, "true_p_over", "true_mean", *ORACLE_COLUMNS]],
         on=["event_id", "player_id", "market", "line"],
     )
     frame = frame.merge(

@@ -98,6 +98,7 @@ def load_frame(args: argparse.Namespace, features: list[str]) -> pd.DataFrame:
                     world,
                     seed=args.seed,
                     start=date(args.first_year + k, 10, 21),
+                    season=k,
                     days=args.days_per_season,
                     books=args.books,
                     market_strength=args.market_strength,

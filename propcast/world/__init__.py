@@ -82,7 +82,8 @@ player by a nickname no normalisation maps. `generate(vendors=("oddsapi",))` pub
 book through oddsapi alone; the games, the market and the truth never depend on the vendors.
 
 Determinism: every random draw comes from `numpy.random.default_rng` seeded by (seed, purpose,
-day); no clock, no set or dict ordering leaks into the output.
+day and, for `generate(season=k)` with k > 0, the season); no clock, no set or dict ordering
+leaks into the output. The seasons of one seed share the players and nothing else.
 """
 
 from propcast.world.generate import WorldSummary, generate, merge_feeds

@@ -58,6 +58,7 @@ def generate(
     league: LeagueSpec = NBA,
     vendors: tuple[str, ...] = VENDOR_KEYS,
     errors: ErrorModel | None = None,
+    season: int = 0,
 ) -> WorldSummary:
     """Simulate `days` consecutive dates from `start` and write the world under `out_dir`.
 
@@ -70,13 +71,18 @@ def generate(
     "soft": `market.MARKET_STRENGTHS`) sets how wrong the books are; `market_noise` scales it
     further (1: as documented). Neither moves the games, the boxscores or the truth. `errors`
     replaces the books' error model (`market.ErrorModel`: e.g. one term switched off, as
-    bench/market_strength.py --decompose does).
+    bench/market_strength.py --decompose does). `season` numbers the seasons of one seed (as
+    bench/quality.py generates them): the same players (roster, ids, skills) living new nights
+    (form, minutes roles, injuries, schedule, draws and the books' errors drawn anew); season
+    0 is the world as generated before seasons existed.
     """
     errors = errors or ErrorModel()
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
+    if isinstance(season, bool) or not isinstance(season, int) or season < 0:
+        raise ValueError(f"season must be a non-negative integer, got {season!r}")
     if not 1 <= books <= len(errors.books):
         raise ValueError(f"books must be between 1 and {len(errors.books)}, got {books}")
     if not market_noise >= 0:
@@ -92,28 +98,30 @@ def generate(
     for folder in ("feeds", "truth"):
         shutil.rmtree(out_dir / folder, ignore_errors=True)
 
-    season = Season(
+    simulation = Season(
         league,
         seed=seed,
         start=start,
         books=books,
         market_noise=market_noise * strength,
         errors=errors,
+        season=season,
     )
     writer = FeedWriter(
-        out_dir, league, season.roster, errors.books[:books], seed=seed, vendors=vendors
+        out_dir, league, simulation.roster, errors.books[:books], seed=seed, vendors=vendors
     )
     try:
         for d in range(days):
-            writer.write_day(season.simulate_day(d))
+            writer.write_day(simulation.simulate_day(d))
             if progress is not None:
                 progress(d + 1, days)
-        writer.write_season_schedule(season.games, start)
+        writer.write_season_schedule(simulation.games, start)
         end = start + timedelta(days=days - 1)
         writer.write_world_json(
             {
                 "league": league.name,
                 "seed": seed,
+                "season": season,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "days": days,
@@ -125,7 +133,7 @@ def generate(
                         "offset_minutes": vendor_spec(v).offset_minutes,
                         "bad_row_share": vendor_spec(v).bad_row_share,
                         "nickname_players": [
-                            season.roster.player_ids[p] for p in writer.nicknamed.get(v, [])
+                            simulation.roster.player_ids[p] for p in writer.nicknamed.get(v, [])
                         ],
                     }
                     for v, carried in carriage(errors.books[:books], vendors).items()
@@ -141,8 +149,8 @@ def generate(
     return WorldSummary(
         start=start,
         end=end,
-        games=len(season.games),
-        players=season.roster.size,
+        games=len(simulation.games),
+        players=simulation.roster.size,
         quote_rows=writer.quote_rows,
         files=writer.files,
         truth_rows=writer.truth_rows,

@@ -32,6 +32,10 @@ def stream(seed: int, *keys: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *keys]))
 
 
+#: Marks the season's key in a stream's entropy (appended after the purpose's own keys).
+_SEASON = 1_000_003
+
+
 @dataclass(frozen=True)
 class Quotes:
     """Posted two-way quotes of a day, one entry per (snapshot, book, player row, stat)."""
@@ -89,8 +93,9 @@ class Season:
         books: int,
         market_noise: float,
         errors: ErrorModel,
+        season: int = 0,
     ) -> None:
-        self.spec, self.seed, self.start = spec, seed, start
+        self.spec, self.seed, self.start, self.season = spec, seed, start, season
         self.n_books, self.errors = books, errors
         # Per stat: market_noise times the error model's calibration of that market.
         self.market_noise = market_noise * np.array([errors.noise_of(s.market) for s in spec.stats])
@@ -101,7 +106,7 @@ class Season:
         id_base = int(stream(seed, _META).integers(100, 800)) * 1000
         self.scheduler = Scheduler(spec, seed, id_base)
 
-        init = stream(seed, _INIT)
+        init = self._stream(_INIT)
         n, n_stats = self.roster.size, len(spec.stats)
         self.form = init.normal(0.0, spec.form_sd, (n, n_stats))
         self.role = init.normal(0.0, spec.role_sd, n)
@@ -121,14 +126,22 @@ class Season:
             )
         self.games: list[Game] = []
 
+    def _stream(self, purpose: int, *keys: int) -> np.random.Generator:
+        """The stream of a purpose in this season. Season 0 keeps the streams every world was
+        generated from before seasons existed (the same bytes); a later season of the same
+        seed keeps its players (roster and ids are the seed's) but lives its own nights: its
+        form, minutes roles, injuries, schedule, draws and books' errors are drawn anew."""
+        season = (_SEASON, self.season) if self.season else ()
+        return stream(self.seed, purpose, *keys, *season)
+
     # -- one day --------------------------------------------------------------------------
 
     def simulate_day(self, d: int) -> Day:
         spec, roster = self.spec, self.roster
         day = self.start + timedelta(days=d)
-        sim = stream(self.seed, _SIM, d)
+        sim = self._stream(_SIM, d)
         self._drift(sim)
-        games = self.scheduler.slate(d, day, stream(self.seed, _SCHEDULE, d))
+        games = self.scheduler.slate(d, day, self._stream(_SCHEDULE, d))
         self.games.extend(games)
         snapshot_times = [eastern_to_utc(day, t) for t in self.errors.snapshots_et]
         if not games:
@@ -346,7 +359,7 @@ class Season:
         log_mean: np.ndarray,
     ) -> Quotes:
         spec, errors = self.spec, self.errors
-        rng = stream(self.seed, _MARKET, d)
+        rng = self._stream(_MARKET, d)
         all_books = errors.books
         n_books, n_rows, n_stats = len(all_books), *log_mean.shape
         n_snaps = len(snapshot_times)
@@ -433,7 +446,7 @@ class Season:
         from streams of their own: nothing else of the world moves."""
         spec = self.spec
         score_k = next(k for k, s in enumerate(spec.stats) if s.column == spec.score_stat)
-        sim = stream(self.seed, TOTALS_SIM, d)
+        sim = self._stream(TOTALS_SIM, d)
         survival, means, game_rows = [], [], []
         for g, game in enumerate(games):
             sides = [np.flatnonzero((row_game == g) & (row_team == t) & active)
@@ -449,7 +462,7 @@ class Season:
             log_points = log_mean[:, score_k]
         quotes = game_totals.quote_totals(
             self.errors,
-            stream(self.seed, TOTALS_MARKET, d),
+            self._stream(TOTALS_MARKET, d),
             self.n_books,
             self.totals_noise,
             game_totals.board(games, snapshot_times),

@@ -22,6 +22,9 @@ import pytest
 
 from propcast.vendors import csvfeed, decimalfeed
 from propcast.world import WorldSummary, generate
+from propcast.world.leagues import NBA
+from propcast.world.market import ErrorModel
+from propcast.world.season import Season
 from propcast.world.vendors import csv_name
 
 ET = ZoneInfo("America/New_York")
@@ -332,6 +335,29 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate(tmp_path, start=START, days=1, vendors=("oddsapi", "fakefeed"))
     with pytest.raises(ValueError, match="vendors"):
         generate(tmp_path, start=START, days=1, vendors=())
+    with pytest.raises(ValueError, match="season"):
+        generate(tmp_path, start=START, days=1, season=-1)
+
+
+def test_a_later_season_keeps_the_players_and_lives_its_own_nights() -> None:
+    """bench/quality's seasons share a seed: season k keeps the players (roster, skills, ids)
+    but not season 0's nights. Before `season` existed, every season replayed the first
+    one's form and minutes roles day by day (identical, not just alike)."""
+    first, later = (
+        Season(
+            NBA, seed=SEED, start=START, books=5, market_noise=1.0, errors=ErrorModel(), season=k
+        )
+        for k in (0, 1)
+    )
+    assert first.roster.player_ids == later.roster.player_ids
+    assert np.array_equal(first.roster.rate, later.roster.rate)
+    assert not np.allclose(first.form, later.form)
+    for d in range(5):
+        nights = first.simulate_day(d), later.simulate_day(d)
+    assert np.corrcoef(first.form.ravel(), later.form.ravel())[0, 1] < 0.5
+    assert not np.allclose(first.role, later.role)
+    assert nights[0].games and nights[1].games
+    assert first.scheduler.id_base == later.scheduler.id_base  # game ids are the seed's
 
 
 # -- formats -----------------------------------------------------------------------------------
