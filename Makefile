@@ -135,10 +135,10 @@ bench-smoke: install
 # de-vigged close and the truth; the last line is JSON. The small size runs in a few minutes.
 .PHONY: bench-quality bench-quality-small bench-market-strength
 bench-quality: install
-	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 165 --train-rows 1000000
+	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 165 --train-rows 1000000 --bound
 
 bench-quality-small: install
-	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 45
+	$(BIN)/python bench/quality.py --seasons 3 --days-per-season 45 --bound
 
 # Joint vs independent Kelly with the same caps (README "Staking and simulation",
 # bench/staking.py): a 24-day demo (edge gate off), realised log growth and simulated risk of

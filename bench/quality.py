@@ -50,6 +50,10 @@ world's hidden state behind the truth, `true_expected_minutes` (the player's exp
 tonight) and `true_form` (his latent log form in the family's stat). No warehouse can have
 them; with them the bench measures what knowing them would be worth (README "What is left").
 
+With `--refit-days N` the props are refitted every N dates of the scored season on everything
+before them (the product retrains each morning; the default, one fit on the earlier seasons,
+is issue 10's protocol and the table the README reports).
+
 With `--bound`, each league's families also get quality_bound.py's reference (lines starting
 `reference`, then its JSON): a predictor told each player's exact rate, minutes and context,
 learning only his form from his box scores, stacked with the close on the truth. A target that
@@ -126,24 +130,34 @@ def truth_ece(scored: pd.DataFrame) -> float:
 
 
 def evaluate(
-    frame: pd.DataFrame, features: list[str], overrides: dict | None = None
+    frame: pd.DataFrame, features: list[str], overrides: dict | None = None, refit_days: int = 0
 ) -> tuple[dict, dict]:
     """Train on every season but the last, score the last; per family results and speed.
-    `overrides`: TrainConfig fields (none: the product's defaults)."""
+    `overrides`: TrainConfig fields (none: the product's defaults). `refit_days` > 0 refits
+    every that many of the last season's dates on everything before them, as the product's
+    morning retrain does (speed is then the first fit's)."""
     last = frame["season"].max()
-    train_end = max(frame.loc[frame["season"] < last, "game_date"])
     results, speed = {}, {}
     for market in sorted(frame["market"].unique()):
         rows = frame[frame["market"] == market]
-        cfg = TrainConfig(market_family=market, feature_columns=features, train_end=train_end,
-                          **(overrides or {}))  # fmt: skip
-        started = time.perf_counter()
-        model = train_prop_model(rows[rows["season"] < last], cfg)
-        seconds = time.perf_counter() - started
-        trained = int((rows["season"] < last).sum())
-        speed[market] = {"train_rows": trained, "train_seconds": round(seconds, 2),
-                         "train_rows_per_s": round(trained / seconds)}  # fmt: skip
-        scored = score_lines(model, rows[rows["season"] == last])
+        dates = sorted(rows.loc[rows["season"] == last, "game_date"].unique())
+        starts = dates[:: refit_days or len(dates)]
+        scored = []
+        for k, start in enumerate(starts):
+            history = rows[rows["game_date"] < start]
+            cfg = TrainConfig(market_family=market, feature_columns=features,
+                              train_end=max(history["game_date"]), **(overrides or {}))  # fmt: skip
+            started = time.perf_counter()
+            model = train_prop_model(history, cfg)
+            seconds = time.perf_counter() - started
+            if k == 0:
+                speed[market] = {"train_rows": len(history), "train_seconds": round(seconds, 2),
+                                 "train_rows_per_s": round(len(history) / seconds)}  # fmt: skip
+            until = starts[k + 1] if k + 1 < len(starts) else None
+            block = rows[(rows["season"] == last) & (rows["game_date"] >= start)]
+            scored.append(score_lines(model, block if until is None else
+                                      block[block["game_date"] < until]))  # fmt: skip
+        scored = pd.concat(scored, ignore_index=True)
         results[market] = family_result(scored)
         speed[market]["truth_ece"] = truth_ece(scored)
     return results, speed
@@ -201,7 +215,7 @@ def run_setting(
     features = bench_features(args.extra)
     if oracle := [c for c in features if c in ORACLE_COLUMNS]:
         say(f"ORACLE features {oracle}: the world's hidden state, not a product result")
-    results, speed = evaluate(frame, features, json.loads(args.override))
+    results, speed = evaluate(frame, features, json.loads(args.override), args.refit_days)
     for family, (result, floor) in totals.items():
         results[family] = result
         speed[family] = {"truth_ece": floor}
@@ -260,6 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also time one training on this many prop rows (e.g. 1000000)",
     )
     parser.add_argument(
+        "--refit-days",
+        type=int,
+        default=0,
+        help="refit the props every N dates of the scored season, as the product retrains "
+        "each morning (default 0: one fit on the earlier seasons, issue 10's protocol)",
+    )
+    parser.add_argument(
         "--bound",
         action="store_true",
         help="also print quality_bound.py's generous public-information reference per family",
@@ -278,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # fmt: skip
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
+    if args.refit_days < 0:
+        parser.error("--refit-days must be 0 (one fit) or a positive number of dates")
     unknown = sorted(set(args.leagues.split(",")) - set(LEAGUES))
     if unknown:
         parser.error(f"--leagues: unknown {unknown} (known: {', '.join(LEAGUES)})")
