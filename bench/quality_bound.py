@@ -137,8 +137,15 @@ def reference_results(frame: pd.DataFrame, nights: pd.DataFrame, spec: LeagueSpe
         rows = frame[(frame["season"] == last) & (frame["market"] == stat.market)]
         if rows.empty:
             continue
-        z = rows.merge(own[["game_id", "player_id", f"own_{stat.column}", f"lag_{stat.column}"]],
-                       on=["game_id", "player_id"], validate="many_to_one")  # fmt: skip
+        told = ["game_id", "player_id", f"own_{stat.column}", f"lag_{stat.column}",
+                f"count_{stat.column}"]  # fmt: skip
+        z = rows.merge(own[told], on=["game_id", "player_id"], validate="many_to_one")
+        if len(z) != len(rows) or (z["stat_value"] != z[f"count_{stat.column}"]).any():
+            raise RuntimeError(
+                f"{stat.market}: the re-simulated nights are not the world the frame was read "
+                f"from ({len(rows) - len(z)} lines unmatched, "
+                f"{int((z['stat_value'] != z[f'count_{stat.column}']).sum())} counts differ)"
+            )
         ratio = stat.variance_ratio if stat.family == "nbinom" else POISSON_RATIO
         line = z["line"].to_numpy(dtype=float)
         truth = np.log(z["true_mean"].to_numpy(dtype=float))
