@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from scipy.special import ndtr
 
 from propcast.world import distributions as dist
 from propcast.world import totals as game_totals
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import ErrorModel, correlated_errors, vig_prices
+from propcast.world.night import draw_night
 from propcast.world.roster import Roster, make_roster, spread_minutes
 from propcast.world.schedule import Game, Scheduler, eastern_to_utc
-from propcast.world.totals import sudden_death
 
 # Purposes of the random streams; never renumber (it would change every world), only append.
 _ROSTER, _META, _INIT, _SCHEDULE, _SIM, _MARKET, VENDOR_NAMES, VENDOR_ERRORS = range(8)
@@ -178,9 +177,10 @@ class Season:
         true_mean[~active] = 0.0
 
         # Draw the night (stats first: the market must not move the draws).
-        played, minutes, stats = self._draw(
-            sim, games, row_game, row_player, row_team, active, minutes_expected, true_mean
-        )
+        played, minutes, stats = draw_night(
+            spec, self.errors.books, sim, games, row_game, row_player, row_team, active,
+            minutes_expected, true_mean,
+        )  # fmt: skip
         quotes = self._quote(
             d, games, snapshot_times, row_game, row_player, active, minutes_expected, log_mean
         )
@@ -259,93 +259,6 @@ class Season:
             + np.where(row_home, 1.0, -1.0)[:, None] * home_edge[None, :]
             + back_to_back[:, None] * b2b[None, :]
         )
-
-    def _draw(
-        self,
-        rng: np.random.Generator,
-        games: list[Game],
-        row_game: np.ndarray,
-        row_player: np.ndarray,
-        row_team: np.ndarray,
-        active: np.ndarray,
-        minutes_expected: np.ndarray,
-        true_mean: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Stats from their exact distributions, tied to minutes through a Gaussian copula.
-
-        Each stat is the quantile, at Φ(rho·z_minutes + sqrt(1-rho^2)·z_own), of its true
-        distribution, so its marginal is exactly that distribution while a long night shows up
-        in minutes, points, rebounds and assists together.
-        """
-        spec = self.spec
-        n_rows, n_stats = true_mean.shape
-        group = row_game * len(spec.teams) + row_team
-        z_minutes = dist.teammate_shocks(rng.normal(size=(n_rows, 1)), group, active,
-                                     spec.teammate_corr)[:, 0]  # fmt: skip
-        z_own = dist.teammate_shocks(rng.normal(size=(n_rows, n_stats)), group, active,
-                                 spec.teammate_corr)  # fmt: skip
-        stats = np.zeros((n_rows, n_stats), dtype=np.int64)
-        for k, stat in enumerate(spec.stats):
-            rho = stat.minutes_corr
-            u = ndtr(rho * z_minutes + np.sqrt(1 - rho**2) * z_own[:, k])
-            stats[active, k] = dist.quantile(stat, true_mean[active, k], u[active])
-
-        a, b = spec.minutes_sd
-        raw = minutes_expected + (a + b * minutes_expected) * z_minutes
-        rotation = minutes_expected >= spec.rotation_minutes
-        played = active & ((raw >= 0.5) | rotation)
-        raw = np.where(rotation, np.maximum(raw, 3.0), raw)
-        stats[~played] = 0
-
-        score_k = next(k for k, s in enumerate(spec.stats) if s.column == spec.score_stat)
-        # Only players no book can offer (expected under every book's threshold) take overtime
-        # points, so every offered prop keeps its exact distribution.
-        min_offer = min(b.min_minutes for b in self.errors.books) * spec.offer_minutes_scale
-        minutes = np.zeros(n_rows, dtype=np.int64)
-        for g, game in enumerate(games):
-            if game.postponed:
-                continue
-            sides = []
-            for team in (game.home, game.away):
-                idx = np.flatnonzero((row_game == g) & (row_team == team))
-                sides.append(idx)
-            totals = [int(stats[idx, score_k].sum()) for idx in sides]
-            periods = 0
-            while totals[0] == totals[1]:
-                periods += 1
-                decided = sudden_death(rng, spec.overtime_points) if spec.shootout else None
-                for side, idx in enumerate(sides):
-                    if decided is None:
-                        extra = int(rng.poisson(spec.overtime_points))
-                    elif decided == (side, True):
-                        extra = 1  # the overtime's only goal
-                    else:
-                        continue
-                    receivers = idx[active[idx] & (minutes_expected[idx] < min_offer)]
-                    if len(receivers) == 0:  # nobody unofferable dressed: the last man takes it
-                        dressed = idx[active[idx]]
-                        receivers = dressed[
-                            np.argsort(minutes_expected[dressed], kind="stable")[:1]
-                        ]
-                    if not played[receivers].any():
-                        first = receivers[np.argmax(minutes_expected[receivers])]
-                        played[first] = True
-                        raw[first] = max(raw[first], 1.0)
-                    receivers = receivers[played[receivers]]
-                    share = rng.multinomial(extra, np.full(len(receivers), 1 / len(receivers)))
-                    stats[receivers, score_k] += share
-                    totals[side] += extra
-                if decided is not None and not decided[1]:
-                    totals[decided[0]] += 1  # the shootout: the winner's score, no player's
-            game.home_score, game.away_score = totals
-            length = spec.game_minutes + periods * spec.overtime_length
-            budget = round(spec.on_floor * length)
-            for idx in sides:
-                on = idx[played[idx]]
-                minutes[on] = dist.whole_minutes(
-                    spread_minutes(np.maximum(raw[on], 0.5), budget, length), budget
-                )
-        return played, minutes, stats
 
     def _quote(
         self,

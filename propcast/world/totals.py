@@ -1,6 +1,6 @@
 """Game totals: the combined score's exact-enough distribution and the books' totals quotes.
 
-The truth. A team's score is the sum of its players' points (`season._draw`): each active
+The truth. A team's score is the sum of its players' points (`night.draw_night`): each active
 player's points are the quantile, at Phi(rho * z_minutes + sqrt(1 - rho^2) * z_own), of his
 negative binomial (NHL: goals, Poisson), the shocks correlated between teammates
 (`distributions.teammate_shocks`), a deep-bench player who does not get on the floor scores
@@ -163,7 +163,7 @@ def score_distribution(
     minutes_expected: np.ndarray,
 ) -> np.ndarray:
     """Simulated combined scores (TOTAL_DRAWS of them) of a game whose two teams' active rows
-    are `sides`, drawn as `season._draw` draws them (module doc)."""
+    are `sides`, drawn as `night.draw_night` draws them (module doc)."""
     stat = next(s for s in spec.stats if s.column == spec.score_stat)
     home, away = (
         _team_scores(spec, stat, rng, means[idx], minutes_expected[idx].astype(np.float32))
