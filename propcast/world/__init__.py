@@ -34,12 +34,12 @@ Every day (`season.py`):
   back) are scaled to the team's 240 player-minutes, at most 42 each; the top five start;
 * true mean of each stat = expected minutes * rate * form * game pace (mean of both teams') *
   opponent's defence * home edge (±1.2 % points) * back-to-back fatigue;
-* distributions (the night's draws: `night.py`): points ~ negative binomial with Var = 2.2 * mean, threes with Var = 1.25 *
-  mean; rebounds and assists ~ Poisson. Stats are drawn as quantiles of exactly these
-  distributions through a Gaussian copula with the player's minutes shock (corr 0.6 / 0.5 /
-  0.45 / 0.4), so minutes and production move together while each prop's distribution stays
-  exact: `true_p_over` is P(X > line) under the very distribution the outcome came from, hence
-  calibrated;
+* distributions (the night's draws: `night.py`): points ~ negative binomial with Var = 2.2 *
+  mean, threes with Var = 1.25 * mean; rebounds and assists ~ Poisson. Stats are drawn as
+  quantiles of exactly these distributions through a Gaussian copula with the player's minutes
+  shock (corr 0.6 / 0.5 / 0.45 / 0.4), so minutes and production move together while each prop's
+  distribution stays exact: `true_p_over` is P(X > line) under the very distribution the outcome
+  came from, hence calibrated;
 * minutes played = expected + (2 + 0.12 * expected) * minutes shock, rescaled to 240 (265, 290
   with overtime) and rounded; rotation players (10+ expected minutes) always play, the deep
   bench sometimes;
