@@ -82,7 +82,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from quality_bound import hidden_nights, reference_results
+from quality_bound import hidden_nights, public_minutes, reference_results
 from quality_frame import ORACLE_COLUMNS, season_frames  # siblings: bench/ is on sys.path
 from quality_totals import evaluate_totals, logloss_result
 
@@ -207,9 +207,9 @@ def run_setting(
         say(f"{strength} {league}: frame of {len(frames[-1]):,} rows "
             f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
         if args.bound:
-            reference = reference_results(
-                frames[-1], hidden_nights(league, args, strength), LEAGUES[league]
-            )
+            nights = hidden_nights(league, args, strength)
+            minutes = public_minutes(frames[-1], nights, bench_features(args.extra))
+            reference = reference_results(frames[-1], nights, LEAGUES[league], minutes)
             print_reference(strength, reference)
     frame = pd.concat(frames, ignore_index=True)
     features = bench_features(args.extra)
@@ -245,6 +245,8 @@ def print_reference(strength: str, reference: dict) -> None:
     for family, r in reference.items():
         print(f"reference {strength} {family:21} ref/mkt {r['reference_over_market']:.4f} "
               f"ref/truth {r['reference_over_truth']:.4f} own/mkt {r['own_mean_over_market']:.4f}"
+              f" public-minutes ref/mkt {r['public_minutes_over_market']:.4f} ref/truth "
+              f"{r['public_minutes_over_truth']:.4f}"
               f" own err sd {r['own_log_error_sd']:.4f} close err sd "
               f"{r['close_log_error_sd']:.4f} weights {r['stack_weights']} n {r['n']}")  # fmt: skip
     print("reference " + json.dumps({"market_strength": strength, **reference}), flush=True)

@@ -10,6 +10,11 @@ close's (implied by the de-vigged close, the close's minutes lag taken out as th
 does) by the linear fit of the truth's log mean on the two: the best weights, read off the
 truth itself. P(over) comes from the world's own distribution at that mean.
 
+A second reading takes one gift back: tonight's minutes come from public data
+(`public_minutes`: a LightGBM regressor of the realised minutes on the bench's features, the
+market's left out, trained on the earlier seasons), and the close is stacked as posted (taking
+out its minutes lag needs the exact minutes). Rate, context, filter and stack stay generous.
+
 What it measures: if this reference misses a target, the target is beyond what the world's
 public information allows (every shortcut above is generous, and the books' remaining error is
 their shared noise and the form they saw three days ago, which no box score shows). It is a
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -34,6 +40,10 @@ from propcast.world.season import Season
 
 #: Poisson families are priced with NB1 at this ratio (models.distribution needs > 1).
 POISSON_RATIO = 1.0001
+#: The bench's frame columns a public minutes model reads besides the player's own box-score
+#: means: what the market says is left out (`public_minutes`).
+MINUTES_EXTRA = ("games_since_return", "team_games_missed", "minutes_avg_3", "minutes_last_1")
+MARKET_COLUMNS = ("books_quoting", "line_move_from_open", "market_prob_move_from_open")
 
 
 def predict_form(
@@ -121,24 +131,63 @@ def filtered_log_means(nights: pd.DataFrame, spec: LeagueSpec) -> pd.DataFrame:
     return out
 
 
+def public_minutes(frame: pd.DataFrame, nights: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Tonight's minutes as public data gives them: a LightGBM regressor of the realised
+    minutes on the frame's features (the market's left out) and MINUTES_EXTRA, trained on the
+    earlier seasons; per (game, player) of the last season, `public_minutes`."""
+    columns = [c for c in dict.fromkeys([*features, *MINUTES_EXTRA]) if c not in MARKET_COLUMNS]
+    rows = frame.drop_duplicates(["game_id", "player_id"]).merge(
+        nights[["game_id", "player_id", "minutes"]], on=["game_id", "player_id"]
+    )
+    last = rows["season"] == rows["season"].max()
+    params = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 15,
+              "min_data_in_leaf": 100, "verbose": -1, "num_threads": 2, "seed": 7}  # fmt: skip
+    booster = lgb.train(
+        params, lgb.Dataset(rows.loc[~last, columns].astype(float), rows.loc[~last, "minutes"]), 400
+    )
+    scored = rows.loc[last, ["game_id", "player_id"]].copy()
+    predicted = booster.predict(rows.loc[last, columns].astype(float))
+    scored["public_minutes"] = np.maximum(predicted, 1.0)
+    return scored
+
+
 def _logloss(y: np.ndarray, p: np.ndarray) -> float:
     p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def reference_results(frame: pd.DataFrame, nights: pd.DataFrame, spec: LeagueSpec) -> dict:
+def _stacked(
+    truth: np.ndarray,
+    mine: np.ndarray,
+    close: np.ndarray,
+    y: np.ndarray,
+    line: np.ndarray,
+    ratio: float,
+) -> tuple[float, np.ndarray]:
+    """Log loss of the linear stack of two log means that fits the truth's best, its weights."""
+    x = np.column_stack([np.ones(len(mine)), mine, close])
+    weights, *_ = np.linalg.lstsq(x, truth, rcond=None)
+    return _logloss(y, prob_over(np.exp(x @ weights), line, ratio)), weights
+
+
+def reference_results(
+    frame: pd.DataFrame, nights: pd.DataFrame, spec: LeagueSpec, minutes: pd.DataFrame
+) -> dict:
     """Per family of `spec` on the frame's last season: the reference ÷ close and ÷ truth,
     its own mean alone ÷ close, the error sds of its log mean and the close's, the stack's
-    weights."""
+    weights; and `public_minutes_*`: the same reference told `minutes`' public estimate of
+    tonight's minutes instead of the exact ones (stacked with the close as posted: taking out
+    the books' minutes lag needs the exact minutes too)."""
     last = frame["season"].max()
     own = filtered_log_means(nights[nights["season"] == last].reset_index(drop=True), spec)
+    own = own.merge(minutes, on=["game_id", "player_id"], how="left")
     results = {}
     for stat in spec.stats:
         rows = frame[(frame["season"] == last) & (frame["market"] == stat.market)]
         if rows.empty:
             continue
         told = ["game_id", "player_id", f"own_{stat.column}", f"lag_{stat.column}",
-                f"count_{stat.column}"]  # fmt: skip
+                f"count_{stat.column}", "expected_minutes", "public_minutes"]  # fmt: skip
         z = rows.merge(own[told], on=["game_id", "player_id"], validate="many_to_one")
         if len(z) != len(rows) or (z["stat_value"] != z[f"count_{stat.column}"]).any():
             raise RuntimeError(
@@ -147,23 +196,25 @@ def reference_results(frame: pd.DataFrame, nights: pd.DataFrame, spec: LeagueSpe
                 f"{int((z['stat_value'] != z[f'count_{stat.column}']).sum())} counts differ)"
             )
         ratio = stat.variance_ratio if stat.family == "nbinom" else POISSON_RATIO
-        line = z["line"].to_numpy(dtype=float)
+        line, y = z["line"].to_numpy(dtype=float), (z["stat_value"] > z["line"]).to_numpy(float)
         truth = np.log(z["true_mean"].to_numpy(dtype=float))
         close = np.log(implied_mean(line, z["market_prob_over"].to_numpy(dtype=float), ratio))
         mine = z[f"own_{stat.column}"].to_numpy(dtype=float)
         learnt = close - z[f"lag_{stat.column}"].to_numpy(dtype=float)
-        x = np.column_stack([np.ones(len(z)), mine, learnt])
-        weights, *_ = np.linalg.lstsq(x, truth, rcond=None)
-        y = (z["stat_value"] > z["line"]).to_numpy(dtype=float)
+        public = mine + np.log(z["public_minutes"] / z["expected_minutes"]).to_numpy(dtype=float)
         close_loss = _logloss(y, z["market_prob_over"].to_numpy())
         truth_loss = _logloss(y, z["true_p_over"].to_numpy())
-        stacked = _logloss(y, prob_over(np.exp(x @ weights), line, ratio))
+        stacked, weights = _stacked(truth, mine, learnt, y, line, ratio)
+        public_loss, _ = _stacked(truth, public, close, y, line, ratio)
         alone = _logloss(y, prob_over(np.exp(mine), line, ratio))
         results[stat.market] = {
             "reference_over_market": round(stacked / close_loss, 4),
             "reference_over_truth": round(stacked / truth_loss, 4),
             "own_mean_over_market": round(alone / close_loss, 4),
+            "public_minutes_over_market": round(public_loss / close_loss, 4),
+            "public_minutes_over_truth": round(public_loss / truth_loss, 4),
             "own_log_error_sd": round(float(np.std(mine - truth)), 4),
+            "public_minutes_log_error_sd": round(float(np.std(public - truth)), 4),
             "close_log_error_sd": round(float(np.std(close - truth)), 4),
             "stack_weights": [round(float(w), 2) for w in weights[1:]],
             "n": len(z),
