@@ -56,8 +56,10 @@ is issue 10's protocol and the table the README reports).
 
 With `--bound`, each league's families also get quality_bound.py's reference (lines starting
 `reference`, then its JSON): a predictor told each player's exact rate, minutes and context,
-learning only his form from his box scores, stacked with the close on the truth. A target that
-reference misses is beyond what the world's public information allows (README "What is left").
+learning only his form from his box scores, stacked with the close on the truth; and its
+second reading, with tonight's minutes from public data instead (`public-minutes`). A target
+the reference misses is beyond what the world's public information allows (README "A generous
+reference").
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
@@ -188,6 +190,7 @@ def run_setting(
     strength: str, args: argparse.Namespace, work: Path
 ) -> tuple[dict, dict, pd.DataFrame]:
     frames, totals = [], {}
+    features = bench_features(args.extra)
     for league in args.leagues.split(","):
         worlds = []
         for k in range(args.seasons):
@@ -208,11 +211,10 @@ def run_setting(
             f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
         if args.bound:
             nights = hidden_nights(league, args, strength)
-            minutes = public_minutes(frames[-1], nights, bench_features(args.extra))
+            minutes = public_minutes(frames[-1], nights, features)
             reference = reference_results(frames[-1], nights, LEAGUES[league], minutes)
             print_reference(strength, reference)
     frame = pd.concat(frames, ignore_index=True)
-    features = bench_features(args.extra)
     if oracle := [c for c in features if c in ORACLE_COLUMNS]:
         say(f"ORACLE features {oracle}: the world's hidden state, not a product result")
     results, speed = evaluate(frame, features, json.loads(args.override), args.refit_days)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from propcast.models.distribution import implied_mean, prob_over
+from propcast.models.metrics import log_loss
 from propcast.world import LEAGUES
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import ErrorModel, strength_multiplier
@@ -151,11 +152,6 @@ def public_minutes(frame: pd.DataFrame, nights: pd.DataFrame, features: list[str
     return scored
 
 
-def _logloss(y: np.ndarray, p: np.ndarray) -> float:
-    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-
 def _stacked(
     truth: np.ndarray,
     mine: np.ndarray,
@@ -167,7 +163,7 @@ def _stacked(
     """Log loss of the linear stack of two log means that fits the truth's best, its weights."""
     x = np.column_stack([np.ones(len(mine)), mine, close])
     weights, *_ = np.linalg.lstsq(x, truth, rcond=None)
-    return _logloss(y, prob_over(np.exp(x @ weights), line, ratio)), weights
+    return log_loss(y, prob_over(np.exp(x @ weights), line, ratio)), weights
 
 
 def reference_results(
@@ -202,11 +198,11 @@ def reference_results(
         mine = z[f"own_{stat.column}"].to_numpy(dtype=float)
         learnt = close - z[f"lag_{stat.column}"].to_numpy(dtype=float)
         public = mine + np.log(z["public_minutes"] / z["expected_minutes"]).to_numpy(dtype=float)
-        close_loss = _logloss(y, z["market_prob_over"].to_numpy())
-        truth_loss = _logloss(y, z["true_p_over"].to_numpy())
+        close_loss = log_loss(y, z["market_prob_over"].to_numpy())
+        truth_loss = log_loss(y, z["true_p_over"].to_numpy())
         stacked, weights = _stacked(truth, mine, learnt, y, line, ratio)
         public_loss, _ = _stacked(truth, public, close, y, line, ratio)
-        alone = _logloss(y, prob_over(np.exp(mine), line, ratio))
+        alone = log_loss(y, prob_over(np.exp(mine), line, ratio))
         results[stat.market] = {
             "reference_over_market": round(stacked / close_loss, 4),
             "reference_over_truth": round(stacked / truth_loss, 4),
