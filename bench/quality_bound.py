@@ -70,15 +70,14 @@ def hidden_nights(league: str, args: argparse.Namespace, strength: str) -> pd.Da
     """Every active (season, game, player) row of bench/quality.py's worlds with what the
     reference is told: per stat the count, the true mean without form (`base_<stat>`) and
     the close's minutes lag in log mean (`lag_<stat>`: ErrorModel's term times the noise)."""
-    spec, errors = LEAGUES[league], ErrorModel()
+    spec = LEAGUES[league]
     parts = []
     for k in range(args.seasons):
         season = Season(spec, seed=args.seed, start=date(args.first_year + k, 10, 21),
                         books=args.books, market_noise=strength_multiplier(strength),
-                        errors=errors, season=k)  # fmt: skip
+                        errors=ErrorModel(), season=k)  # fmt: skip
         ids = np.array(season.roster.player_ids)
         for d in range(args.days_per_season):
-            ema = season.minutes_ema.copy()  # the books' minutes view, before tonight
             night = season.simulate_day(d)
             active = night.expected_minutes > 0
             if not active.any():
@@ -89,9 +88,7 @@ def hidden_nights(league: str, args: argparse.Namespace, strength: str) -> pd.Da
                     "player": rows, "player_id": ids[rows], "played": night.played[active],
                     "minutes": night.minutes[active],
                     "expected_minutes": night.expected_minutes[active]}  # fmt: skip
-            minutes_lag = errors.minutes_lag_weight * (
-                np.log(ema[rows]) - np.log(night.expected_minutes[active])
-            )
+            minutes_lag = night.minutes_lag[active]
             for s, stat in enumerate(spec.stats):
                 part[f"count_{stat.column}"] = night.stats[active, s]
                 part[f"base_{stat.column}"] = night.true_mean[active, s] / np.exp(
@@ -108,7 +105,7 @@ def filtered_log_means(nights: pd.DataFrame, spec: LeagueSpec) -> pd.DataFrame:
     out = nights.copy()
     n_players = int(nights["player"].max()) + 1
     for stat in spec.stats:
-        ratio = stat.variance_ratio if stat.family == "nbinom" else 1.0
+        ratio = stat.variance_ratio  # 1 for the Poisson stats
         own = np.empty(len(nights))
         for _, season in nights.groupby("season", sort=True):
             form, var = np.zeros(n_players), np.full(n_players, spec.form_sd**2)
@@ -191,7 +188,7 @@ def reference_results(
                 f"from ({len(rows) - len(z)} lines unmatched, "
                 f"{int((z['stat_value'] != z[f'count_{stat.column}']).sum())} counts differ)"
             )
-        ratio = stat.variance_ratio if stat.family == "nbinom" else POISSON_RATIO
+        ratio = max(stat.variance_ratio, POISSON_RATIO)
         line, y = z["line"].to_numpy(dtype=float), (z["stat_value"] > z["line"]).to_numpy(float)
         truth = np.log(z["true_mean"].to_numpy(dtype=float))
         close = np.log(implied_mean(line, z["market_prob_over"].to_numpy(dtype=float), ratio))

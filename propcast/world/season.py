@@ -76,6 +76,8 @@ class Day:
     # each row's expected minutes tonight and log form per stat.
     expected_minutes: np.ndarray
     form: np.ndarray  # (rows, stats)
+    # The books' minutes lag (`Season._minutes_lag`, 0 for inactive rows): bench/quality_bound.
+    minutes_lag: np.ndarray
 
 
 #: `Day.out` codes: available, out injured, out resting (a top player's back-to-back night).
@@ -188,12 +190,14 @@ class Season:
             d, games, snapshot_times, row_game, row_player, row_team, active, minutes_expected,
             log_mean, true_mean,
         )  # fmt: skip
+        minutes_lag = np.where(active, self._minutes_lag(row_player, minutes_expected), 0.0)
         self._settle_state(d, games, row_game, row_player, row_team, active, played,
                            postponed, minutes_expected, sim)  # fmt: skip
         return Day(
             day, games, snapshot_times, row_game, row_player, row_team, row_opponent,
             played & ~postponed, starter & played & ~postponed, minutes, stats, true_mean,
             quotes, totals, out.astype(np.int8), minutes_expected, self.form[row_player],
+            minutes_lag,
         )  # fmt: skip
 
     def _drift(self, rng: np.random.Generator) -> None:
@@ -333,14 +337,18 @@ class Season:
         self, row_player: np.ndarray, active: np.ndarray, minutes_expected: np.ndarray
     ) -> np.ndarray:
         """(rows, stats): the books' lagged log view of each mean minus the true log mean."""
-        errors = self.errors
         lagged_form = self.form_history[0][row_player]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            minutes_lag = errors.minutes_lag_weight * (
-                np.log(self.minutes_ema[row_player]) - np.log(minutes_expected)
-            )
+        minutes_lag = self._minutes_lag(row_player, minutes_expected)
         return np.where(active[:, None], minutes_lag[:, None] + lagged_form - self.form[row_player],
                         0.0)  # fmt: skip
+
+    def _minutes_lag(self, row_player: np.ndarray, minutes_expected: np.ndarray) -> np.ndarray:
+        """(rows,): the books' log view of tonight's minutes minus the true log minutes, before
+        the market's noise multiplier (market.py: a blend of the truth and the players' EMA)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.errors.minutes_lag_weight * (
+                np.log(self.minutes_ema[row_player]) - np.log(minutes_expected)
+            )
 
     def _totals(
         self,
@@ -433,7 +441,7 @@ class Season:
         no_out = np.zeros(0, dtype=np.int8)
         return Day(day, [], snapshot_times, empty_i, empty_i, empty_i, empty_i, no, no, empty_i,
                    stats, np.zeros((0, n_stats)), quotes, totals, no_out, np.zeros(0),
-                   np.zeros((0, n_stats)))  # fmt: skip
+                   np.zeros((0, n_stats)), np.zeros(0))  # fmt: skip
 
 
 def _no_quotes(stale: np.ndarray) -> Quotes:
