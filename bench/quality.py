@@ -59,7 +59,13 @@ With `--bound`, each league's families also get quality_bound.py's reference (li
 learning only his form from his box scores, stacked with the close on the truth; and its
 second reading, with tonight's minutes from public data instead (`public-minutes`). A target
 the reference misses is beyond what the world's public information allows (README "A generous
-reference").
+reference"). The totals get the learnt close instead: the scored season generated again with
+the books' learnable errors switched off (quality_totals.learnt_close).
+
+After each setting's table, every missed target gets a line `missed <setting> <family>
+<target> <value> > <target> by <gap>: <why>` and then `misses <json>`: the why is what the
+run measured (quality_misses.py: the truth's own ECE, the reference's ratio, the totals'
+error sds and learnt close), so a family that misses says by how much and why.
 
 Per family and setting: `model_logloss`, `market_logloss`, `truth_logloss` (rows of the last
 season), `model_over_market`, `model_over_truth`, `ece` (10 equal-count bins), `n`. Targets
@@ -86,7 +92,8 @@ import pandas as pd
 import yaml
 from quality_bound import hidden_nights, public_minutes, reference_results
 from quality_frame import ORACLE_COLUMNS, season_frames  # siblings: bench/ is on sys.path
-from quality_totals import evaluate_totals, logloss_result
+from quality_misses import TARGETS, explain_misses, print_misses
+from quality_totals import LEARNT_ERRORS, evaluate_totals, learnt_close, logloss_result
 
 from propcast.models import TrainConfig, score_lines, train_prop_model
 from propcast.world import LEAGUES, generate
@@ -94,7 +101,6 @@ from propcast.world.market import DEFAULT_MARKET_STRENGTH, MARKET_STRENGTHS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_FEATURES: tuple[str, ...] = ()  # features the bench adds to the product's (none now)
-TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
 
 
 def say(line: str) -> None:
@@ -188,23 +194,16 @@ def train_speed(frame: pd.DataFrame, features: list[str], n_rows: int) -> dict:
 
 def run_setting(
     strength: str, args: argparse.Namespace, work: Path
-) -> tuple[dict, dict, pd.DataFrame]:
-    frames, totals = [], {}
+) -> tuple[dict, dict, pd.DataFrame, dict]:
+    """One market setting: (results, per-family speed and diagnostics, the props' frame,
+    per-family references, empty without `--bound`)."""
+    frames, totals, references = [], {}, {}
     features = bench_features(args.extra)
     for league in args.leagues.split(","):
-        worlds = []
-        for k in range(args.seasons):
-            world = work / f"{strength}-{league}-season{k}"
-            started = time.perf_counter()
-            summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
-                               season=k, days=args.days_per_season, books=args.books,
-                               market_strength=strength, vendors=("oddsapi",),
-                               league=LEAGUES[league])  # fmt: skip
-            say(f"{strength} {league} season {k}: {summary} "
-                f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
-            worlds.append(world)
-        family, result, floor = evaluate_totals(worlds, league, ece)
-        totals[family] = (result, floor)
+        worlds = [season_world(work / f"{strength}-{league}-season{k}", strength, league, k, args)
+                  for k in range(args.seasons)]  # fmt: skip
+        family, result, diagnostics = evaluate_totals(worlds, league, ece)
+        totals[family] = (result, diagnostics)
         started = time.perf_counter()
         frames.append(season_frames(worlds))  # a league's players and games are its own
         say(f"{strength} {league}: frame of {len(frames[-1]):,} rows "
@@ -213,15 +212,33 @@ def run_setting(
             nights = hidden_nights(league, args, strength)
             minutes = public_minutes(frames[-1], nights, features)
             reference = reference_results(frames[-1], nights, LEAGUES[league], minutes)
+            learnt = season_world(work / f"{strength}-{league}-learnt", strength, league,
+                                  args.seasons - 1, args, errors=LEARNT_ERRORS)  # fmt: skip
+            reference[family] = learnt_close(worlds[-1], learnt)
             print_reference(strength, reference)
+            references.update(reference)
     frame = pd.concat(frames, ignore_index=True)
     if oracle := [c for c in features if c in ORACLE_COLUMNS]:
         say(f"ORACLE features {oracle}: the world's hidden state, not a product result")
     results, speed = evaluate(frame, features, json.loads(args.override), args.refit_days)
-    for family, (result, floor) in totals.items():
+    for family, (result, diagnostics) in totals.items():
         results[family] = result
-        speed[family] = {"truth_ece": floor}
-    return results, speed, frame
+        speed[family] = diagnostics
+    return results, speed, frame, references
+
+
+def season_world(world: Path, strength: str, league: str, k: int, args: argparse.Namespace,
+                 **options) -> Path:  # fmt: skip
+    """Season `k` of the bench's world for `league` at `strength`, generated into `world`."""
+    started = time.perf_counter()
+    summary = generate(world, seed=args.seed, start=date(args.first_year + k, 10, 21),
+                       season=k, days=args.days_per_season, books=args.books,
+                       market_strength=strength, vendors=("oddsapi",),
+                       league=LEAGUES[league], **options)  # fmt: skip
+    learnt = " with the learnable errors off" if options else ""
+    say(f"{strength} {league} season {k}{learnt}: {summary} "
+        f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+    return world
 
 
 def bench_features(extra: str = "") -> list[str]:
@@ -243,8 +260,14 @@ def print_table(strength: str, results: dict) -> None:
 
 
 def print_reference(strength: str, reference: dict) -> None:
-    """quality_bound.py's generous public-information reference, one line per family."""
+    """quality_bound.py's generous public-information reference, one line per prop family,
+    and the totals' learnt close (quality_totals.learnt_close); then all as JSON."""
     for family, r in reference.items():
+        if "learnt_close_over_market" in r:
+            print(f"reference {strength} {family:21} learnt close/mkt "
+                  f"{r['learnt_close_over_market']:.4f} learnt close/truth "
+                  f"{r['learnt_close_over_truth']:.4f} n {r['n']}")  # fmt: skip
+            continue
         print(f"reference {strength} {family:21} ref/mkt {r['reference_over_market']:.4f} "
               f"ref/truth {r['reference_over_truth']:.4f} own/mkt {r['own_mean_over_market']:.4f}"
               f" public-minutes ref/mkt {r['public_minutes_over_market']:.4f} ref/truth "
@@ -315,9 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     final: dict = {}
     try:
         for strength in settings:
-            results, speed, frame = run_setting(strength, args, work)
+            results, speed, frame, references = run_setting(strength, args, work)
             print_table(strength, results)
             print("speed " + json.dumps(speed))
+            print_misses(strength, explain_misses(results, speed, references))
             if strength == DEFAULT_MARKET_STRENGTH and args.train_rows:
                 features = bench_features(args.extra)
                 print("train_speed " + json.dumps(train_speed(frame, features, args.train_rows)))

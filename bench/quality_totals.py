@@ -15,14 +15,21 @@ the 14:00 snapshot; the close is the benchmark both here and there).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from market_strength import LEARNED_OFF, VARIANTS  # a sibling: bench/ is on sys.path
 
-from propcast.totals import fit_totals_model
+from propcast.totals import baseline, fit_totals_model
 from propcast.totals_frames import settle, with_team_features
 from propcast.world.closing import final_games, log_loss, total_closing_lines, total_quotes
+from propcast.world.market import ErrorModel
+
+#: The error model of `learnt_close`'s world: the books' learnable terms (the shade and the
+#: minutes lag) switched off, as market_strength.py --decompose's learnt close.
+LEARNT_ERRORS = dataclasses.replace(ErrorModel(), **VARIANTS[LEARNED_OFF])
 
 
 def opening_lines(world: Path) -> pd.DataFrame:
@@ -38,11 +45,14 @@ def opening_lines(world: Path) -> pd.DataFrame:
 
 def season_totals(worlds: list[Path]) -> pd.DataFrame:
     """fct_game_total_features-shaped rows of every season (game ids `s<k>:<id>`, column
-    `season`), with `true_p_over`."""
+    `season`), with `true_p_over` and the game's `true_mean` total."""
     games, lines = [], []
     for k, world in enumerate(worlds):
         games.append(final_games(world).assign(game_id=lambda f, k=k: f"s{k}:" + f["game_id"]))
+        truth = pd.read_csv(world / "truth" / "game_total_truth.csv", dtype={"game_id": str})
         close = total_closing_lines(world).merge(opening_lines(world), on="event_id", how="left")
+        close = close.merge(truth[["event_id", "true_mean"]].drop_duplicates("event_id"),
+                            on="event_id", how="left")  # fmt: skip
         lines.append(close.assign(game_id=f"s{k}:" + close["game_id"], season=k))
     featured = with_team_features(pd.concat(games, ignore_index=True))
     rows = featured.merge(pd.concat(lines, ignore_index=True), on="game_id", validate="1:1")
@@ -67,14 +77,44 @@ def logloss_result(y: np.ndarray, model: np.ndarray, market: np.ndarray, truth: 
     }
 
 
-def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, float]:
-    """(family, result, the truth's ECE on the same rows) of one league's seasons."""
+def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, dict]:
+    """(family, result, diagnostics) of one league's seasons. Diagnostics: the truth's ECE on
+    the same rows, and the error sd of the model's forecast total and of the close's implied
+    mean (`propcast.totals.baseline`) against the game's true mean."""
     rows = season_totals(worlds)
     last = rows["season"].max()
     model = fit_totals_model(rows[rows["season"] < last].reset_index(drop=True))
     scored = rows[(rows["season"] == last) & rows["went_over"].notna()].reset_index(drop=True)
-    prob = model.predict(scored)["prob_over"].to_numpy(dtype=float)
+    predicted = model.predict(scored)
+    prob = predicted["prob_over"].to_numpy(dtype=float)
     y = scored["went_over"].to_numpy(dtype=float)
     truth = scored["true_p_over"].to_numpy(dtype=float)
     result = logloss_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
-    return f"game_total_{league.lower()}", result, round(ece(y, truth), 4)
+    true_mean = scored["true_mean"].to_numpy(dtype=float)
+    close_mean = baseline(model.league, scored, model.config)
+    diagnostics = {
+        "truth_ece": round(ece(y, truth), 4),
+        "model_mean_error_sd": round(float(np.std(predicted["predicted_total"] - true_mean)), 3),
+        "close_mean_error_sd": round(float(np.std(close_mean - true_mean)), 3),
+    }
+    return f"game_total_{league.lower()}", result, diagnostics
+
+
+def learnt_close(world: Path, learnt_world: Path) -> dict[str, float]:
+    """Where the totals close lands with the books' learnable errors taken out exactly:
+    `learnt_world` is `world`'s season generated again with LEARNT_ERRORS (the same games,
+    truth and market draws, bench/market_strength.py's module doc). Over the close and over
+    the truth, each a ratio of log losses on the events both worlds close."""
+    full, learnt = total_closing_lines(world), total_closing_lines(learnt_world)
+    both = sorted(set(full["event_id"]) & set(learnt["event_id"]))
+    full = full.set_index("event_id").loc[both]
+    learnt = learnt.set_index("event_id").loc[both]
+
+    def over_truth(frame: pd.DataFrame) -> float:
+        return log_loss(frame["y"], frame["p_market"]) / log_loss(frame["y"], frame["p_truth"])
+
+    return {
+        "learnt_close_over_market": round(over_truth(learnt) / over_truth(full), 4),
+        "learnt_close_over_truth": round(over_truth(learnt), 4),
+        "n": len(both),
+    }

@@ -514,8 +514,16 @@ def _span(days: np.ndarray) -> str:
     return f"{to_date(days[0])}..{to_date(days[-1])} ({len(days)} dates)"
 
 
+def calibration_date_count(n_dates: int, cfg: TrainConfig) -> int:
+    """The calibration slice's dates out of `n_dates` labelled ones: the last
+    `calibration_share` of the dates before validation, at least `calibration_days`."""
+    before = n_dates - cfg.validation_days
+    return max(cfg.calibration_days, round(cfg.calibration_share * before))
+
+
 def time_split(labelled: _Labelled, rows: pd.DataFrame, cfg: TrainConfig) -> _Split:
-    """Split by distinct dates: [train | calibration_days | validation_days] up to train_end."""
+    """Split by distinct dates up to train_end: [train | calibration | validation_days], the
+    calibration slice `calibration_date_count` dates long."""
     counts = labelled.counts
     days = np.unique(labelled.days)
     need_days = cfg.validation_days + cfg.calibration_days + 1
@@ -532,9 +540,10 @@ def time_split(labelled: _Labelled, rows: pd.DataFrame, cfg: TrainConfig) -> _Sp
             f"(validation_days={cfg.validation_days} + calibration_days={cfg.calibration_days} "
             "+ 1 training date)"
         )
+    n_cal = calibration_date_count(len(days), cfg)
     val_days = days[-cfg.validation_days :]
-    cal_days = days[-(cfg.validation_days + cfg.calibration_days) : -cfg.validation_days]
-    train_days = days[: -(cfg.validation_days + cfg.calibration_days)]
+    cal_days = days[-(cfg.validation_days + n_cal) : -cfg.validation_days]
+    train_days = days[: -(cfg.validation_days + n_cal)]
     # The labelled rows are sorted by date: each slice is a contiguous run of them.
     cal_start = int(np.searchsorted(labelled.days, cal_days[0], side="left"))
     val_start = int(np.searchsorted(labelled.days, val_days[0], side="left"))

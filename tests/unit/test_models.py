@@ -65,6 +65,7 @@ from propcast.models.train import (
     TRAINING_PHASES,
     _canonical_json,
     _version_hash,
+    calibration_date_count,
     labelled_rows,
     make_model_version,
 )
@@ -213,6 +214,23 @@ def test_validation_metrics_are_recorded_and_favour_the_model(model: TrainedMode
     assert m["validation_start"] == (TRAIN_END - timedelta(days=13)).isoformat()
     assert m["calibration_end"] == (TRAIN_END - timedelta(days=14)).isoformat()
     assert model.train_start == START
+
+
+def test_the_calibration_slice_grows_with_the_warehouse(world: pd.DataFrame) -> None:
+    # Two seasons' dates calibrate on their last 20 % (the README's ECE measurement); a short
+    # warehouse keeps calibration_days, so the dates training needs do not grow.
+    assert config().calibration_share == 0.2
+    assert calibration_date_count(330, config()) == 63
+    assert calibration_date_count(29, config()) == calibration_date_count(86, config()) == 14
+    assert calibration_date_count(87, config()) == 15
+    assert calibration_date_count(330, config(calibration_share=0.0)) == 14
+    with pytest.raises(ValueError, match="calibration_share must be in"):
+        config(calibration_share=0.6)
+    wide = train_prop_model(world, config(calibration_share=0.4)).metrics
+    # 70 dates, 14 of validation: the last 40 % of the 56 before them, 22 dates.
+    assert wide["calibration_end"] == (TRAIN_END - timedelta(days=14)).isoformat()
+    assert wide["calibration_start"] == (TRAIN_END - timedelta(days=14 + 21)).isoformat()
+    assert wide["train_dates"] == 56 - 22
 
 
 def test_predicted_mean_tracks_true_mean(world: pd.DataFrame, scored: pd.DataFrame) -> None:
