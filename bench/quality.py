@@ -265,8 +265,10 @@ def print_reference(strength: str, reference: dict) -> None:
     for family, r in reference.items():
         if "learnt_close_over_market" in r:
             print(f"reference {strength} {family:21} learnt close/mkt "
-                  f"{r['learnt_close_over_market']:.4f} learnt close/truth "
-                  f"{r['learnt_close_over_truth']:.4f} n {r['n']}")  # fmt: skip
+                  f"{r['learnt_close_over_market']:.4f} (expected "
+                  f"{r['learnt_close_expected_over_market']:.4f}) learnt close/truth "
+                  f"{r['learnt_close_over_truth']:.4f} (expected "
+                  f"{r['learnt_close_expected_over_truth']:.4f}) n {r['n']}")  # fmt: skip
             continue
         print(f"reference {strength} {family:21} ref/mkt {r['reference_over_market']:.4f} "
               f"ref/truth {r['reference_over_truth']:.4f} own/mkt {r['own_mean_over_market']:.4f}"
