@@ -93,6 +93,9 @@ def _totals_reason(target: str, bound: float, facts: dict, reference: dict | Non
         parts.append(f"the close with its learnable errors (shade, minutes lag) taken out "
                      f"exactly reaches {expected:.4f} in expected log loss ({realised:.4f} on "
                      f"these outcomes): {verdict}")  # fmt: skip
+    if f"model_expected_{_RATIO[target]}" in facts:
+        parts.append(f"the model reaches {facts[f'model_expected_{_RATIO[target]}']:.4f} in "
+                     "expected log loss")  # fmt: skip
     if "model_mean_error_sd" in facts:
         parts.append(f"the model's forecast total misses the true mean by sd "
                      f"{facts['model_mean_error_sd']:.2f}, the close's by "

@@ -79,8 +79,9 @@ def logloss_result(y: np.ndarray, model: np.ndarray, market: np.ndarray, truth: 
 
 def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, dict]:
     """(family, result, diagnostics) of one league's seasons. Diagnostics: the truth's ECE on
-    the same rows, and the error sd of the model's forecast total and of the close's implied
-    mean (`propcast.totals.baseline`) against the game's true mean."""
+    the same rows, the model's ratios in expected log loss (free of the outcomes' noise), and
+    the error sd of the model's forecast total and of the close's implied mean
+    (`propcast.totals.baseline`) against the game's true mean."""
     rows = season_totals(worlds)
     last = rows["season"].max()
     model = fit_totals_model(rows[rows["season"] < last].reset_index(drop=True))
@@ -92,8 +93,12 @@ def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, di
     result = logloss_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
     true_mean = scored["true_mean"].to_numpy(dtype=float)
     close_mean = baseline(model.league, scored, model.config)
+    market = scored["market_prob_over"].to_numpy(dtype=float)
+    expected = log_loss(truth, prob)  # each outcome replaced by the truth's probability
     diagnostics = {
         "truth_ece": round(ece(y, truth), 4),
+        "model_expected_over_market": round(expected / log_loss(truth, market), 4),
+        "model_expected_over_truth": round(expected / log_loss(truth, truth), 4),
         "model_mean_error_sd": round(float(np.std(predicted["predicted_total"] - true_mean)), 3),
         "close_mean_error_sd": round(float(np.std(close_mean - true_mean)), 3),
     }

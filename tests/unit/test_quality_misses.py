@@ -58,7 +58,8 @@ def test_an_ece_under_the_truths_own_is_sampling_noise() -> None:
 
 def test_a_totals_miss_reads_the_learnt_close_and_the_error_sds() -> None:
     facts = {"game_total_nba": {"truth_ece": 0.04, "model_mean_error_sd": 9.1,
-                                "close_mean_error_sd": 4.9}}  # fmt: skip
+                                "close_mean_error_sd": 4.9, "model_expected_over_market": 0.9966,
+                                "model_expected_over_truth": 1.0385}}  # fmt: skip
     # Judged in expected log loss: the realised outcomes of ~1,200 games move it by ~0.01.
     refs = {"game_total_nba": {"learnt_close_over_market": 0.9754,
                                "learnt_close_expected_over_market": 0.9878,
@@ -73,6 +74,8 @@ def test_a_totals_miss_reads_the_learnt_close_and_the_error_sds() -> None:
         "not learnt them" in truth
     )
     assert "sd 9.10, the close's by 4.90" in market
+    assert "the model reaches 0.9966 in expected log loss" in market
+    assert "the model reaches 1.0385 in expected log loss" in truth
 
 
 def test_the_learnt_close_is_the_same_season_with_the_learnable_errors_off(
