@@ -263,10 +263,10 @@ def print_reference(strength: str, reference: dict) -> None:
     """quality_bound.py's generous public-information reference, one line per prop family,
     and the totals' learnt close (quality_totals.learnt_close); then all as JSON."""
     for family, r in reference.items():
-        if "learnt_close_over_market" in r:
+        if "learnt_close_over_close" in r:
             print(f"reference {strength} {family:21} learnt close/mkt "
-                  f"{r['learnt_close_over_market']:.4f} (expected "
-                  f"{r['learnt_close_expected_over_market']:.4f}) learnt close/truth "
+                  f"{r['learnt_close_over_close']:.4f} (expected "
+                  f"{r['learnt_close_expected_over_close']:.4f}) learnt close/truth "
                   f"{r['learnt_close_over_truth']:.4f} (expected "
                   f"{r['learnt_close_expected_over_truth']:.4f}) n {r['n']}")  # fmt: skip
             continue

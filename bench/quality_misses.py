@@ -24,8 +24,9 @@ import json
 
 #: Issue 10's targets: each value must be at most its target.
 TARGETS = {"model_over_market": 0.98, "model_over_truth": 1.015, "ece": 0.01}
-#: The reference's key suffix of each log-loss target.
+#: The prop reference's key suffix of each log-loss target, and the totals' learnt close's.
 _RATIO = {"model_over_market": "over_market", "model_over_truth": "over_truth"}
+_LEARNT = {"model_over_market": "over_close", "model_over_truth": "over_truth"}
 
 
 def explain_misses(results: dict, diagnostics: dict, references: dict) -> dict:
@@ -86,8 +87,8 @@ def _prop_reason(target: str, value: float, bound: float, reference: dict | None
 def _totals_reason(target: str, bound: float, facts: dict, reference: dict | None) -> str:
     parts = []
     if reference is not None:
-        expected = reference[f"learnt_close_expected_{_RATIO[target]}"]
-        realised = reference[f"learnt_close_{_RATIO[target]}"]
+        expected = reference[f"learnt_close_expected_{_LEARNT[target]}"]
+        realised = reference[f"learnt_close_{_LEARNT[target]}"]
         verdict = ("beyond what learning the books' errors gives; the rest is noise the books "
                    "share" if expected > bound else "the model has not learnt them")  # fmt: skip
         parts.append(f"the close with its learnable errors (shade, minutes lag) taken out "

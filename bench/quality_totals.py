@@ -21,11 +21,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from market_strength import LEARNED_OFF, VARIANTS  # a sibling: bench/ is on sys.path
+from market_strength import learnt_close as learnt_close_ratios
 
 from propcast.totals import baseline, fit_totals_model
 from propcast.totals_frames import settle, with_team_features
-from propcast.world.closing import final_games, log_loss, total_closing_lines, total_quotes
+from propcast.world.closing import (
+    close_over_truth,
+    final_games,
+    log_loss,
+    total_closing_lines,
+    total_quotes,
+)
 from propcast.world.market import ErrorModel
+from propcast.world.totals import MARKET
 
 #: The error model of `learnt_close`'s world: the books' learnable terms (the shade and the
 #: minutes lag) switched off, as market_strength.py --decompose's learnt close.
@@ -90,10 +98,10 @@ def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, di
     prob = predicted["prob_over"].to_numpy(dtype=float)
     y = scored["went_over"].to_numpy(dtype=float)
     truth = scored["true_p_over"].to_numpy(dtype=float)
-    result = logloss_result(y, prob, scored["market_prob_over"].to_numpy(dtype=float), truth, ece)
+    market = scored["market_prob_over"].to_numpy(dtype=float)
+    result = logloss_result(y, prob, market, truth, ece)
     true_mean = scored["true_mean"].to_numpy(dtype=float)
     close_mean = baseline(model.league, scored, model.config)
-    market = scored["market_prob_over"].to_numpy(dtype=float)
     expected = log_loss(truth, prob)  # each outcome replaced by the truth's probability
     diagnostics = {
         "truth_ece": round(ece(y, truth), 4),
@@ -108,22 +116,12 @@ def evaluate_totals(worlds: list[Path], league: str, ece) -> tuple[str, dict, di
 def learnt_close(world: Path, learnt_world: Path) -> dict[str, float]:
     """Where the totals close lands with the books' learnable errors taken out exactly:
     `learnt_world` is `world`'s season generated again with LEARNT_ERRORS (the same games,
-    truth and market draws, bench/market_strength.py's module doc). Over the close and over
-    the truth, each a ratio of log losses on the events both worlds close: on the realised
-    outcomes, and in expected log loss (`expected_*`: each outcome replaced by the truth's
-    probability, free of the outcomes' noise, which on ~1,200 games is ~0.01)."""
+    truth and market draws, bench/market_strength.py's module doc), read as market_strength.py
+    reads its learnt close, on the events both worlds close: over the close and over the truth,
+    on the realised outcomes and in expected log loss (`expected`: each outcome replaced by the
+    truth's probability, free of the outcomes' noise, which on ~1,200 games is ~0.01)."""
     full, learnt = total_closing_lines(world), total_closing_lines(learnt_world)
-    both = sorted(set(full["event_id"]) & set(learnt["event_id"]))
-    full = full.set_index("event_id").loc[both]
-    learnt = learnt.set_index("event_id").loc[both]
-
-    def over_truth(frame: pd.DataFrame, outcome: str) -> float:
-        y = frame[outcome]
-        return log_loss(y, frame["p_market"]) / log_loss(y, frame["p_truth"])
-
-    out: dict[str, float] = {}
-    for prefix, outcome in (("", "y"), ("expected_", "p_truth")):
-        ratio = over_truth(learnt, outcome)
-        out[f"learnt_close_{prefix}over_market"] = round(ratio / over_truth(full, outcome), 4)
-        out[f"learnt_close_{prefix}over_truth"] = round(ratio, 4)
-    return {**out, "n": len(both)}
+    both = set(full["event_id"]) & set(learnt["event_id"])
+    variants = {name: close_over_truth(frame[frame["event_id"].isin(both)])
+                for name, frame in (("full", full), (LEARNED_OFF, learnt))}  # fmt: skip
+    return {**learnt_close_ratios(variants, MARKET), "n": len(both)}

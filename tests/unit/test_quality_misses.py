@@ -61,8 +61,8 @@ def test_a_totals_miss_reads_the_learnt_close_and_the_error_sds() -> None:
                                 "close_mean_error_sd": 4.9, "model_expected_over_market": 0.9966,
                                 "model_expected_over_truth": 1.0385}}  # fmt: skip
     # Judged in expected log loss: the realised outcomes of ~1,200 games move it by ~0.01.
-    refs = {"game_total_nba": {"learnt_close_over_market": 0.9754,
-                               "learnt_close_expected_over_market": 0.9878,
+    refs = {"game_total_nba": {"learnt_close_over_close": 0.9754,
+                               "learnt_close_expected_over_close": 0.9878,
                                "learnt_close_over_truth": 1.0300,
                                "learnt_close_expected_over_truth": 1.0100, "n": 1165}}  # fmt: skip
     missed = explain_misses({"game_total_nba": row(0.9961, 1.0377, 0.0577)}, facts, refs)
@@ -87,11 +87,11 @@ def test_the_learnt_close_is_the_same_season_with_the_learnable_errors_off(
     generate(world, **options)
     generate(learnt, errors=LEARNT_ERRORS, **options)
     same = learnt_close(world, world)
-    assert same["learnt_close_over_market"] == same["learnt_close_expected_over_market"] == 1.0
+    assert same["learnt_close_over_close"] == same["learnt_close_expected_over_close"] == 1.0
     assert same["n"] == total_closing_lines(world)["event_id"].nunique()
     full, off = total_closing_lines(world), total_closing_lines(learnt)
     assert sorted(full["event_id"]) == sorted(off["event_id"])  # the same games
     lines = full.merge(off, on="event_id", suffixes=("_full", "_off"))
     assert (lines["p_truth_full"].notna()).all()
     assert (lines["line_full"] != lines["line_off"]).any()  # the shade and the lag moved lines
-    assert learnt_close(world, learnt)["learnt_close_over_market"] != 1.0
+    assert learnt_close(world, learnt)["learnt_close_over_close"] != 1.0
