@@ -183,14 +183,15 @@ class Season:
             spec, self.errors.books, sim, games, row_game, row_player, row_team, active,
             minutes_expected, true_mean,
         )  # fmt: skip
+        minutes_lag = np.where(active, self._minutes_lag(row_player, minutes_expected), 0.0)
+        lag = self._lag(row_player, active, minutes_lag)
         quotes = self._quote(
-            d, games, snapshot_times, row_game, row_player, active, minutes_expected, log_mean
+            d, games, snapshot_times, row_game, active, minutes_expected, log_mean, lag
         )
         totals = self._totals(
-            d, games, snapshot_times, row_game, row_player, row_team, active, minutes_expected,
-            log_mean, true_mean,
+            d, games, snapshot_times, row_game, row_team, active, minutes_expected,
+            log_mean, true_mean, lag,
         )  # fmt: skip
-        minutes_lag = np.where(active, self._minutes_lag(row_player, minutes_expected), 0.0)
         self._settle_state(d, games, row_game, row_player, row_team, active, played,
                            postponed, minutes_expected, sim)  # fmt: skip
         return Day(
@@ -270,10 +271,10 @@ class Season:
         games: list[Game],
         snapshot_times: list[datetime],
         row_game: np.ndarray,
-        row_player: np.ndarray,
         active: np.ndarray,
         minutes_expected: np.ndarray,
         log_mean: np.ndarray,
+        lag: np.ndarray,
     ) -> Quotes:
         spec, errors = self.spec, self.errors
         rng = self._stream(_MARKET, d)
@@ -293,7 +294,6 @@ class Season:
             rng, errors.book_sd, errors.snapshot_corr, (n_books, n_rows, n_stats)
         )  # (K, B, R, S)
         stale = rng.integers(5, 900, size=(n_snaps, n_books, len(games), n_stats))
-        lag = self._lag(row_player, active, minutes_expected)
 
         min_minutes = np.array([b.min_minutes for b in all_books]) * spec.offer_minutes_scale
         offered = (
@@ -334,11 +334,11 @@ class Season:
         return Quotes(*columns, seconds_stale=stale[:, : self.n_books])
 
     def _lag(
-        self, row_player: np.ndarray, active: np.ndarray, minutes_expected: np.ndarray
+        self, row_player: np.ndarray, active: np.ndarray, minutes_lag: np.ndarray
     ) -> np.ndarray:
-        """(rows, stats): the books' lagged log view of each mean minus the true log mean."""
+        """(rows, stats): the books' lagged log view of each mean minus the true log mean
+        (`minutes_lag`: `_minutes_lag` of the rows)."""
         lagged_form = self.form_history[0][row_player]
-        minutes_lag = self._minutes_lag(row_player, minutes_expected)
         return np.where(active[:, None], minutes_lag[:, None] + lagged_form - self.form[row_player],
                         0.0)  # fmt: skip
 
@@ -356,12 +356,12 @@ class Season:
         games: list[Game],
         snapshot_times: list[datetime],
         row_game: np.ndarray,
-        row_player: np.ndarray,
         row_team: np.ndarray,
         active: np.ndarray,
         minutes_expected: np.ndarray,
         log_mean: np.ndarray,
         true_mean: np.ndarray,
+        lag: np.ndarray,
     ) -> game_totals.DayTotals:
         """The games' combined-score distributions and the books' totals (world/totals.py),
         from streams of their own: nothing else of the world moves."""
@@ -378,7 +378,6 @@ class Season:
             survival.append(game_totals.survival(scores))
             means.append(float(scores.mean()))
             game_rows.append(np.concatenate(sides))
-        lag = self._lag(row_player, active, minutes_expected)[:, score_k]
         with np.errstate(divide="ignore"):
             log_points = log_mean[:, score_k]
         quotes = game_totals.quote_totals(
@@ -388,7 +387,7 @@ class Season:
             self.totals_noise,
             game_totals.board(games, snapshot_times),
             np.array(means),
-            game_totals.lagged_log_ratio(game_rows, log_points, lag),
+            game_totals.lagged_log_ratio(game_rows, log_points, lag[:, score_k]),
             survival,
         )
         return game_totals.DayTotals(np.array(means), survival, quotes)
