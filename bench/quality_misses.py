@@ -33,7 +33,8 @@ def explain_misses(results: dict, diagnostics: dict, references: dict) -> dict:
     """{family: {target: {value, target, by, why}}} for every target a family missed.
 
     `results`: the bench's per-family rows; `diagnostics`: per family `truth_ece` (totals
-    also `model_mean_error_sd`, `close_mean_error_sd`); `references`: per family the
+    also `model_expected_over_*`, `model_mean_error_sd`, `close_mean_error_sd`:
+    quality_totals.evaluate_totals); `references`: per family the
     reference's row (quality_bound.reference_results, or quality_totals.learnt_close for
     totals), absent without `--bound`."""
     out: dict = {}
