@@ -26,7 +26,7 @@ import pandas as pd
 
 from propcast.models.config import as_date
 from propcast.models.guard import check_not_fallback
-from propcast.models.train import ModelLoadError
+from propcast.models.registry import ModelLoadError
 from propcast.totals import (
     FEATURE_COLUMNS,
     LEAGUES,

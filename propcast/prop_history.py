@@ -34,7 +34,8 @@ from propcast.models.calibration import STACK_DISTRIBUTION
 from propcast.models.config import TrainConfig
 from propcast.models.distribution import implied_mean, prob_over
 from propcast.models.frames import game_days, require_columns, to_date
-from propcast.models.train import TrainedModel, train_prop_model
+from propcast.models.train import train_prop_model
+from propcast.models.trained import TrainedModel
 
 #: The mart's as-of columns the mean regressor reads (docs/imports.md): the player's form
 #: only, so that its distribution is a second opinion next to the market's, not an echo of it.

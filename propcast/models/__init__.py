@@ -7,14 +7,10 @@ because dbt cannot unit-test Python models; this package is tested on its own wi
 from propcast.models.calibration import Calibrator, Stacker, fit_calibrator, fit_stacker
 from propcast.models.config import TrainConfig
 from propcast.models.guard import FallbackPredictions, check_not_fallback
+from propcast.models.registry import REGISTRY_COLUMNS, ModelLoadError, model_from_registry_row
 from propcast.models.score import score_lines
-from propcast.models.train import (
-    REGISTRY_COLUMNS,
-    ModelLoadError,
-    TrainedModel,
-    model_from_registry_row,
-    train_prop_model,
-)
+from propcast.models.train import train_prop_model
+from propcast.models.trained import TrainedModel
 
 __all__ = [
     "REGISTRY_COLUMNS",

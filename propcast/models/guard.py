@@ -83,77 +83,24 @@ def check_not_fallback(
     flat by the same rules. They apply to groups of at least `min_rows` rows; a smaller group
     fails only if every row is exactly 0.5.
     """
-    where = f" for game_date {run_date}" if run_date is not None else ""
     if prob_column not in scored.columns:
         raise FallbackPredictions("missing_column", f"fallback guard: no {prob_column!r} column")
     if market_prob_column is not None and market_prob_column not in scored.columns:
         raise ValueError(f"fallback guard: no market column {market_prob_column!r} in scored rows")
-    days = game_days(scored[date_column]) if date_column in scored.columns else None
-    frame = scored
-    if run_date is not None and days is not None:
-        keep = days == np.datetime64(run_date, "D")
-        frame, days = scored.loc[keep], days[keep]
-    if len(frame) == 0:
-        raise FallbackPredictions(
-            "zero_rows",
-            f"fallback guard [zero_rows]: no predictions{where or ' at all'} "
-            f"({len(scored)} row(s) in total) — refusing to publish an empty slate",
-        )
-    prob = pd.to_numeric(frame[prob_column], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    bad = ~np.isfinite(prob) | (prob < 0) | (prob > 1)
-    if bad.any():
-        dates = f" on {format_days(days[bad])}" if days is not None else ""
-        raise FallbackPredictions(
-            "invalid",
-            f"fallback guard [invalid]: {int(bad.sum())} of {len(prob)} {prob_column} value(s) "
-            f"missing, not finite or outside [0, 1]{dates}",
-        )
-    market = None
-    if market_prob_column is not None:
-        market = pd.to_numeric(frame[market_prob_column], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+    frame, days = _rows_to_check(scored, date_column, run_date)
+    prob = _valid_probabilities(frame, prob_column, days)
+    market = None if market_prob_column is None else _numeric(frame[market_prob_column])
 
-    groups: list[tuple[str, np.ndarray]] = []
     all_dates = sorted(set(days.tolist())) if days is not None else []
     label_all = format_days(days) if days is not None else "all rows (no game_date column)"
-    groups.append((label_all, np.ones(len(prob), dtype=bool)))
+    groups = [(label_all, np.ones(len(prob), dtype=bool))]
     if len(all_dates) > 1:
         groups += [(str(np.datetime64(d, "D")), days == d) for d in all_dates]
+    for label, mask in groups:
+        group_market = None if market is None else market[mask]
+        _refuse_if_flat(prob[mask], group_market, label, prob_column, market_prob_column, min_rows)
 
     overall = _flatness(prob)
-    for label, mask in groups:
-        stats = _flatness(prob[mask])
-        rule = stats.rule(min_rows)
-        if rule is None:
-            continue
-        market_note = "no market column given"
-        if market is not None:
-            m = market[mask]
-            m = m[~np.isnan(m)]
-            mstats = _flatness(m)
-            if m.size and mstats.rule(min_rows) is not None:
-                continue  # the market is flat too: flat predictions are plausible
-            market_note = (
-                f"market {market_prob_column} is not flat: std {mstats.std:.4f}, "
-                f"{mstats.share_near_half:.0%} within {HALF_BAND} of 0.5"
-                if m.size
-                else f"market {market_prob_column} has no values to excuse it"
-            )
-        detail = (
-            f"std {stats.std:.5f} < {MIN_STD}"
-            if rule == "constant"
-            else f"{stats.share_near_half:.1%} of rows within {HALF_BAND} of 0.5 "
-            f"(>= {HALF_SHARE:.0%})"
-        )
-        raise FallbackPredictions(
-            rule,
-            f"fallback guard [{rule}]: {prob_column} on game_date {label}: {detail} over "
-            f"{stats.rows} row(s) (mean {float(np.mean(prob[mask])):.4f}); {market_note} — "
-            "refusing to publish fallback predictions",
-        )
     market_flat: bool | None = None
     if market is not None:
         m = market[~np.isnan(market)]
@@ -167,3 +114,81 @@ def check_not_fallback(
         "prob_max": float(prob.max()),
         "market_flat": market_flat,
     }
+
+
+def _numeric(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _rows_to_check(
+    scored: pd.DataFrame, date_column: str, run_date: date | None
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The rows to check (those of `run_date`, when given) and their game days; refuses none."""
+    days = game_days(scored[date_column]) if date_column in scored.columns else None
+    frame = scored
+    if run_date is not None and days is not None:
+        keep = days == np.datetime64(run_date, "D")
+        frame, days = scored.loc[keep], days[keep]
+    if len(frame) == 0:
+        where = f" for game_date {run_date}" if run_date is not None else " at all"
+        raise FallbackPredictions(
+            "zero_rows",
+            f"fallback guard [zero_rows]: no predictions{where} "
+            f"({len(scored)} row(s) in total) — refusing to publish an empty slate",
+        )
+    return frame, days
+
+
+def _valid_probabilities(
+    frame: pd.DataFrame, prob_column: str, days: np.ndarray | None
+) -> np.ndarray:
+    """`prob_column` as floats, refused when one is missing, not finite or outside [0, 1]."""
+    prob = _numeric(frame[prob_column])
+    bad = ~np.isfinite(prob) | (prob < 0) | (prob > 1)
+    if bad.any():
+        dates = f" on {format_days(days[bad])}" if days is not None else ""
+        raise FallbackPredictions(
+            "invalid",
+            f"fallback guard [invalid]: {int(bad.sum())} of {len(prob)} {prob_column} value(s) "
+            f"missing, not finite or outside [0, 1]{dates}",
+        )
+    return prob
+
+
+def _refuse_if_flat(
+    prob: np.ndarray,
+    market: np.ndarray | None,
+    label: str,
+    prob_column: str,
+    market_prob_column: str | None,
+    min_rows: int,
+) -> None:
+    """Raise `FallbackPredictions` when one group's probabilities are flat and its market's
+    (when given) are not."""
+    stats = _flatness(prob)
+    rule = stats.rule(min_rows)
+    if rule is None:
+        return
+    market_note = "no market column given"
+    if market is not None:
+        m = market[~np.isnan(market)]
+        mstats = _flatness(m)
+        if m.size and mstats.rule(min_rows) is not None:
+            return  # the market is flat too: flat predictions are plausible
+        market_note = (
+            f"market {market_prob_column} is not flat: std {mstats.std:.4f}, "
+            f"{mstats.share_near_half:.0%} within {HALF_BAND} of 0.5"
+            if m.size
+            else f"market {market_prob_column} has no values to excuse it"
+        )
+    detail = (
+        f"std {stats.std:.5f} < {MIN_STD}"
+        if rule == "constant"
+        else f"{stats.share_near_half:.1%} of rows within {HALF_BAND} of 0.5 (>= {HALF_SHARE:.0%})"
+    )
+    raise FallbackPredictions(
+        rule,
+        f"fallback guard [{rule}]: {prob_column} on game_date {label}: {detail} over "
+        f"{stats.rows} row(s) (mean {float(np.mean(prob)):.4f}); {market_note} — "
+        "refusing to publish fallback predictions",
+    )

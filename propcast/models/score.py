@@ -12,7 +12,7 @@ import pandas as pd
 
 from propcast.models.config import KEY_COLUMNS
 from propcast.models.frames import day, format_days, game_days, require_columns
-from propcast.models.train import TrainedModel
+from propcast.models.trained import TrainedModel
 
 OUTPUT_COLUMNS: tuple[str, ...] = ("prob_over", "predicted_mean", "model_version", "train_end")
 

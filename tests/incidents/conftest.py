@@ -166,7 +166,7 @@ def deploy_constant_model(home: Home) -> str:
     import pandas as pd
 
     from propcast.models.calibration import Stacker
-    from propcast.models.train import _canonical_json, _version_hash, make_model_version
+    from propcast.models.trained import canonical_json, make_model_version, model_content_hash
 
     with connect(home) as con:
         row = (
@@ -180,8 +180,8 @@ def deploy_constant_model(home: Home) -> str:
         dispersion=stacker["dispersion"], inputs=(), coef=(), intercept=0.4,
         no_market_inputs=(), no_market_coef=(), no_market_intercept=0.4,
     ).to_json()  # fmt: skip
-    content = _version_hash(
-        _canonical_json(json.loads(row["params"])),
+    content = model_content_hash(
+        canonical_json(json.loads(row["params"])),
         row["booster_over"],
         row["booster_mean"],
         row["calibrator"],

@@ -22,7 +22,7 @@ from propcast.daily import train
 from propcast.locking import writer_lock
 from propcast.model_pins import pinned_version, read_history
 from propcast.models.calibration import Stacker
-from propcast.models.train import _canonical_json, _version_hash, make_model_version
+from propcast.models.trained import canonical_json, make_model_version, model_content_hash
 from propcast.runs import latest_run
 from propcast.settings import Home
 from propcast.warehouse import connect, copy_warehouse
@@ -146,8 +146,8 @@ def constant_model_row(home: Home) -> dict:
         no_market_inputs=(), no_market_coef=(), no_market_intercept=0.4,
     )  # fmt: skip
     row["calibrator"] = constant.to_json()
-    content = _version_hash(
-        _canonical_json(json.loads(row["params"])),
+    content = model_content_hash(
+        canonical_json(json.loads(row["params"])),
         row["booster_over"],
         row["booster_mean"],
         row["calibrator"],

@@ -60,15 +60,10 @@ from propcast.models.distribution import (
     implied_mean,
     prob_over,
 )
+from propcast.models.labelled import calibration_date_count, labelled_rows
 from propcast.models.metrics import log_loss
-from propcast.models.train import (
-    TRAINING_PHASES,
-    _canonical_json,
-    _version_hash,
-    calibration_date_count,
-    labelled_rows,
-    make_model_version,
-)
+from propcast.models.train import TRAINING_PHASES
+from propcast.models.trained import canonical_json, make_model_version, model_content_hash
 
 OUTPUTS = ("prob_over", "predicted_mean", "model_version", "train_end")
 FEATURES = ["pts_avg_10", "home", "rest_days", "opp_allowed", "line_move"]
@@ -464,8 +459,8 @@ def test_registry_rows_of_the_original_predictor_still_load(
     params = json.loads(row["params"])
     for key in ("stack_classifier", "consensus_weight_column"):
         params.pop(key)
-    params_json = _canonical_json(params)
-    content = _version_hash(
+    params_json = canonical_json(params)
+    content = model_content_hash(
         params_json, row["booster_over"], row["booster_mean"], row["calibrator"]
     )
     old = {
