@@ -33,7 +33,7 @@ TRACE_ENV = "PROPCAST_FAULT_TRACE"
 #: name -> where it is and what a crash there leaves behind. Names reached per batch, save or
 #: node can be targeted at their N-th time with `name#N`.
 KILL_POINTS: dict[str, str] = {
-    # --- ingest (propcast/ingest.py): one transaction per batch of new payloads ---
+    # --- ingest (propcast/ingest.py, ingest_batch.py): one transaction per batch of payloads ---
     "ingest:file-read": "a new inbox file read and hashed; nothing of its batch written yet",
     "ingest:before-transaction": "a batch staged in temp tables, its transaction not begun",
     "ingest:txn:after-bulk-rows": "in the batch's transaction: raw rows inserted, no payload row",

@@ -23,11 +23,9 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from propcast.faults import fault_point
+from propcast.ingest_batch import ExaminedFile, NewPayload, RawBatch
 from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
@@ -36,8 +34,6 @@ from propcast.vendors.base import (
     ParsedPayload,
     Payload,
     Staged,
-    UnparseablePayload,
-    rejected_frame,
 )
 from propcast.warehouse import connect
 
@@ -208,266 +204,20 @@ def _refusal(path: Path, inbox: Path) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _NewPayload:
-    feed: Feed
-    payload: Payload
-    digest: str
-    source_file: str
-
-
-@dataclass(frozen=True)
-class _ExaminedFile:
-    """An inbox file read and hashed: its (size, mtime) as seen before it was read."""
-
-    source_file: str
-    file_bytes: int
-    file_mtime_ns: int
-    payload_sha256: str
-
-
 def _file_signature(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
 
 
-class _Batch:
-    """Staged rows and registry entries waiting to be written in one transaction."""
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        loaded_at: datetime,
-        examined: Sequence[_ExaminedFile] = (),
-    ) -> None:
-        self.con = con
-        self.loaded_at = loaded_at
-        self.examined = list(examined)
-        # Per feed: its staged temp table and the payloads whose rows it loads (Arrow).
-        self.staged: list[tuple[Feed, Staged, pa.Table]] = []
-        self.rows: dict[str, list[pd.DataFrame]] = {}  # files parsed alone
-        self.registry: list[pd.DataFrame] = []
-        self.quarantine: list[pd.DataFrame] = []
-
-    def stage(self, feed: Feed, items: list[_NewPayload], report: IngestReport) -> None:
-        """Stage one feed's new payloads together (in DuckDB) and what they load and refuse."""
-        name = f"_stage_{feed.vendor}_{feed.feed}"
-        staged = feed.stage(self.con, [item.payload for item in items], name)
-        digests = np.array([item.digest for item in items], dtype=object)
-        sources = np.array([item.source_file for item in items], dtype=object)
-        bulk = sorted(staged.fetched_at)
-        self.staged.append(
-            (
-                feed,
-                staged,
-                pa.table(
-                    {
-                        "payload": pa.array(bulk, pa.int64()),
-                        "payload_sha256": pa.array(digests[bulk].tolist(), pa.string()),
-                        "source_file": pa.array(sources[bulk].tolist(), pa.string()),
-                        "fetched_at": pa.array(
-                            [staged.fetched_at[i] for i in bulk], pa.timestamp("us")
-                        ),
-                    }
-                ),
-            )
-        )
-        rows_per_payload = np.zeros(len(items), dtype=np.int64)
-        for payload, rows in self.con.execute(
-            f"select payload, count(*) from {staged.table} where reason is null group by payload"
-        ).fetchall():
-            rows_per_payload[payload] = rows
-
-        fetched_at = dict(staged.fetched_at)
-        rejected = [staged.rejected]
-        quarantined: dict[int, str] = {}
-        for index in staged.one_by_one(len(items)):
-            try:
-                parsed = feed.parse(items[index].payload.content)
-            except UnparseablePayload as exc:
-                quarantined[index] = str(exc)
-                continue
-            fetched_at[index] = parsed.fetched_at
-            rows_per_payload[index] += len(parsed.rows)
-            if len(parsed.rows):
-                self.rows.setdefault(feed.table, []).append(
-                    parsed.rows.assign(
-                        payload_sha256=digests[index],
-                        source_file=sources[index],
-                        fetched_at=pd.Series(
-                            [parsed.fetched_at] * len(parsed.rows), dtype="datetime64[us]"
-                        ).to_numpy(),
-                        loaded_at=self.loaded_at,
-                    )
-                )
-            rejected.append(
-                rejected_frame(
-                    [index] * len(parsed.rejected),
-                    [r.row_number for r in parsed.rejected],
-                    [r.row_text for r in parsed.rejected],
-                    [r.reason for r in parsed.rejected],
-                )
-            )
-        rejected = pd.concat(rejected, ignore_index=True)
-        self.quarantine.append(
-            pd.DataFrame(
-                {
-                    "quarantined_at": self.loaded_at,
-                    "vendor": feed.vendor,
-                    "feed": feed.feed,
-                    "source_file": sources[rejected["payload"].to_numpy(dtype=np.int64)],
-                    "payload_sha256": digests[rejected["payload"].to_numpy(dtype=np.int64)],
-                    "row_number": rejected["row_number"].to_numpy(),
-                    "row_text": rejected["row_text"].to_numpy(),
-                    "reason": rejected["reason"].to_numpy(),
-                }
-            )
-        )
-
-        rejected_per_payload = np.bincount(
-            rejected["payload"].to_numpy(dtype=np.int64), minlength=len(items)
-        )
-        loaded = sorted(fetched_at)
-        fetched = pd.Series(fetched_at, dtype="datetime64[us]")
-        self.registry.append(
-            pd.DataFrame(
-                {
-                    "payload_sha256": digests[loaded],
-                    "vendor": feed.vendor,
-                    "feed": feed.feed,
-                    "source_file": sources[loaded],
-                    "fetched_at": fetched.reindex(loaded).to_numpy(),
-                    "loaded_at": self.loaded_at,
-                    "status": np.where(rejected_per_payload[loaded] > 0, "partial", "loaded"),
-                    "rows_loaded": rows_per_payload[loaded],
-                    "rows_quarantined": rejected_per_payload[loaded],
-                    "error": None,
-                }
-            )
-        )
-        if loaded:
-            report.payloads_loaded += len(loaded)
-            report.rows_loaded[feed.table] += int(rows_per_payload.sum())
-            report.rows_quarantined[feed.table] += len(rejected)
-
-        for index, error in quarantined.items():
-            self._quarantine_whole(feed, items[index], error, report)
-
-    def _quarantine_whole(
-        self, feed: Feed, item: _NewPayload, error: str, report: IngestReport
-    ) -> None:
-        common = {"vendor": feed.vendor, "feed": feed.feed, "source_file": item.source_file}
-        self.registry.append(
-            pd.DataFrame(
-                [
-                    {
-                        "payload_sha256": item.digest,
-                        **common,
-                        "fetched_at": None,
-                        "loaded_at": self.loaded_at,
-                        "status": "quarantined",
-                        "rows_loaded": 0,
-                        "rows_quarantined": 0,
-                        "error": error,
-                    }
-                ]
-            )
-        )
-        self.quarantine.append(
-            pd.DataFrame(
-                [
-                    {
-                        "quarantined_at": self.loaded_at,
-                        **common,
-                        "payload_sha256": item.digest,
-                        "row_number": None,
-                        "row_text": item.payload.content[:2000].decode("utf-8", errors="replace"),
-                        "reason": error,
-                    }
-                ]
-            )
-        )
-        report.payloads_quarantined += 1
-        report.problems.append(f"{feed.vendor}: {item.source_file} quarantined whole: {error}")
-
-    def drop(self) -> None:
-        for _, staged, _ in self.staged:
-            self.con.execute(f"drop table if exists {staged.table}")
-
-    def write(self) -> None:
-        if not self.registry and not self.examined:
-            return
-        con = self.con
-        tables = {
-            table: pd.concat(frames, ignore_index=True) for table, frames in self.rows.items()
-        }
-        if self.registry:
-            tables["raw_odds_payloads"] = pd.concat(self.registry, ignore_index=True)
-            quarantine = pd.concat(self.quarantine, ignore_index=True)
-            tables["raw_quarantine"] = quarantine.astype({"row_number": "Int64"})
-        fault_point("ingest:before-transaction")
-        con.execute("begin transaction")
-        try:
-            for feed, staged, payloads in self.staged:
-                con.register("_ingest_payloads", payloads)
-                con.execute(
-                    f"insert into {RAW_SCHEMA}.{feed.table} by name "
-                    "select s.* exclude (payload, row_number, reason), p.payload_sha256, "
-                    "p.source_file, p.fetched_at, $loaded_at::timestamp as loaded_at "
-                    f"from {staged.table} s join _ingest_payloads p on s.payload = p.payload "
-                    "where s.reason is null",
-                    {"loaded_at": self.loaded_at},
-                )
-                con.unregister("_ingest_payloads")
-            fault_point("ingest:txn:after-bulk-rows")
-            for table, frame in tables.items():
-                if len(frame):
-                    con.register("_ingest_batch", _scannable(frame))
-                    con.execute(
-                        f"insert into {RAW_SCHEMA}.{table} by name select * from _ingest_batch"
-                    )
-                    con.unregister("_ingest_batch")
-                    fault_point(f"ingest:txn:after-{table}")
-            fault_point("ingest:txn:before-signatures")
-            self._record_examined()
-            fault_point("ingest:txn:before-commit")
-            con.execute("commit")
-            fault_point("ingest:after-commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-
-    def _record_examined(self) -> None:
-        """In the batch's transaction: a file's signature is recorded only with its rows."""
-        if not self.examined:
-            return
-        frame = pd.DataFrame([vars(f) for f in self.examined]).assign(examined_at=self.loaded_at)
-        self.con.register("_ingest_examined", frame)
-        self.con.execute(
-            f"insert or replace into {RAW_SCHEMA}.raw_inbox_files by name "
-            "select * from _ingest_examined"
-        )
-        self.con.unregister("_ingest_examined")
-
-
-def _scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
-    """Arrow when the frame converts (DuckDB scans it about twice as fast as pandas); pandas when
-    a column mixes Python types (a file parsed alone may hold, say, a numeric event id)."""
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return frame
-
-
 def _load_batch(
     con: duckdb.DuckDBPyConnection,
-    new: list[_NewPayload],
+    new: list[NewPayload],
     loaded_at: datetime,
     report: IngestReport,
-    examined: Sequence[_ExaminedFile] = (),
+    examined: Sequence[ExaminedFile] = (),
 ) -> None:
-    batch = _Batch(con, loaded_at, examined)
-    by_feed: dict[Feed, list[_NewPayload]] = {}
+    batch = RawBatch(con, loaded_at, examined)
+    by_feed: dict[Feed, list[NewPayload]] = {}
     for item in new:
         by_feed.setdefault(item.feed, []).append(item)
     try:
@@ -511,8 +261,8 @@ def ingest(
                 f"select source_file, file_bytes, file_mtime_ns from {RAW_SCHEMA}.raw_inbox_files"
             ).fetchall()
         }
-        new: list[_NewPayload] = []
-        examined: list[_ExaminedFile] = []
+        new: list[NewPayload] = []
+        examined: list[ExaminedFile] = []
         new_bytes = 0
         for done, (feed, path) in enumerate(files, start=1):
             relative = str(path.relative_to(home.inbox))
@@ -524,12 +274,12 @@ def ingest(
             else:
                 content = path.read_bytes()
                 digest = hashlib.sha256(content).hexdigest()
-                examined.append(_ExaminedFile(relative, *signature, digest))
+                examined.append(ExaminedFile(relative, *signature, digest))
                 if digest in known:
                     report.files_skipped += 1
                 else:
                     known.add(digest)
-                    new.append(_NewPayload(feed, Payload(path, content), digest, relative))
+                    new.append(NewPayload(feed, Payload(path, content), digest, relative))
                     fault_point("ingest:file-read")
                     new_bytes += len(content)
             if new_bytes >= BATCH_BYTES or done == len(files):

@@ -41,6 +41,7 @@ ALLOWED: dict[tuple[str, str], str] = {
         for f in (
             "propcast/backfill.py",
             "propcast/ingest.py",
+            "propcast/ingest_batch.py",
             "propcast/raw_schema.py",
             "propcast/runs.py",
         )
@@ -56,9 +57,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("propcast/golden.py", "model"): CATALOG + " (a manifest model with a grain test)",
     ("propcast/golden.py", "keys"): COLUMNS + " (the grain test's columns in the manifest)",
     ("propcast/health.py", "', '.join(('?' for _ in dates))"): PLACEHOLDERS,
-    ("propcast/ingest.py", "feed.table"): IDENT + " (the Feed's raw table constant)",
-    ("propcast/ingest.py", "staged.table"): TEMP,
-    ("propcast/ingest.py", "table"): IDENT + " (raw table names of the FEEDS constants)",
+    ("propcast/ingest_batch.py", "feed.table"): IDENT + " (the Feed's raw table constant)",
+    ("propcast/ingest_batch.py", "staged.table"): TEMP,
+    ("propcast/ingest_batch.py", "table"): IDENT + " (raw table names of the FEEDS constants)",
     ("propcast/pipeline.py", "schema"): CATALOG + " (information_schema.tables, quoted)",
     ("propcast/pipeline.py", "name"): CATALOG + " (information_schema.tables, quoted)",
     ("propcast/raw_schema.py", "table"): IDENT + " (RAW_TABLES keys)",
