@@ -30,11 +30,8 @@ from propcast.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from propcast.settings import Home, SettingsError
 from propcast.timeutil import utc_now
 from propcast.vendors import csvfeed, decimalfeed, imports, league, oddsapi, sbr
-from propcast.vendors.base import (
-    ParsedPayload,
-    Payload,
-    Staged,
-)
+from propcast.vendors.base import ParsedPayload, Payload
+from propcast.vendors.staging import Staged
 from propcast.warehouse import connect
 
 

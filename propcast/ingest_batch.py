@@ -20,13 +20,8 @@ import pyarrow as pa
 
 from propcast.faults import fault_point
 from propcast.raw_schema import RAW_SCHEMA
-from propcast.vendors.base import (
-    ParsedPayload,
-    Payload,
-    Staged,
-    UnparseablePayload,
-    rejected_frame,
-)
+from propcast.vendors.base import ParsedPayload, Payload, UnparseablePayload, rejected_frame
+from propcast.vendors.staging import Staged, scannable
 
 if TYPE_CHECKING:
     from propcast.ingest import Feed, IngestReport
@@ -240,7 +235,7 @@ class RawBatch:
             fault_point("ingest:txn:after-bulk-rows")
             for table, frame in tables.items():
                 if len(frame):
-                    con.register("_ingest_batch", _scannable(frame))
+                    con.register("_ingest_batch", scannable(frame))
                     con.execute(
                         f"insert into {RAW_SCHEMA}.{table} by name select * from _ingest_batch"
                     )
@@ -266,15 +261,6 @@ class RawBatch:
             "select * from _ingest_examined"
         )
         self.con.unregister("_ingest_examined")
-
-
-def _scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
-    """Arrow when the frame converts (DuckDB scans it about twice as fast as pandas); pandas when
-    a column mixes Python types (a file parsed alone may hold, say, a numeric event id)."""
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return frame
 
 
 def _bulk_payloads(staged: Staged, digests: np.ndarray, sources: np.ndarray) -> pa.Table:

@@ -13,25 +13,18 @@ import pandas as pd
 
 from propcast.timeutil import parse_utc, parse_utc_series, slate_date
 from propcast.vendors.base import (
-    SQL_MACROS,
     BatchParse,
     ParsedPayload,
     Payload,
     RejectedRow,
-    Staged,
     UnparseablePayload,
     blank,
-    checked_table,
-    csv_rejected,
     first_failure,
     is_game_total,
     is_game_total_sql,
-    map_distinct,
-    map_texts,
-    parse_batch_in_memory,
-    read_csv_table,
     split_rejected,
 )
+from propcast.vendors.csv_batch import read_csv_table
 from propcast.vendors.sanity import (
     CUT_RECORD_REASON,
     GAME_WINDOW_REASON,
@@ -51,6 +44,15 @@ from propcast.vendors.sanity import (
     register_snapshots,
     short_mask,
     within_years,
+)
+from propcast.vendors.staging import (
+    SQL_MACROS,
+    Staged,
+    checked_table,
+    csv_rejected,
+    map_distinct,
+    map_texts,
+    parse_batch_in_memory,
 )
 
 FEED = "prop_odds"

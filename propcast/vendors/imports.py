@@ -24,12 +24,10 @@ from propcast.vendors.base import (
     ParsedPayload,
     Payload,
     RejectedRow,
-    Staged,
     UnparseablePayload,
     blank,
     first_failure,
     rejected_frame,
-    stage_frames,
 )
 from propcast.vendors.messycsv import (
     LONG_ROW_REASON,
@@ -44,6 +42,7 @@ from propcast.vendors.sanity import (
     american_out_of_range,
     within_years,
 )
+from propcast.vendors.staging import Staged, stage_frames
 
 VENDOR = "imports"
 TOTALS_FEED, PROPS_FEED = "game_totals", "prop_odds"

@@ -18,16 +18,14 @@ from propcast.vendors.base import (
     ParsedPayload,
     Payload,
     RejectedRow,
-    Staged,
     UnparseablePayload,
     blank,
     first_failure,
     parse_distinct,
-    read_csv_batch,
     rejected_rows,
     split_rejected,
-    stage_frames,
 )
+from propcast.vendors.csv_batch import read_csv_batch
 from propcast.vendors.sanity import (
     CUT_RECORD_REASON,
     MAX_COUNT,
@@ -41,6 +39,7 @@ from propcast.vendors.sanity import (
     short_mask,
     within_years,
 )
+from propcast.vendors.staging import Staged, stage_frames
 
 SCHEDULE_COLUMNS = [
     "game_id",
@@ -219,7 +218,7 @@ def _boxscore_checks(frame: pd.DataFrame, days: pd.Series) -> list:
 
 
 def _typed_availability(frame: pd.DataFrame) -> pd.DataFrame:
-    # `reason` names the quarantine's column in a staged batch (base.stage_frames).
+    # `reason` names the quarantine's column in a staged batch (staging.stage_frames).
     frame = frame[AVAILABILITY_COLUMNS].rename(columns={"reason": "status_reason"})
     frame["status"] = frame["status"].str.strip().str.lower()
     frame["reported_at"] = parse_utc_series(frame["reported_at"])

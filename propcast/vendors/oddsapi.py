@@ -20,20 +20,16 @@ import pandas as pd
 from propcast.timeutil import parse_utc, slate_date
 from propcast.vendors.base import (
     BatchParse,
-    JsonFeedSql,
     ParsedPayload,
     Payload,
-    Staged,
     UnparseablePayload,
     blank,
     first_failure,
     is_game_total,
     is_game_total_sql,
     numeric,
-    parse_batch_in_memory,
     rejected_frame,
     split_rejected,
-    stage_json,
 )
 from propcast.vendors.sanity import (
     GAME_WINDOW_REASON,
@@ -52,6 +48,7 @@ from propcast.vendors.sanity import (
     outside_game_window,
     plausible_stamp,
 )
+from propcast.vendors.staging import JsonFeedSql, Staged, parse_batch_in_memory, stage_json
 
 FEED = "prop_odds"
 TABLE = "raw_oddsapi__prop_odds"

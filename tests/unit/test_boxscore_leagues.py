@@ -11,7 +11,7 @@ from propcast.markets import league_counts
 from propcast.raw_schema import RAW_SCHEMA
 from propcast.settings import PROJECT_DIR, Home
 from propcast.vendors import league
-from propcast.vendors.base import read_csv_table
+from propcast.vendors.csv_batch import read_csv_table
 from propcast.warehouse import connect
 from tests.support.boxscore_files import quarantine_reasons as quarantined
 from tests.support.boxscore_files import write_boxscores as write
