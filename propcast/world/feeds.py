@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
 from propcast.settings import SLATE_TZ
-from propcast.world import distributions as dist
 from propcast.world.league_files import LeagueFiles, compact, iso_z
 from propcast.world.leagues import LeagueSpec
 from propcast.world.market import BookSpec
 from propcast.world.roster import Roster
 from propcast.world.schedule import Game
 from propcast.world.season import VENDOR_ERRORS, VENDOR_NAMES, Day, stream
+from propcast.world.truth_files import TruthFiles
 from propcast.world.vendors import (
     CSV_BOOK_CODES,
     CSV_STAT_CODES,
@@ -39,13 +39,6 @@ from propcast.world.vendors import (
     vendor_spec,
 )
 
-TRUTH_HEADER = [
-    "game_id", "event_id", "game_date", "player_id", "market", "line", "true_mean", "true_p_over",
-    "true_expected_minutes", "true_form",
-]  # fmt: skip
-TOTAL_TRUTH_HEADER = [
-    "game_id", "event_id", "game_date", "league", "line", "true_mean", "true_p_over",
-]  # fmt: skip
 CSVFEED_HEADER = [
     "snapshot_time", "league", "game_start", "home", "away", "book", "player", "stat", "line",
     "over_odds", "under_odds",
@@ -86,23 +79,11 @@ class FeedWriter:
         self.quote_rows = 0  # Over/Under outcome rows, every vendor
         self.vendor_rows = dict.fromkeys(vendors, 0)  # rows in the vendor's own unit
         self.bad_rows = dict.fromkeys(vendors, 0)
-        self.truth_rows = 0
-        self._truth: IO[str] = open(  # noqa: SIM115 - stays open while days stream in
-            self.truth_dir / "prop_truth.csv", "w", newline="", encoding="utf-8"
-        )
-        self._truth_csv = csv.writer(self._truth, lineterminator="\n")
-        self._truth_csv.writerow(TRUTH_HEADER)
-        self.total_truth_rows = 0
-        self._total_truth: IO[str] = open(  # noqa: SIM115 - as _truth
-            self.truth_dir / "game_total_truth.csv", "w", newline="", encoding="utf-8"
-        )
-        self._total_truth_csv = csv.writer(self._total_truth, lineterminator="\n")
-        self._total_truth_csv.writerow(TOTAL_TRUTH_HEADER)
+        self.truth = TruthFiles(self.truth_dir, spec, roster)
         self.files += 2
 
     def close(self) -> None:
-        self._truth.close()
-        self._total_truth.close()
+        self.truth.close()
 
     # -- per day ----------------------------------------------------------------------------
 
@@ -121,8 +102,7 @@ class FeedWriter:
                 if len(order) or len(totals):
                     errors = stream(self.seed, VENDOR_ERRORS, day.day.toordinal(), v)
                     writers[vendor](day, order, times, errors, totals)
-        self._write_truth(day)
-        self._write_total_truth(day)
+        self.truth.write_day(day)
         self.files += self.league.write_day(day)
 
     def _published(self, day: Day, vendor: str) -> tuple[np.ndarray, list[datetime]]:
@@ -170,7 +150,7 @@ class FeedWriter:
 
         A game total is the API's `totals` market: outcomes Over and Under with `point`, no
         `description`; it comes first in its bookmaker's markets."""
-        spec, q, t = self.spec, day.quotes, day.totals.quotes
+        spec, q = self.spec, day.quotes
         game_of = day.row_game[q.row]
         snap, game, book = q.snapshot[order].tolist(), game_of[order].tolist(), q.book[order]
         book, stat = book.tolist(), q.stat[order].tolist()
@@ -199,18 +179,7 @@ class FeedWriter:
                                        "last_update": "", "markets": []}  # fmt: skip
             return bookmakers[k, g, b]
 
-        for i in totals.tolist():
-            k, g, b = int(t.snapshot[i]), int(t.game[i]), int(t.book[i])
-            bookmaker = bookmaker_of(k, g, b)
-            updated = iso_z(self._total_updated(day, k, b, g, times[k]))
-            point = float(t.line[i])
-            bookmaker["markets"].append({
-                "key": ODDSAPI_TOTAL_MARKET, "last_update": updated, "outcomes": [
-                    {"name": "Over", "price": int(t.over[i]), "point": point},
-                    {"name": "Under", "price": int(t.under[i]), "point": point},
-                ],
-            })  # fmt: skip
-            bookmaker["last_update"] = max(bookmaker["last_update"], updated)
+        self._oddsapi_totals(day, totals, times, bookmaker_of)
         outcomes: list = []
         current: tuple = ()
         for i in range(len(order)):
@@ -230,16 +199,48 @@ class FeedWriter:
                              "point": line[i]})  # fmt: skip
             outcomes.append({"name": "Under", "description": name, "price": under[i],
                              "point": line[i]})  # fmt: skip
+        rows = 2 * (len(order) + len(totals))
+        self.quote_rows += rows
+        self.vendor_rows["oddsapi"] += rows
+        self._write_oddsapi_snapshots(day, times, events, bookmakers)
+
+    def _oddsapi_totals(
+        self,
+        day: Day,
+        totals: np.ndarray,
+        times: list[datetime],
+        bookmaker_of: Callable[[int, int, int], dict],
+    ) -> None:
+        """The game totals into their bookmakers (`bookmaker_of(snapshot, game, book)`)."""
+        t = day.totals.quotes
+        for i in totals.tolist():
+            k, g, b = int(t.snapshot[i]), int(t.game[i]), int(t.book[i])
+            bookmaker = bookmaker_of(k, g, b)
+            updated = iso_z(self._total_updated(day, k, b, g, times[k]))
+            point = float(t.line[i])
+            bookmaker["markets"].append({
+                "key": ODDSAPI_TOTAL_MARKET, "last_update": updated, "outcomes": [
+                    {"name": "Over", "price": int(t.over[i]), "point": point},
+                    {"name": "Under", "price": int(t.under[i]), "point": point},
+                ],
+            })  # fmt: skip
+            bookmaker["last_update"] = max(bookmaker["last_update"], updated)
+
+    def _write_oddsapi_snapshots(
+        self,
+        day: Day,
+        times: list[datetime],
+        events: dict[tuple[int, int], dict],
+        bookmakers: dict[tuple[int, int, int], dict],
+    ) -> None:
+        """One file per snapshot: its events (bookmakers in book order), linked to the day's
+        previous and next snapshot as the API links them."""
         for key, bookmaker in bookmakers.items():
             events[key[:2]]["bookmakers"].append((key[2], bookmaker))
         docs: dict[int, list[dict]] = {}
         for (k, _g), event in sorted(events.items()):
             event["bookmakers"] = [b for _, b in sorted(event["bookmakers"], key=lambda x: x[0])]
             docs.setdefault(k, []).append(event)
-        rows = 2 * (len(order) + len(totals))
-        self.quote_rows += rows
-        self.vendor_rows["oddsapi"] += rows
-
         taken = sorted(docs)
         stamps = [iso_z(times[k]) for k in taken]
         for j, k in enumerate(taken):
@@ -387,56 +388,6 @@ class FeedWriter:
         self.quote_rows += 2 * (n + len(totals))
         self.vendor_rows["decimalfeed"] += 2 * (n + len(totals))
         self.bad_rows["decimalfeed"] += int(bad.sum())
-
-    def _write_truth(self, day: Day) -> None:
-        q = day.quotes
-        if len(q) == 0:
-            return
-        # One row per distinct offered line, whichever books and snapshots offered it.
-        # One integer key per (row, stat, line) sorts like the tuple (lines stay under 5000).
-        n_stats = len(self.spec.stats)
-        half_points = np.round(q.line * 2).astype(np.int64)
-        keys = np.unique((q.row * n_stats + q.stat) * 10_000 + half_points)
-        rows, stats = np.divmod(keys // 10_000, n_stats)
-        lines = (keys % 10_000) / 2.0
-        means = day.true_mean[rows, stats]
-        minutes, form = day.expected_minutes[rows], day.form[rows, stats]
-        p_over = np.empty(len(rows))
-        for s, stat in enumerate(self.spec.stats):
-            sel = stats == s
-            p_over[sel] = dist.p_over(stat, means[sel], lines[sel])
-        games = day.row_game[rows].tolist()
-        players = day.row_player[rows].tolist()
-        game_date = day.day.isoformat()
-        records = []
-        for i in range(len(rows)):
-            match = day.games[games[i]]
-            records.append((
-                match.game_id, match.event_id, game_date, self.roster.player_ids[players[i]],
-                self.spec.stats[stats[i]].market, f"{lines[i]:.1f}", f"{means[i]:.4f}",
-                f"{p_over[i]:.6f}", f"{minutes[i]:.3f}", f"{form[i]:.5f}",
-            ))  # fmt: skip
-        self._truth_csv.writerows(records)
-        self.truth_rows += len(records)
-
-    def _write_total_truth(self, day: Day) -> None:
-        """One row per distinct offered (game, total line), whichever books and snapshots
-        offered it: P(combined score > line) (world/totals.py)."""
-        t = day.totals.quotes
-        if len(t) == 0:
-            return
-        keys = np.unique(t.game * 100_000 + np.round(t.line * 2).astype(np.int64))
-        game_date = day.day.isoformat()
-        records = []
-        for key in keys.tolist():
-            g, line = key // 100_000, (key % 100_000) / 2.0
-            match = day.games[g]
-            records.append((
-                match.game_id, match.event_id, game_date, self.spec.name, f"{line:.1f}",
-                f"{day.totals.true_mean[g]:.4f}", f"{day.totals.p_over(g, line):.6f}",
-            ))  # fmt: skip
-        self._total_truth_csv.writerows(records)
-        self.total_truth_rows += len(records)
 
     # -- once -------------------------------------------------------------------------------
 

@@ -77,22 +77,10 @@ def generate(
     0 is the world as generated before seasons existed.
     """
     errors = errors or ErrorModel()
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if days < 1:
-        raise ValueError(f"days must be at least 1, got {days}")
-    if isinstance(season, bool) or not isinstance(season, int) or season < 0:
-        raise ValueError(f"season must be a non-negative integer, got {season!r}")
-    if not 1 <= books <= len(errors.books):
-        raise ValueError(f"books must be between 1 and {len(errors.books)}, got {books}")
-    if not market_noise >= 0:
-        raise ValueError(f"market_noise must be >= 0, got {market_noise}")
-    strength = strength_multiplier(market_strength)
     vendors = tuple(vendors)
-    if not vendors or len(set(vendors)) != len(vendors):
-        raise ValueError(f"vendors must name each odds vendor once, got {vendors!r}")
-    for vendor in vendors:
-        vendor_spec(vendor)  # raises on an unknown vendor
+    _check_arguments(seed=seed, days=days, season=season, books=books, errors=errors,
+                     market_noise=market_noise, vendors=vendors)  # fmt: skip
+    strength = strength_multiplier(market_strength)
 
     out_dir = Path(out_dir)
     for folder in ("feeds", "truth"):
@@ -117,33 +105,10 @@ def generate(
                 progress(d + 1, days)
         writer.write_season_schedule(simulation.games, start)
         end = start + timedelta(days=days - 1)
-        writer.write_world_json(
-            {
-                "league": league.name,
-                "seed": seed,
-                "season": season,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "days": days,
-                "books": books,
-                "book_keys": [b.key for b in errors.books[:books]],
-                "vendors": {
-                    v: {
-                        "book_keys": [errors.books[b].key for b in carried],
-                        "offset_minutes": vendor_spec(v).offset_minutes,
-                        "bad_row_share": vendor_spec(v).bad_row_share,
-                        "nickname_players": [
-                            simulation.roster.player_ids[p] for p in writer.nicknamed.get(v, [])
-                        ],
-                    }
-                    for v, carried in carriage(errors.books[:books], vendors).items()
-                },
-                "market_noise": market_noise,
-                "market_strength": market_strength,
-                "error_model": errors.as_json(),
-                "stat_model": [asdict(s) for s in league.stats],
-            }
-        )
+        parameters = {"league": league.name, "seed": seed, "season": season,
+                      "start": start.isoformat(), "end": end.isoformat(), "days": days}  # fmt: skip
+        market = {"market_noise": market_noise, "market_strength": market_strength}
+        writer.write_world_json(_world_json(parameters, market, errors, books, vendors, writer))
     finally:
         writer.close()
     return WorldSummary(
@@ -153,11 +118,69 @@ def generate(
         players=simulation.roster.size,
         quote_rows=writer.quote_rows,
         files=writer.files,
-        truth_rows=writer.truth_rows,
-        total_truth_rows=writer.total_truth_rows,
+        truth_rows=writer.truth.rows,
+        total_truth_rows=writer.truth.total_rows,
         vendor_rows=dict(writer.vendor_rows),
         bad_rows=dict(writer.bad_rows),
     )
+
+
+def _check_arguments(
+    *,
+    seed: int,
+    days: int,
+    season: int,
+    books: int,
+    errors: ErrorModel,
+    market_noise: float,
+    vendors: tuple[str, ...],
+) -> None:
+    """Refuse what `generate` cannot honour, before anything is written."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    if isinstance(season, bool) or not isinstance(season, int) or season < 0:
+        raise ValueError(f"season must be a non-negative integer, got {season!r}")
+    if not 1 <= books <= len(errors.books):
+        raise ValueError(f"books must be between 1 and {len(errors.books)}, got {books}")
+    if not market_noise >= 0:
+        raise ValueError(f"market_noise must be >= 0, got {market_noise}")
+    if not vendors or len(set(vendors)) != len(vendors):
+        raise ValueError(f"vendors must name each odds vendor once, got {vendors!r}")
+    for vendor in vendors:
+        vendor_spec(vendor)  # raises on an unknown vendor
+
+
+def _world_json(
+    parameters: dict,
+    market: dict,
+    errors: ErrorModel,
+    books: int,
+    vendors: tuple[str, ...],
+    writer: FeedWriter,
+) -> dict:
+    """truth/world.json: the arguments, the books and what each vendor carries, the market's
+    setting and error model, and the league's stat model."""
+    carried_by = carriage(errors.books[:books], vendors)
+    ids = writer.roster.player_ids
+    return {
+        **parameters,
+        "books": books,
+        "book_keys": [b.key for b in errors.books[:books]],
+        "vendors": {
+            v: {
+                "book_keys": [errors.books[b].key for b in carried],
+                "offset_minutes": vendor_spec(v).offset_minutes,
+                "bad_row_share": vendor_spec(v).bad_row_share,
+                "nickname_players": [ids[p] for p in writer.nicknamed.get(v, [])],
+            }
+            for v, carried in carried_by.items()
+        },
+        **market,
+        "error_model": errors.as_json(),
+        "stat_model": [asdict(s) for s in writer.spec.stats],
+    }
 
 
 def merge_feeds(world: Path, other: Path, subfolder: str) -> int:
