@@ -82,22 +82,9 @@ def run_demo(
     clock = _StepClock(say)
 
     say(f"[1/6] generating the demo world {start} → {slate} ({league}, seed {seed})")
-    leagues = parse_leagues(league)
-    identity = {
-        "leagues": ",".join(leagues),
-        "seed": seed,
-        "start": start.isoformat(),
-        "end": slate.isoformat(),
-        "books": books,
-        "market_strength": market_strength,
-    }
-    start_over_if_another_world(home, identity, say)
-    worlds = generate_worlds(home, leagues, seed=seed, start=start, days=days,
-                             books=books, market_strength=market_strength,
-                             progress=progress)  # fmt: skip
-    record_world(home, identity)
-    for world in worlds:
-        say(f"      {world}")
+    worlds = _demo_worlds(home, parse_leagues(league), seed=seed, span=(start, slate), days=days,
+                          books=books, market_strength=market_strength,
+                          progress=progress, say=say)  # fmt: skip
 
     history_cutoff = slate_time_to_utc(slate, time(0, 0))
     clock.lap()
@@ -108,6 +95,35 @@ def run_demo(
 
     clock.lap()
     first, last = train_end + timedelta(days=1), slate - timedelta(days=1)
+    _train_and_walk_forward(home, dbt, (start, train_end, first, last), train_overrides, clock)
+
+    cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
+    clock.lap()
+    say(f"[6/6] the morning job: run-day for slate {slate}, cutoff {PRICING_CLOCK:%H:%M} ET")
+    day = run_day(
+        home,
+        slate,
+        cutoff,
+        dbt=dbt,
+        say=lambda line: say(f"      {line}"),
+        retrain_every=retrain_every,
+    )
+    clock.lap()
+    return DemoOutcome(worlds, report, train_end, (first, last), day)
+
+
+def _train_and_walk_forward(
+    home: Home,
+    dbt: Dbt,
+    dates: tuple[date, date, date, date],
+    train_overrides: dict[str, object],
+    clock: _StepClock,
+) -> None:
+    """Steps 3 to 5: the warehouse up to the feature marts, training on outcomes through
+    `train_end`, then every slate from `first` to `last` scored and priced in one dbt build.
+    `dates`: (start, train_end, first, last)."""
+    start, train_end, first, last = dates
+    say = clock.say
     walk_forward = dbt_vars(
         last, default_cutoff(last), score_start=first.isoformat(), score_end=last.isoformat()
     )
@@ -136,19 +152,38 @@ def run_demo(
     if not scored.success:
         raise DemoFailed("walk-forward scoring", scored)
 
-    cutoff = slate_time_to_utc(slate, PRICING_CLOCK)
-    clock.lap()
-    say(f"[6/6] the morning job: run-day for slate {slate}, cutoff {PRICING_CLOCK:%H:%M} ET")
-    day = run_day(
-        home,
-        slate,
-        cutoff,
-        dbt=dbt,
-        say=lambda line: say(f"      {line}"),
-        retrain_every=retrain_every,
-    )
-    clock.lap()
-    return DemoOutcome(worlds, report, train_end, (first, last), day)
+
+def _demo_worlds(
+    home: Home,
+    leagues: tuple[str, ...],
+    *,
+    seed: int,
+    span: tuple[date, date],
+    days: int,
+    books: int,
+    market_strength: str,
+    progress: Progress | None,
+    say: Say,
+) -> list[WorldSummary]:
+    """The demo's worlds, generated anew; a home holding another world's warehouse starts over
+    (`start_over_if_another_world`), since its rows would mix two worlds."""
+    start, slate = span
+    identity = {
+        "leagues": ",".join(leagues),
+        "seed": seed,
+        "start": start.isoformat(),
+        "end": slate.isoformat(),
+        "books": books,
+        "market_strength": market_strength,
+    }
+    start_over_if_another_world(home, identity, say)
+    worlds = generate_worlds(home, leagues, seed=seed, start=start, days=days,
+                             books=books, market_strength=market_strength,
+                             progress=progress)  # fmt: skip
+    record_world(home, identity)
+    for world in worlds:
+        say(f"      {world}")
+    return worlds
 
 
 def parse_leagues(value: str) -> tuple[str, ...]:
