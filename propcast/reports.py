@@ -111,72 +111,57 @@ def write_run_report(home: Home, state: RunState) -> Path:
     return path
 
 
+#: The daily report's tables, each read for the run date (its one parameter), in the order
+#: `_render_daily` takes them.
+DAILY_QUERIES: dict[str, str] = {
+    "summary": "select * from main.fct_slate_summary_daily where game_date = ?",
+    "games": """
+        select g.game_id, a.full_name as away, h.full_name as home,
+               strftime(g.start_time_slate_tz, '%H:%M') as start_et, g.status
+        from main.dim_game as g
+        left join main.dim_team as h on g.home_team_id = h.team_id
+        left join main.dim_team as a on g.away_team_id = a.team_id
+        where g.game_date = ? order by g.start_time_utc, g.game_id
+    """,
+    "bets": f"""
+        select {BET_SUBJECT} as player, r.market, r.line, r.side, r.book_id as book,
+               r.price_american as price, r.side_model_prob as p_model,
+               r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
+               {CHOSEN_STAKE} as stake
+        from main.fct_bet_recommendations as r
+        {CHOSEN_STAKES_JOIN}
+        left join main.dim_player as p on r.player_id = p.player_id
+        where r.game_date = ? and r.is_recommended
+        order by r.ev desc
+    """,
+    "predictions": (
+        "select count(*) as lines_scored,"
+        " string_agg(distinct model_version, ', ' order by model_version) as models,"
+        " avg(prob_over) as mean_prob_over, stddev_samp(prob_over) as sd_prob_over"
+        " from main.fct_predictions where game_date = ?"
+    ),
+    "accuracy": """
+        select game_date, n_lines, log_loss_model, log_loss_market, log_loss_constant_0_5
+        from main.fct_forecast_accuracy_daily where game_date < ?
+        order by game_date desc limit 7
+    """,
+    "overall": """
+        select count(*) as days, sum(n_lines) as lines,
+               sum(log_loss_model * n_lines) / sum(n_lines) as log_loss_model,
+               sum(log_loss_market * n_lines) / sum(n_lines) as log_loss_market
+        from main.fct_forecast_accuracy_daily where game_date < ?
+    """,
+}
+
+
 def write_daily_report(home: Home, run_date: date) -> Path:
     path = monitoring_dir(home) / f"daily_report_{run_date}.md"
     with connect(home) as con:
-        summary = _query(
-            con, "select * from main.fct_slate_summary_daily where game_date = ?", [run_date]
-        )
-        games = _query(
-            con,
-            """
-            select g.game_id, a.full_name as away, h.full_name as home,
-                   strftime(g.start_time_slate_tz, '%H:%M') as start_et, g.status
-            from main.dim_game as g
-            left join main.dim_team as h on g.home_team_id = h.team_id
-            left join main.dim_team as a on g.away_team_id = a.team_id
-            where g.game_date = ? order by g.start_time_utc, g.game_id
-            """,
-            [run_date],
-        )
-        bets = _query(
-            con,
-            f"""
-            select {BET_SUBJECT} as player, r.market, r.line, r.side, r.book_id as book,
-                   r.price_american as price, r.side_model_prob as p_model,
-                   r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
-                   {CHOSEN_STAKE} as stake
-            from main.fct_bet_recommendations as r
-            {CHOSEN_STAKES_JOIN}
-            left join main.dim_player as p on r.player_id = p.player_id
-            where r.game_date = ? and r.is_recommended
-            order by r.ev desc
-            """,
-            [run_date],
-        )
-        predictions = _query(
-            con,
-            "select count(*) as lines_scored,"
-            " string_agg(distinct model_version, ', ' order by model_version) as models,"
-            " avg(prob_over) as mean_prob_over, stddev_samp(prob_over) as sd_prob_over"
-            " from main.fct_predictions where game_date = ?",
-            [run_date],
-        )
-        accuracy = _query(
-            con,
-            """
-            select game_date, n_lines, log_loss_model, log_loss_market, log_loss_constant_0_5
-            from main.fct_forecast_accuracy_daily where game_date < ?
-            order by game_date desc limit 7
-            """,
-            [run_date],
-        )
-        overall = _query(
-            con,
-            """
-            select count(*) as days, sum(n_lines) as lines,
-                   sum(log_loss_model * n_lines) / sum(n_lines) as log_loss_model,
-                   sum(log_loss_market * n_lines) / sum(n_lines) as log_loss_market
-            from main.fct_forecast_accuracy_daily where game_date < ?
-            """,
-            [run_date],
-        )
+        tables = {name: _query(con, sql, [run_date]) for name, sql in DAILY_QUERIES.items()}
         evaluation = evaluation_section(con, home, run_date)
         gate = edge_gate_section(con, run_date)
         wrong_lines = wrong_lines_section(con, run_date)
-    text = _render_daily(
-        run_date, summary, games, bets, predictions, accuracy, overall, wrong_lines
-    )
+    text = _render_daily(run_date, **tables, wrong_lines=wrong_lines)
     path.write_text(text + gate + evaluation)
     return path
 
