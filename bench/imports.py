@@ -90,8 +90,15 @@ def timed_import(kind: str, path: Path, env: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=25_000)
-    parser.add_argument("--quotes", type=int, default=100_000)
+    parser.add_argument(
+        "--games",
+        type=int,
+        default=25_000,
+        help="games in the totals file, 4 rows each (default 25,000)",
+    )
+    parser.add_argument(
+        "--quotes", type=int, default=100_000, help="quotes in the props file (default 100,000)"
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as scratch:

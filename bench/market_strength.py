@@ -122,10 +122,16 @@ def learnt_close(variants: dict[str, dict], family: str) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--settings", default=",".join(MARKET_STRENGTHS))
-    parser.add_argument("--league", choices=("NBA", "NHL"), default="NBA")
+    parser.add_argument("--days", type=int, default=60, help="days of world (default 60)")
+    parser.add_argument("--seed", type=int, default=7, help="the world's seed (default 7)")
+    parser.add_argument(
+        "--settings",
+        default=",".join(MARKET_STRENGTHS),
+        help="market strengths to measure, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--league", choices=("NBA", "NHL"), default="NBA", help="the world's league (default NBA)"
+    )
     parser.add_argument(
         "--decompose",
         action="store_true",

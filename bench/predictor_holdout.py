@@ -61,8 +61,13 @@ def summary(frame: pd.DataFrame, seconds: dict[str, float]) -> dict[str, object]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("home", type=Path)
-    parser.add_argument("--train-end", type=date.fromisoformat)
+    parser.add_argument("home", type=Path, help="a PROPCAST_HOME the demo has built")
+    parser.add_argument(
+        "--train-end",
+        type=date.fromisoformat,
+        help="retrain on outcomes through this date (YYYY-MM-DD) and score the "
+        "later dates; default: read the warehouse's own predictions",
+    )
     parser.add_argument("--override", default="{}", help="TrainConfig overrides (JSON)")
     args = parser.parse_args()
 

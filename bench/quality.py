@@ -281,11 +281,28 @@ def print_reference(strength: str, reference: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seasons", type=int, default=3)
-    parser.add_argument("--days-per-season", type=int, default=165)
-    parser.add_argument("--books", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--first-year", type=int, default=2023)
+    parser.add_argument(
+        "--seasons",
+        type=int,
+        default=3,
+        help="seasons to generate; all but the last train (default 3)",
+    )
+    parser.add_argument(
+        "--days-per-season", type=int, default=165, help="game dates per season (default 165)"
+    )
+    parser.add_argument("--books", type=int, default=5, help="books quoting (default 5)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="the world's seed: the same seed gives the same world (default 7)",
+    )
+    parser.add_argument(
+        "--first-year",
+        type=int,
+        default=2023,
+        help="the first season opens on October 21 of this year (default 2023)",
+    )
     parser.add_argument(
         "--leagues",
         default=",".join(LEAGUES),
@@ -314,7 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also print quality_bound.py's generous public-information reference per family",
     )
-    parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="keep the worlds here (default: a temporary folder, removed)",
+    )
     parser.add_argument(
         "--override",
         default="{}",
