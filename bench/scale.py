@@ -22,9 +22,10 @@ league of the demo world) in its own home under `--work-dir`:
 Every measured step is its own subprocess: wall seconds and peak RSS (`os.wait4`) are its own.
 The last line printed is one JSON object; a table of the same figures comes before it. With
 `--seasons A,B` the `_1s` figures are A's and the `_5s` figures are B's. `profile` holds where
-run-day's time went at the largest size: per-invocation dbt parse times (from dbt.log) and the
-ten slowest nodes (run_results.json). Exit 1 when a step fails (its output's tail is printed);
-missed targets do not change the exit code (see `targets_met`).
+run-day's time went at the largest size: per-invocation dbt parse and wall times (from dbt.log;
+at its default info level only the last invocation's command is named, PROPCAST_DBT_LOG_LEVEL=debug
+names each) and the ten slowest nodes (run_results.json). Exit 1 when a step fails (its output's
+tail is printed); missed targets do not change the exit code (see `targets_met`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import argparse
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +42,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
+
+from dbt_artefacts import last_command, parse_times, top_nodes  # siblings: bench/ is on sys.path
+from scale_baseline import duckdb_baseline
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -192,149 +195,6 @@ def child_train(home: Path, train_end: str, overrides: str) -> None:
 
 # --- DuckDB baseline -------------------------------------------------------------------------
 
-# Each feed's files read by DuckDB with no logic: JSON unnested to the rows ingest loads (one per
-# outcome/offer), a text field read so values are materialised; CSV read as text.
-BASELINE_SQL = {
-    ("oddsapi", "prop_odds"): """
-        with e as (select unnest(data) as e from read_json($files)),
-        b as (select unnest(e.bookmakers) as b from e),
-        m as (select unnest(b.markets) as m from b)
-        select count(*), max(o.description) from (select unnest(m.outcomes) as o from m)""",
-    ("decimalfeed", "prop_odds"): """
-        with f as (select unnest(fixtures) as f from read_json($files))
-        select count(*), max(o.participant) from (select unnest(f.offers) as o from f)""",
-}
-CSV_SQL = """select count(*), max(columns(*)) from read_csv($files, all_varchar = true,
-    strict_mode = false, null_padding = true)"""
-
-
-def duckdb_baseline(home: Path, which: str = "auto") -> dict:
-    """DuckDB reading the home's inbox files with no logic: rows per second (and rows, seconds).
-
-    `package` (and `auto` when it exists): `propcast.ingest.bulk_read_baseline`, the package's
-    definition of the baseline; `own` (and `auto` without it): this module's reading below.
-    """
-    from propcast import ingest
-    from propcast.settings import Home
-
-    files = ingest.inbox_files(Home(home))[0]
-    package_baseline = getattr(ingest, "bulk_read_baseline", None)
-    if which == "package" and package_baseline is None:
-        raise RuntimeError("propcast.ingest.bulk_read_baseline does not exist (yet)")
-    if package_baseline is not None and which != "own":
-        started = perf_counter()
-        rate = float(package_baseline([path for _, path in files]))
-        seconds = perf_counter() - started
-        return {"rows_per_s": rate, "seconds": seconds, "rows": None, "files": len(files),
-                "source": "propcast.ingest.bulk_read_baseline"}  # fmt: skip
-    return _own_baseline(files)
-
-
-def _own_baseline(files: list) -> dict:
-    import duckdb
-
-    by_feed: dict[tuple[str, str], list[str]] = {}
-    for feed, path in files:
-        by_feed.setdefault((feed.vendor, feed.feed), []).append(str(path))
-    con = duckdb.connect()
-    rows, per_feed = 0, {}
-    started = perf_counter()
-    for key, paths in sorted(by_feed.items()):
-        if key in BASELINE_SQL:
-            sql = BASELINE_SQL[key]
-        elif all(p.endswith(".csv") for p in paths):
-            sql = CSV_SQL
-        else:
-            raise RuntimeError(f"no DuckDB baseline query for feed {key}")
-        n = con.execute(sql, {"files": paths}).fetchone()[0]
-        per_feed["/".join(key)] = n
-        rows += n
-    seconds = perf_counter() - started
-    con.close()
-    return {"rows_per_s": rows / max(seconds, 1e-9), "seconds": seconds, "rows": rows,
-            "files": len(files), "rows_per_feed": per_feed, "source": "bench/scale.py"}  # fmt: skip
-
-
-# --- reading dbt's artefacts -----------------------------------------------------------------
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_LOG_TIME = re.compile(r"^(\d\d:\d\d:\d\d\.\d+) ")
-_LOG_START = re.compile(r"Running with dbt=")
-_LOG_PARSED = re.compile(r"Found \d+ models?|Performance info:")
-_LOG_PARTIAL = re.compile(
-    r"(Unable to do partial parsing[^\n]*|Partial parsing enabled[^\n]*|"
-    r"Partial parse save file not found[^\n]*)"
-)
-_LOG_REPORT = re.compile(r"Resource report: (\{.*\})")
-
-
-def parse_times(log_text: str, launched: datetime) -> list[dict]:
-    """Per dbt invocation in a dbt.log excerpt: command, when it started (seconds after the
-    step was launched), its parse seconds (start to 'Found N models', or all of a `parse`),
-    its wall seconds, and whether dbt parsed partially (and why not)."""
-    out: list[dict] = []
-    current: dict | None = None
-
-    def seconds(moment: datetime, since: datetime) -> float:
-        return round((moment - since).total_seconds() % 86400, 2)  # the log has no date
-
-    base = launched.replace(year=1900, month=1, day=1)
-    for raw in log_text.splitlines():
-        line = _ANSI.sub("", raw)
-        stamp = _LOG_TIME.match(line)
-        if not stamp:
-            continue
-        moment = datetime.strptime(stamp.group(1)[:15], "%H:%M:%S.%f")
-        if _LOG_START.search(line):
-            current = {"command": None, "start_s": seconds(moment, base), "_start": moment,
-                       "parse_s": None, "wall_s": None, "partial_parse": None}  # fmt: skip
-            out.append(current)
-            continue
-        if current is None:
-            continue
-        partial = _LOG_PARTIAL.search(line)
-        if partial and current["partial_parse"] is None:
-            current["partial_parse"] = partial.group(1).strip()[:100]
-        if current["parse_s"] is None and _LOG_PARSED.search(line):
-            current["parse_s"] = seconds(moment, current["_start"])
-        report = _LOG_REPORT.search(line)
-        if report:
-            try:
-                info = json.loads(report.group(1))
-            except ValueError:
-                info = {}
-            current["command"] = info.get("command_name")
-            current["wall_s"] = round(float(info.get("command_wall_clock_time", 0.0)), 2)
-            if current["command"] == "parse":
-                current["parse_s"] = current["wall_s"]
-    for c in out:
-        del c["_start"]
-    return out
-
-
-def top_nodes(target: Path, n: int = 10) -> tuple[list[dict], dict]:
-    """The slowest nodes of the last dbt invocation, and execution seconds summed by kind
-    (Python models, SQL models, tests, seeds) with the invocation's elapsed seconds."""
-    path = target / "run_results.json"
-    if not path.exists():
-        return [], {}
-    results = json.loads(path.read_text())
-    manifest_path = target / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    language = {uid: node.get("language") for uid, node in manifest.get("nodes", {}).items()}
-    nodes, kinds = [], {}
-    for r in results.get("results", []):
-        uid, seconds = r["unique_id"], float(r.get("execution_time") or 0.0)
-        nodes.append({"node": uid, "status": r["status"], "execution_time_s": round(seconds, 2)})
-        kind = uid.split(".", 1)[0]
-        if kind == "model":
-            kind = "python_model" if language.get(uid) == "python" else "sql_model"
-        kinds[f"{kind}s_s"] = kinds.get(f"{kind}s_s", 0.0) + seconds
-    nodes.sort(key=lambda r: r["execution_time_s"], reverse=True)
-    summary = {k: round(v, 2) for k, v in sorted(kinds.items())}
-    summary["elapsed_s"] = round(float(results.get("elapsed_time") or 0.0), 2)
-    return nodes[:n], summary
-
 
 def warehouse_rows(home: Path) -> dict:
     import duckdb
@@ -442,7 +302,9 @@ def run_size(
         with log_file.open("rb") as fh:
             fh.seek(log_offset)
             excerpt = fh.read().decode(errors="replace")
-        result.run_day_dbt = parse_times(excerpt, result.steps["run_day"].launched)
+        result.run_day_dbt = parse_times(
+            excerpt, result.steps["run_day"].launched, last_command(home.dbt_target)
+        )
     shutil.copy(home.dbt_target / "run_results.json", logs / "run_day_run_results.json")
 
     # dbt's cheapest invocation on this project and target dir: no run vars (run-day parses
@@ -566,6 +428,8 @@ def print_table(result: dict, small: SizeResult, large: SizeResult) -> None:
     say("")
     say(f"run-day {b} ({run_day:.1f}s): its dbt invocations, from dbt.log")
     say(f"  {'command':<9}{'starts at':>10}{'parse':>8}{'wall':>8}  partial parsing")
+    if not profile["run_day_5s_dbt_invocations"]:
+        say("  none in dbt.log: its level (PROPCAST_DBT_LOG_LEVEL) is above info")
     for p in profile["run_day_5s_dbt_invocations"]:
         say(
             f"  {p['command'] or '?':<9}{p['start_s']:>9.1f}s{_num(p['parse_s']):>7}s"

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from propcast.dbt_runner import DBT_LOG_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +50,9 @@ def test_bench_scale_tiny(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "scale.py"), "--season-days", "8",
          "--work-dir", str(tmp_path / "work")],
+        # The product's default file log level (the suite quiets dbt.log to errors): the profile
+        # of run-day's invocations reads it.
+        env={**os.environ, DBT_LOG_ENV: "info"},
         cwd=ROOT, capture_output=True, text=True, timeout=420,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
