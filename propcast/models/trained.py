@@ -155,12 +155,16 @@ class TrainedModel:
 
 
 def canonical_json(obj: Any) -> str:
+    """JSON with sorted keys and no spaces: the same object always gives the same text, which
+    the content hash reads."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def model_content_hash(
     params_json: str, booster_over: str, booster_mean: str, calibrator: str
 ) -> str:
+    """The model's fingerprint: sha256 over its params, both boosters and its calibrator, 12 hex
+    digits (the last part of `model_version`)."""
     h = hashlib.sha256()
     for part in (params_json, booster_over, booster_mean, calibrator):
         h.update(part.encode("utf-8"))
