@@ -121,7 +121,7 @@ class GateState:
                 "market to the model"
             )
         return (
-            f"no bets: the model is not shown better than the market for {self.family}: "
+            f"no bets for {self.family}: the model is not shown better than the market: "
             f"{self.evidence()} ({self.reason})"
         )
 

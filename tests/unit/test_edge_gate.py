@@ -49,11 +49,11 @@ def test_gate_lines_state_the_family_the_difference_and_its_interval() -> None:
     )
     assert "0.45 of the way from the market to the model" in opened.sentence()
     assert closed.sentence() == (
-        "no bets: the model is not shown better than the market for NHL player_shots_on_goal: "
+        "no bets for NHL player_shots_on_goal: the model is not shown better than the market: "
         "Δ +0.0011 [-0.0084, +0.0106] over 30 days, 900 lines (model no better than the market)"
     )
     assert empty.sentence().startswith(
-        "no bets: the model is not shown better than the market for NBA player_rebounds: "
+        "no bets for NBA player_rebounds: the model is not shown better than the market: "
         "no settled line in the 60 days before the slate"
     )
     assert (opened.withheld, closed.withheld, empty.withheld) == (False, True, True)
@@ -77,7 +77,7 @@ def test_run_day_clause_names_withheld_families_as_a_decision() -> None:
     states = gate_states(ROWS)
     clause = gate_summary(states)
     assert clause is not None
-    assert "no bets: the model is not shown better than the market for NHL" in clause
+    assert "no bets for NHL player_shots_on_goal: the model is not shown better" in clause
     assert "bets published" not in clause  # the withheld families are the news
     assert clause.endswith("(edge gate: 2 of 3 families withheld on purpose, not a failure)")
     assert gate_summary(states[:1]) == states[0].sentence()
