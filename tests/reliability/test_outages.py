@@ -58,7 +58,7 @@ TABLES = {
     "oddsapi": ("raw_oddsapi__prop_odds",),
     "csvfeed": ("raw_csvfeed__prop_odds",),
     "decimalfeed": ("raw_decimalfeed__prop_odds",),
-    "league": ("raw_boxscores", "raw_schedule"),
+    "league": ("raw_availability", "raw_boxscores", "raw_schedule"),
 }
 
 
