@@ -16,7 +16,7 @@ import pandas as pd
 
 from propcast.runs import RunState
 from propcast.settings import Home
-from propcast.staking_setting import BET_SUBJECT, CHOSEN_STAKE, CHOSEN_STAKES_JOIN
+from propcast.staking_setting import RECOMMENDED_BETS_SQL
 from propcast.warehouse import connect
 
 NO_BET_REASONS = {
@@ -123,17 +123,7 @@ DAILY_QUERIES: dict[str, str] = {
         left join main.dim_team as a on g.away_team_id = a.team_id
         where g.game_date = ? order by g.start_time_utc, g.game_id
     """,
-    "bets": f"""
-        select {BET_SUBJECT} as player, r.market, r.line, r.side, r.book_id as book,
-               r.price_american as price, r.side_model_prob as p_model,
-               r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
-               {CHOSEN_STAKE} as stake
-        from main.fct_bet_recommendations as r
-        {CHOSEN_STAKES_JOIN}
-        left join main.dim_player as p on r.player_id = p.player_id
-        where r.game_date = ? and r.is_recommended
-        order by r.ev desc
-    """,
+    "bets": RECOMMENDED_BETS_SQL,
     "predictions": (
         "select count(*) as lines_scored,"
         " string_agg(distinct model_version, ', ' order by model_version) as models,"

@@ -39,6 +39,19 @@ def with_subject_id(frame):
 
 CHOSEN_STAKE_FRACTION = "coalesce(s.stake_fraction, r.stake_fraction)"
 CHOSEN_STAKING = "coalesce(s.staking, 'kelly')"
+#: A slate's recommended bets at their chosen stake, best EV first (one parameter: the game
+#: date): the markdown daily report lists them all, the HTML page its top ones.
+RECOMMENDED_BETS_SQL = f"""
+    select {BET_SUBJECT} as player, r.market, r.line, r.side,
+           r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
+           r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
+           {CHOSEN_STAKE} as stake
+    from main.fct_bet_recommendations as r
+    {CHOSEN_STAKES_JOIN}
+    left join main.dim_player as p on r.player_id = p.player_id
+    where r.game_date = ? and r.is_recommended
+    order by r.ev desc, r.game_id, r.player_id, r.line
+"""
 
 
 def staking_setting() -> str | None:

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from propcast.edge_gate import GateState, read_gate
-from propcast.staking_setting import BET_SUBJECT, CHOSEN_STAKE, CHOSEN_STAKES_JOIN
+from propcast.staking_setting import CHOSEN_STAKE, CHOSEN_STAKES_JOIN, RECOMMENDED_BETS_SQL
 
 if TYPE_CHECKING:
     from propcast.reporting.ledger import LedgerSection
@@ -310,20 +310,7 @@ def slate_bets(con: duckdb.DuckDBPyConnection, day: date, limit: int = 25) -> pd
     what EV and the stake use), and the stake of the run's staking policy (fct_bet_stakes)."""
     if not (table_exists(con, "fct_bet_recommendations") and table_exists(con, "fct_bet_stakes")):
         return pd.DataFrame()
-    return con.execute(
-        f"""
-        select {BET_SUBJECT} as player, r.market, r.line, r.side,
-               r.book_id as book, r.price_american as price, r.side_model_prob as p_model,
-               r.side_market_prob as p_market, r.side_prob as p_priced, r.ev,
-               {CHOSEN_STAKE} as stake
-        from main.fct_bet_recommendations as r
-        {CHOSEN_STAKES_JOIN}
-        left join main.dim_player as p on r.player_id = p.player_id
-        where r.game_date = ? and r.is_recommended
-        order by r.ev desc, r.game_id, r.player_id, r.line limit ?
-        """,
-        [day, limit],
-    ).df()
+    return con.execute(f"{RECOMMENDED_BETS_SQL} limit ?", [day, limit]).df()
 
 
 @dataclass
