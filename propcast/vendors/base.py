@@ -7,13 +7,17 @@ pandas, with the helpers here, and both paths refuse a row for the same reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from propcast.vendors.sanity import NOT_UNICODE, holds_bad_text, later_duplicates
 
 
 class UnparseablePayload(ValueError):
@@ -75,6 +79,40 @@ def split_rejected(
         for i in np.flatnonzero(bad)
     ]
     return frame.loc[~bad].reset_index(drop=True), rejected
+
+
+class Walked(NamedTuple):
+    """A row of a JSON document, walked in document order (its place is its row number)."""
+
+    record: tuple  # the raw columns' values
+    shown: object  # what its quarantine text shows
+    problem: str | None  # a shape problem that refuses it whatever its values
+
+
+def parse_walked(
+    walked: Iterable[Walked],
+    columns: Sequence[str],
+    checks: Callable[[pd.DataFrame], Sequence[Check]],
+    key: Sequence[str],
+    duplicate: str,
+) -> tuple[pd.DataFrame, list[RejectedRow]]:
+    """A JSON document's walked rows checked column-wise (`checks(frame)`): its good rows and
+    the refused ones. A shape problem, then text no column can hold, refuses a row before its
+    values are checked; a row repeating an earlier good row's `key` is refused as `duplicate`."""
+    walked = list(walked)
+    records, problems = [], []
+    for row in walked:
+        record, problem = row.record, row.problem
+        if holds_bad_text(record):
+            record, problem = (None,) * len(columns), problem or NOT_UNICODE
+        records.append(record)
+        problems.append(problem)
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    reasons = first_failure(len(frame), checks(frame))
+    shape = pd.Series(problems, dtype=object)
+    reasons = reasons.where(shape.isna(), shape)
+    reasons[later_duplicates(frame, reasons, key)] = duplicate
+    return split_rejected(frame, reasons, lambda i: json.dumps(walked[i].shown, default=str))
 
 
 def numeric(values: pd.Series) -> pd.Series:

@@ -9,25 +9,21 @@ in the same raw table as the props.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
 from propcast.vendors.base import (
-    BatchParse,
     ParsedPayload,
-    Payload,
     UnparseablePayload,
+    Walked,
     blank,
-    first_failure,
     is_game_total,
     is_game_total_sql,
     numeric,
-    rejected_frame,
-    split_rejected,
+    parse_walked,
 )
 from propcast.vendors.sanity import (
     DECIMAL_OUT_OF_RANGE,
@@ -35,19 +31,16 @@ from propcast.vendors.sanity import (
     MAX_DECIMAL_ODDS,
     MAX_LINE,
     MIN_DECIMAL_ODDS,
-    NOT_UNICODE,
     duplicate_reason,
     game_window_sql,
-    holds_bad_text,
     implausible_stamp,
     is_text,
-    later_duplicates,
     line_out_of_range,
     listed,
     outside_game_window,
     plausible_stamp,
 )
-from propcast.vendors.staging import JsonFeedSql, Staged, parse_batch_in_memory, stage_json
+from propcast.vendors.staging import JsonFeedSql
 
 FEED = "prop_odds"
 TABLE = "raw_decimalfeed__prop_odds"
@@ -105,13 +98,15 @@ def _good_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _offers(fixtures: list) -> Iterator[tuple[dict, dict, object, str | None]]:
-    """(fixture, offer, what its row shows, problem) per offer, in document order (a row's
-    number). A value of the wrong shape where a fixture, its home or away team, or an offer
-    object belongs is a row of its own, refused with the problem; its siblings load."""
-    for fixture, bad in listed(fixtures, "fixture"):
+def _walk(doc: dict) -> Iterator[Walked]:
+    """Each offer of the snapshot's fixtures, in document order (a row's number); it shows the
+    fixture id and the offer object. A value of the wrong shape where a fixture, its home or
+    away team, or an offer object belongs is a row of its own, refused with the problem; its
+    siblings load."""
+    sport = doc.get("sport")
+    for fixture, bad in listed(doc["fixtures"], "fixture"):
         if bad:
-            yield {}, {}, {"fixture": fixture}, bad
+            yield Walked(_record(sport, {}, {}), {"fixture": fixture}, bad)
             continue
         teams = [fixture.get(side) for side in ("home", "away")]
         wrong = [side for side, team in zip(("home", "away"), teams, strict=True)
@@ -119,11 +114,8 @@ def _offers(fixtures: list) -> Iterator[tuple[dict, dict, object, str | None]]:
         for offer, bad in listed(fixture.get("offers"), "offer"):
             if not bad and wrong:
                 bad = f"fixture {wrong[0]} team is not an object"
-            yield fixture, {} if bad else offer, _row_shown(fixture, offer), bad
-
-
-def _row_shown(fixture: dict, offer: object) -> dict:
-    return {"fixture": fixture.get("fixture_id"), "offer": offer}
+            shown = {"fixture": fixture.get("fixture_id"), "offer": offer}
+            yield Walked(_record(sport, fixture, {} if bad else offer), shown, bad)
 
 
 def _record(sport: object, fixture: dict, offer: dict) -> tuple:
@@ -151,28 +143,16 @@ def parse(payload: bytes) -> ParsedPayload:
     try:
         doc = json.loads(payload)
         fetched_at = parse_utc(doc["generated_at"])
-        fixtures = doc["fixtures"]
-        if not isinstance(fixtures, list) or fetched_at is None:
+        if not isinstance(doc["fixtures"], list) or fetched_at is None:
             raise TypeError("'fixtures' is not a list or 'generated_at' is not a timestamp")
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UnparseablePayload(f"not a decimalfeed snapshot: {exc}") from exc
     if not plausible_stamp(fetched_at):
         raise UnparseablePayload(implausible_stamp("snapshot 'generated_at'", fetched_at))
 
-    walked = list(_offers(fixtures))
-    records, problems = [], []
-    for fixture, offer, _, bad in walked:
-        record = _record(doc.get("sport"), fixture, offer)
-        if holds_bad_text(record):
-            record, bad = _record(None, {}, {}), bad or NOT_UNICODE
-        records.append(record)
-        problems.append(bad)
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    reasons = first_failure(len(frame), _checks(frame, fetched_at))
-    shape = pd.Series(problems, dtype=object)
-    reasons = reasons.where(shape.isna(), shape)
-    reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
-    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][2], default=str))
+    rows, rejected = parse_walked(
+        _walk(doc), COLUMNS, lambda frame: _checks(frame, fetched_at), KEY, DUPLICATE
+    )
     return ParsedPayload(fetched_at=fetched_at, rows=_good_rows(rows), rejected=rejected)
 
 
@@ -233,37 +213,18 @@ _SQL_CHECKS = [
     (f"handicap > {MAX_LINE}", line_out_of_range("handicap")),
 ]
 SQL = JsonFeedSql(
-    DOCUMENT,
-    "generated_at",
-    _HOLES,
-    _FLATTEN,
-    ("start",),
-    "start",
-    COLUMNS,
-    _SQL_CHECKS,
-    KEY,
-    DUPLICATE,
+    document=DOCUMENT,
+    stamp="generated_at",
+    holes=_HOLES,
+    flatten=_FLATTEN,
+    timestamps=("start",),
+    slate_from="start",
+    columns=COLUMNS,
+    checks=_SQL_CHECKS,
+    walk=_walk,
+    key=KEY,
+    duplicate=DUPLICATE,
 )
 
-
-def stage(
-    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = "_stage_decimalfeed"
-) -> Staged:
-    """`parse` over many snapshots at once, in DuckDB: read, flattened and checked in SQL (the
-    same checks as `_checks`), staged in temp table `name`."""
-    return stage_json(con, payloads, SQL, name, _rejected)
-
-
-def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`stage` on an in-memory database, its good rows as pandas."""
-    return parse_batch_in_memory(stage, payloads)
-
-
-def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:
-    """Refused rows as quarantine records; the row text shows the fixture id and the offer object
-    as `parse` does, so the few affected snapshots are walked again in Python."""
-    texts = pd.Series(None, index=bad.index, dtype=object)
-    for payload, rows in bad.groupby("payload")["row_number"]:
-        shown = [w[2] for w in _offers(json.loads(payloads[payload].content)["fixtures"])]
-        texts[rows.index] = [json.dumps(shown[n - 1], default=str) for n in rows]
-    return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])
+stage = SQL.stage
+parse_batch = SQL.parse_batch

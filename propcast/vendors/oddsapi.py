@@ -11,44 +11,37 @@ The loop only collects values; validation runs column-wise (see `vendors.base.fi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 
 from propcast.timeutil import parse_utc, slate_date
 from propcast.vendors.base import (
-    BatchParse,
     ParsedPayload,
-    Payload,
     UnparseablePayload,
+    Walked,
     blank,
-    first_failure,
     is_game_total,
     is_game_total_sql,
     numeric,
-    rejected_frame,
-    split_rejected,
+    parse_walked,
 )
 from propcast.vendors.sanity import (
     GAME_WINDOW_REASON,
     MAX_AMERICAN_ODDS,
     MAX_LINE,
-    NOT_UNICODE,
     american_out_of_range,
     duplicate_reason,
     game_window_sql,
-    holds_bad_text,
     implausible_stamp,
     is_text,
-    later_duplicates,
     line_out_of_range,
     listed,
     outside_game_window,
     plausible_stamp,
 )
-from propcast.vendors.staging import JsonFeedSql, Staged, parse_batch_in_memory, stage_json
+from propcast.vendors.staging import JsonFeedSql
 
 FEED = "prop_odds"
 TABLE = "raw_oddsapi__prop_odds"
@@ -114,27 +107,24 @@ def _good_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-Outcome = tuple[dict, dict, dict, dict, object, str | None]
-
-
-def _outcomes(events: list) -> Iterator[Outcome]:
-    """(event, bookmaker, market, outcome, what its row shows, problem) per outcome, in document
-    order (a row's number). A value of the wrong shape where an event, bookmaker, market or
-    outcome object belongs is a row of its own, refused with the problem; its siblings load."""
-    for event, bad in listed(events, "event"):
+def _walk(doc: dict) -> Iterator[Walked]:
+    """Each outcome of the snapshot's events, in document order (a row's number); it shows the
+    outcome object. A value of the wrong shape where an event, bookmaker, market or outcome
+    object belongs is a row of its own, refused with the problem; its siblings load."""
+    for event, bad in listed(doc["data"], "event"):
         if bad:
-            yield {}, {}, {}, {}, event, bad
+            yield Walked(_record({}, {}, {}, {}), event, bad)
             continue
         for book, bad in listed(event.get("bookmakers"), "bookmaker"):
             if bad:
-                yield event, {}, {}, {}, book, bad
+                yield Walked(_record(event, {}, {}, {}), book, bad)
                 continue
             for market, bad in listed(book.get("markets"), "market"):
                 if bad:
-                    yield event, book, {}, {}, market, bad
+                    yield Walked(_record(event, book, {}, {}), market, bad)
                     continue
                 for outcome, bad in listed(market.get("outcomes"), "outcome"):
-                    yield event, book, market, {} if bad else outcome, outcome, bad
+                    yield Walked(_record(event, book, market, {} if bad else outcome), outcome, bad)
 
 
 def _record(event: dict, book: dict, market: dict, outcome: dict) -> tuple:
@@ -161,8 +151,7 @@ def parse(payload: bytes) -> ParsedPayload:
     try:
         doc = json.loads(payload)
         fetched_at = parse_utc(doc["timestamp"])
-        events = doc["data"]
-        if not isinstance(events, list):
+        if not isinstance(doc["data"], list):
             raise TypeError("'data' is not a list of events")
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UnparseablePayload(f"not an oddsapi snapshot: {exc}") from exc
@@ -171,20 +160,9 @@ def parse(payload: bytes) -> ParsedPayload:
     if not plausible_stamp(fetched_at):
         raise UnparseablePayload(implausible_stamp("snapshot 'timestamp'", fetched_at))
 
-    walked = list(_outcomes(events))
-    records, problems = [], []
-    for event, book, market, outcome, _, bad in walked:
-        record = _record(event, book, market, outcome)
-        if holds_bad_text(record):
-            record, bad = _record({}, {}, {}, {}), bad or NOT_UNICODE
-        records.append(record)
-        problems.append(bad)
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    reasons = first_failure(len(frame), _checks(frame, fetched_at))
-    shape = pd.Series(problems, dtype=object)
-    reasons = reasons.where(shape.isna(), shape)
-    reasons[later_duplicates(frame, reasons, KEY)] = DUPLICATE
-    rows, rejected = split_rejected(frame, reasons, lambda i: json.dumps(walked[i][4], default=str))
+    rows, rejected = parse_walked(
+        _walk(doc), COLUMNS, lambda frame: _checks(frame, fetched_at), KEY, DUPLICATE
+    )
     return ParsedPayload(fetched_at=fetched_at, rows=_good_rows(rows), rejected=rejected)
 
 
@@ -254,37 +232,18 @@ _SQL_CHECKS = [
     (f"outcome_point > {MAX_LINE}", line_out_of_range("point")),
 ]  # fmt: skip
 SQL = JsonFeedSql(
-    DOCUMENT,
-    "timestamp",
-    _HOLES,
-    _FLATTEN,
-    TIMESTAMP_COLUMNS,
-    "commence_time",
-    COLUMNS,
-    _SQL_CHECKS,
-    KEY,
-    DUPLICATE,
+    document=DOCUMENT,
+    stamp="timestamp",
+    holes=_HOLES,
+    flatten=_FLATTEN,
+    timestamps=TIMESTAMP_COLUMNS,
+    slate_from="commence_time",
+    columns=COLUMNS,
+    checks=_SQL_CHECKS,
+    walk=_walk,
+    key=KEY,
+    duplicate=DUPLICATE,
 )
 
-
-def stage(
-    con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str = "_stage_oddsapi"
-) -> Staged:
-    """`parse` over many snapshots at once, in DuckDB: read, flattened and checked in SQL (the
-    same checks as `_checks`), staged in temp table `name`."""
-    return stage_json(con, payloads, SQL, name, _rejected)
-
-
-def parse_batch(payloads: Sequence[Payload]) -> BatchParse:
-    """`stage` on an in-memory database, its good rows as pandas."""
-    return parse_batch_in_memory(stage, payloads)
-
-
-def _rejected(payloads: Sequence[Payload], bad: pd.DataFrame) -> pd.DataFrame:
-    """Refused rows as quarantine records; the row text is the outcome object as `parse` shows it,
-    so the few affected snapshots are walked again in Python."""
-    texts = pd.Series(None, index=bad.index, dtype=object)
-    for payload, rows in bad.groupby("payload")["row_number"]:
-        shown = [w[4] for w in _outcomes(json.loads(payloads[payload].content)["data"])]
-        texts[rows.index] = [json.dumps(shown[n - 1], default=str) for n in rows]
-    return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])
+stage = SQL.stage
+parse_batch = SQL.parse_batch

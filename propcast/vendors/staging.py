@@ -7,7 +7,8 @@ quarantine records whose text reads as the vendor's single-file `parse` would sh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from propcast.vendors.base import BatchParse, Payload, rejected_frame
+from propcast.vendors.base import BatchParse, Payload, Walked, rejected_frame
 from propcast.vendors.sanity import (
     flag_duplicates_sql,
     plausible_stamp,
@@ -163,8 +164,10 @@ class JsonFeedSql:
     """How a JSON feed is staged: the document's columns, the payload's timestamp field, the SQL
     that flags documents the bulk read cannot vouch for (`holes`), the SQL flattening `documents`
     into numbered rows, the timestamp columns (parsed with `parse_utc`; `slate_from` gives
-    `game_date`), the raw columns in order, and the checks (SQL conditions with their reasons, in
-    priority order, over the typed columns and `_snapshot`, the payload's timestamp)."""
+    `game_date`), the raw columns in order, the checks (SQL conditions with their reasons, in
+    priority order, over the typed columns and `_snapshot`, the payload's timestamp), and the
+    vendor's `walk` of a decoded document, the rows in the order `flatten` numbers them (what
+    its single-file `parse` shows of a refused row)."""
 
     document: dict
     stamp: str
@@ -174,8 +177,20 @@ class JsonFeedSql:
     slate_from: str
     columns: list[str]
     checks: list[tuple[str, str]]
+    walk: Callable[[dict], Iterable[Walked]]
     key: tuple[str, ...] = ()  # a row repeating an earlier good row's key is refused ...
     duplicate: str = ""  # ... with this reason (vendors.sanity)
+
+    def stage(
+        self, con: duckdb.DuckDBPyConnection, payloads: Sequence[Payload], name: str
+    ) -> Staged:
+        """The vendor's `parse` over many snapshots at once, in DuckDB: read, flattened and
+        checked in SQL, staged in temp table `name` (`stage_json`)."""
+        return stage_json(con, payloads, self, name)
+
+    def parse_batch(self, payloads: Sequence[Payload]) -> BatchParse:
+        """`stage` on an in-memory database, its good rows as pandas."""
+        return parse_batch_in_memory(self.stage, payloads)
 
 
 def stage_json(
@@ -183,11 +198,10 @@ def stage_json(
     payloads: Sequence[Payload],
     spec: JsonFeedSql,
     name: str,
-    rejected: Callable[[Sequence[Payload], pd.DataFrame], pd.DataFrame],
 ) -> Staged:
     """Read `payloads` (JSON files) into temp table `name` with `spec`. The refused rows
-    (payload, row_number, reason) become quarantine records through the vendor's `rejected`,
-    which renders their text as its single-file `parse` does."""
+    (payload, row_number, reason) become quarantine records whose text is what the vendor's
+    single-file `parse` shows (`_walked_rejected`)."""
     from propcast.timeutil import parse_utc
 
     con.execute(SQL_MACROS)
@@ -239,7 +253,19 @@ def stage_json(
     finally:
         con.execute(f"drop table if exists {docs}; drop table if exists {flat}")
         con.execute(f"drop table if exists {stamps}; drop table if exists {snapshots}")
-    return Staged(fetched_at, name, rejected(payloads, bad))
+    return Staged(fetched_at, name, _walked_rejected(payloads, bad, spec.walk))
+
+
+def _walked_rejected(
+    payloads: Sequence[Payload], bad: pd.DataFrame, walk: Callable[[dict], Iterable[Walked]]
+) -> pd.DataFrame:
+    """Refused rows as quarantine records, their text what `walk` shows of each: the few
+    affected documents are walked again in Python."""
+    texts = pd.Series(None, index=bad.index, dtype=object)
+    for payload, rows in bad.groupby("payload")["row_number"]:
+        shown = [row.shown for row in walk(json.loads(payloads[payload].content))]
+        texts[rows.index] = [json.dumps(shown[n - 1], default=str) for n in rows]
+    return rejected_frame(bad["payload"], bad["row_number"], texts, bad["reason"])
 
 
 def _read_documents(
