@@ -13,19 +13,19 @@ export PROPCAST_HOME ?= $(CURDIR)/.home
 # product clock itself, so both must pass. CLOCK_TESTS are the tests that touch dates, times
 # and the CLI's defaults; the night pass runs the whole suite. The prediction windows' clock
 # defaults are unit-tested (tests/unit/test_prediction_layer.py); test_predictions.py, whose
-# windows are all given, runs in the night pass only (it costs ~3 min of a worker). So do the
-# unit modules in CLOCK_SKIP: models, backtests and market realism on synthetic data with fixed
-# dates, which read no clock (a new unit module is in both passes unless listed here). The
+# windows are all given, runs in the night pass only (it costs ~3 min of a worker). So do
+# tests/unit/models and the unit modules in CLOCK_SKIP: models, backtests and market realism on
+# synthetic data with fixed dates, which read no clock (a new unit module is in both passes
+# unless listed here). The
 # freshness matrix pins its own clock per case and runs at night; its as-of-cutoff, time-zone and
 # engine-clock tests run in both passes.
 NIGHT      ?= 01:50
 AFTERNOON  ?= 15:00
 CLOCK_SKIP  = test_backtest test_bigquery_sql_rules test_dbt_parse_cache test_devig \
-              test_devig_evaluation test_engine_frames test_evaluate test_family_models \
-              test_ledger_report test_models test_prop_history test_simulate test_stakes_table \
-              test_stack_level test_staking test_totals test_warehouse_read_only test_world_market \
-              test_world_nhl test_world_totals
-CLOCK_TESTS = tests/unit $(CLOCK_SKIP:%=--ignore=tests/unit/%.py) \
+              test_devig_evaluation test_engine_frames test_evaluate test_ledger_report \
+              test_prop_history test_simulate test_stakes_table test_staking test_totals \
+              test_warehouse_read_only world/test_market world/test_nhl world/test_totals
+CLOCK_TESTS = tests/unit --ignore=tests/unit/models $(CLOCK_SKIP:%=--ignore=tests/unit/%.py) \
               tests/integration/test_freshness.py tests/integration/test_pipeline.py \
               --deselect tests/integration/test_freshness.py::test_freshness_judges_the_latest_due_game_date
 PYTEST_ARGS = -x -q -m "not slow" -n 2 --dist loadfile --durations=25

@@ -14,7 +14,7 @@ de-vigged, averaged over the books on the same line, against the truth's P(over)
 Per setting and market family: `ratio` = the close's log loss / the truth's over the realised
 outcomes, and `expected_ratio` = the same with each outcome replaced by its truth probability
 (no outcome noise). "realistic", the default, is pinned so both sit in [1.03, 1.05] in every
-family (tests/unit/test_world_market.py holds the expected one). The last line is one JSON
+family (tests/unit/world/test_market.py holds the expected one). The last line is one JSON
 object: {setting: {family: {market_logloss, truth_logloss, ratio, expected_ratio, n}}}.
 
 `--decompose` (one setting, e.g. `--settings realistic --decompose`): the close's excess log

@@ -75,7 +75,7 @@ COSTLIEST_FIRST = (
     "tests/integration/test_backfill.py",
     "tests/reliability/test_outages.py",
     "tests/incidents/test_03_zero_opportunities.py",
-    "tests/unit/test_world.py",
+    "tests/unit/world/test_generation.py",
     "tests/integration/test_vendors_mapping.py",
     "tests/reliability/test_crash_safety.py",
     "tests/incidents/test_06_old_dates.py",

@@ -26,7 +26,7 @@ is the product of the world's `market_strength` (`MARKET_STRENGTHS`, a documente
 (`stat_noise`): the same log-mean error costs a points prop more log loss than a threes prop
 (a wider distribution, more lines near the median), so each market has its own multiplier,
 pinned so that at "realistic" the de-vigged close's log loss is 1.03-1.05 x the truth's in
-every market (bench/market_strength.py measures it; tests/unit/test_world_market.py holds it).
+every market (bench/market_strength.py measures it; tests/unit/world/test_market.py holds it).
 The line is the half point nearest the book's median (so books differ by 0.5-1 point); the
 price comes from the book's own P(over line), grossed up by its margin (multiplicative vig:
 both sides * (1 + margin)) and rounded to a multiple of 5 in the book's favour, so Over and

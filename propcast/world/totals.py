@@ -14,7 +14,7 @@ variance of P(over) for this monotone total), from a random stream of its own
 truth, is unchanged by it. The result is P(total > h) for every h:
 `true_p_over` of a half-point line is accurate to about 0.002 (the Monte-Carlo standard error
 at P = 0.5 is 0.5 / sqrt(TOTAL_DRAWS) = 0.0022 before the antithetic gain; two worlds drawn
-with different streams agree to 0.0015 on average, tests/unit/test_world_totals.py).
+with different streams agree to 0.0015 on average, tests/unit/world/test_totals.py).
 
 The market, in the props' spirit (`market.py`): every book posts one total per game at every
 snapshot while the game is on the board. Its view of the mean is

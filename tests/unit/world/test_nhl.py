@@ -14,7 +14,7 @@ import pytest
 from propcast.world import generate
 from propcast.world.nhl import NHL
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ def test_the_prediction_layer_carries_both_families(nhl, registry) -> None:
 
 
 def test_both_families_train_and_score_in_one_registry(nhl) -> None:
-    from tests.unit.test_models import FEATURES, START, TRAIN_END, make_world
+    from tests.unit.models.synthetic import FEATURES, START, TRAIN_END, make_world
 
     props = make_world(seed=3, n_players=120)
     # the NHL season moved onto the props' calendar: one train_end for both families

@@ -5,7 +5,7 @@ Outcomes within a date move together, so a short calibration slice's over rate r
 market wanders by a few points; the stacker's intercept used to absorb that wander and carry it
 to every later date (bench/quality.py, realistic world: assists' slice sat 0.16 logit under its
 season's level and the scored season's ECE was 0.039; with the level from the window, 0.015).
-Here the synthetic world of test_models gets a shock on its calibration dates only (a share of
+Here the synthetic world of models/synthetic.py gets a shock on its calibration dates only (a share of
 the Overs there recorded as Unders): the later, untouched dates must still be priced at their
 true level. The slice fits the scale of the combination noisily too (assists' weights summed to
 1.16 on one seed, 0.68 on another: ECE 0.015 and 0.029), so by default they sum to 1.
@@ -28,7 +28,7 @@ from propcast.models.calibration import (
     level_shift,
     offset_intercept,
 )
-from tests.unit.test_models import TRAIN_END, config, later, make_world
+from tests.unit.models.synthetic import TRAIN_END, config, later, make_world
 
 #: The calibration slice of config(): the 14 dates before the last 14 up to TRAIN_END.
 SLICE = (TRAIN_END - timedelta(days=27), TRAIN_END - timedelta(days=14))
