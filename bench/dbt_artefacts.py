@@ -78,21 +78,23 @@ def _read_line(line: str, current: dict, since_start: float) -> None:
             current["parse_s"] = current["wall_s"]
 
 
-def last_command(target: Path) -> str | None:
-    """The command of the last dbt invocation on `target` (run_results.json's `args.which`)."""
+def run_results(target: Path) -> dict:
+    """The last dbt invocation's run_results.json on `target` ({} when there is none)."""
     path = target / "run_results.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text()).get("args", {}).get("which")
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def top_nodes(target: Path, n: int = 10) -> tuple[list[dict], dict]:
-    """The slowest nodes of the last dbt invocation, and execution seconds summed by kind
-    (Python models, SQL models, tests, seeds) with the invocation's elapsed seconds."""
-    path = target / "run_results.json"
-    if not path.exists():
+def last_command(results: dict) -> str | None:
+    """The command of the invocation behind `results` (run_results.json's `args.which`)."""
+    return results.get("args", {}).get("which")
+
+
+def top_nodes(results: dict, target: Path, n: int = 10) -> tuple[list[dict], dict]:
+    """The slowest nodes of the invocation behind `results` (its run_results.json), and
+    execution seconds summed by kind (Python models, SQL models, tests, seeds, from `target`'s
+    manifest) with the invocation's elapsed seconds."""
+    if not results:
         return [], {}
-    results = json.loads(path.read_text())
     manifest_path = target / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     language = {uid: node.get("language") for uid, node in manifest.get("nodes", {}).items()}

@@ -279,7 +279,7 @@ def print_reference(strength: str, reference: dict) -> None:
     print("reference " + json.dumps({"market_strength": strength, **reference}), flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--seasons",
@@ -347,7 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="features to add, comma-separated (CANDIDATE_FEATURES are built by the bench)",
     )
-    args = parser.parse_args(argv)  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
     if args.refit_days < 0:

@@ -42,9 +42,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
+from typing import TYPE_CHECKING
 
-from dbt_artefacts import last_command, parse_times, top_nodes  # siblings: bench/ is on sys.path
+from dbt_artefacts import (  # siblings: bench/ is on sys.path
+    last_command,
+    parse_times,
+    run_results,
+    top_nodes,
+)
 from scale_baseline import duckdb_baseline
+
+if TYPE_CHECKING:
+    from propcast.settings import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -226,31 +235,15 @@ def warehouse_rows(home: Path) -> dict:
 # --- one size --------------------------------------------------------------------------------
 
 
-def run_size(
-    seasons: int,
-    season_days: int,
-    books: int,
-    slate: date,
-    work: Path,
-    train_overrides: dict,
-    baseline: str = "auto",
-) -> SizeResult:
+def _world_and_history(home: Home, label: str, books: int, result: SizeResult) -> None:
+    """Generate the size's world into `home` and fetch every file published before the
+    slate's morning."""
     from propcast.fetch import fetch_from_feeds
-    from propcast.settings import Home
     from propcast.timeutil import slate_time_to_utc
     from propcast.world import generate
 
-    label = f"{seasons}s"
-    days = seasons * season_days
-    home = Home(work / f"home_{label}")
-    if home.root.exists():
-        shutil.rmtree(home.root)
-    home.ensure()
-    logs = home.root / "bench_logs"
-    result = SizeResult(seasons, days, home.root, slate)
-    env = child_env(home.root)
+    slate, days = result.slate, result.days
     start = slate - timedelta(days=days - 1)
-
     say(f"[{label}] generating {days} days {start} → {slate}, {books} books, seed {SEED} ...")
     t = perf_counter()
     world = generate(home.world, seed=SEED, start=start, days=days, books=books)
@@ -267,6 +260,49 @@ def run_size(
     seconds = result.seconds["fetch_history"]
     say(f"[{label}] fetch history: {fetched.copied} files in {seconds:.1f}s")
 
+
+def _run_day(home: Home, label: str, env: dict, logs: Path, result: SizeResult) -> None:
+    """The slate's run-day, measured, and where its time went: the slowest dbt nodes and each
+    dbt invocation's parse and wall seconds (the dbt.log lines it wrote)."""
+    log_file = home.dbt_logs / "dbt.log"
+    log_offset = log_file.stat().st_size if log_file.exists() else 0
+    run_day = [*propcast_cli(), "run-day", "--date", result.slate.isoformat()]
+    run_day += ["--cutoff", RUN_DAY_CLOCK, "--json"]
+    result.steps["run_day"] = measure(label, "run_day", run_day, env, logs, ok=(0, 3))
+    results = run_results(home.dbt_target)
+    result.run_day_nodes, result.run_day_kinds = top_nodes(results, home.dbt_target)
+    if log_file.exists():
+        with log_file.open("rb") as fh:
+            fh.seek(log_offset)
+            excerpt = fh.read().decode(errors="replace")
+        result.run_day_dbt = parse_times(
+            excerpt, result.steps["run_day"].launched, last_command(results)
+        )
+    shutil.copy(home.dbt_target / "run_results.json", logs / "run_day_run_results.json")
+
+
+def run_size(
+    seasons: int,
+    season_days: int,
+    books: int,
+    slate: date,
+    work: Path,
+    train_overrides: dict,
+    baseline: str = "auto",
+) -> SizeResult:
+    from propcast.settings import Home
+
+    label = f"{seasons}s"
+    days = seasons * season_days
+    home = Home(work / f"home_{label}")
+    if home.root.exists():
+        shutil.rmtree(home.root)
+    home.ensure()
+    logs = home.root / "bench_logs"
+    result = SizeResult(seasons, days, home.root, slate)
+    env = child_env(home.root)
+
+    _world_and_history(home, label, books, result)
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]
     step = measure(label, "ingest", [*me, "ingest", str(home.root)], env, logs)
     result.steps["ingest"] = step
@@ -292,21 +328,7 @@ def run_size(
     train = [*me, "train", str(home.root), before.isoformat(), overrides]
     result.steps["train"] = measure(label, "train", train, env, logs)
 
-    log_file = home.dbt_logs / "dbt.log"
-    log_offset = log_file.stat().st_size if log_file.exists() else 0
-    run_day = [*propcast_cli(), "run-day", "--date", slate.isoformat()]
-    run_day += ["--cutoff", RUN_DAY_CLOCK, "--json"]
-    result.steps["run_day"] = measure(label, "run_day", run_day, env, logs, ok=(0, 3))
-    result.run_day_nodes, result.run_day_kinds = top_nodes(home.dbt_target)
-    if log_file.exists():
-        with log_file.open("rb") as fh:
-            fh.seek(log_offset)
-            excerpt = fh.read().decode(errors="replace")
-        result.run_day_dbt = parse_times(
-            excerpt, result.steps["run_day"].launched, last_command(home.dbt_target)
-        )
-    shutil.copy(home.dbt_target / "run_results.json", logs / "run_day_run_results.json")
-
+    _run_day(home, label, env, logs, result)
     # dbt's cheapest invocation on this project and target dir: no run vars (run-day parses
     # without them too, so the saved partial parse is valid for both), nothing selected.
     noop = [str(BIN / "dbt"), "build", "--select", NOOP_SELECTOR, "--target", "duckdb", "--quiet"]
@@ -449,7 +471,7 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seasons", default="1,5", help="two sizes in seasons (default 1,5)")
     parser.add_argument("--season-days", type=int, default=165, help="days per season")
@@ -471,6 +493,17 @@ def main(argv: list[str] | None = None) -> int:
         "script's queries (own), or the package's when it exists (auto, default)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    return parser
+
+
+def _train_overrides(args: argparse.Namespace, smallest: int) -> dict:
+    if args.train_overrides is not None:
+        return json.loads(args.train_overrides)
+    return SHORT_WORLD_TRAIN if smallest * args.season_days < SHORT_WORLD_DAYS else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
 
     if args.child:
@@ -491,12 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(league_specs) != 1:  # generate() writes one league per world: extend run_size first
         parser.error(f"the demo world has {len(league_specs)} leagues; run_size handles one")
     slate = args.slate or latest_priced_slate()
-    if args.train_overrides is not None:
-        overrides = json.loads(args.train_overrides)
-    elif sizes[0] * args.season_days < SHORT_WORLD_DAYS:
-        overrides = SHORT_WORLD_TRAIN
-    else:
-        overrides = {}
+    overrides = _train_overrides(args, sizes[0])
 
     temporary = args.work_dir is None
     work = Path(tempfile.mkdtemp(prefix="propcast_bench_scale_")) if temporary else args.work_dir

@@ -199,7 +199,7 @@ def print_report(result: dict) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-rows", type=int, default=200_000, help="rows to time training on")
     parser.add_argument("--repeats", type=int, default=1, help="timed trainings per setting")
@@ -223,6 +223,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--refresh", action="store_true", help="regenerate the cached frame")
     parser.add_argument("--skip-quality", action="store_true", help="time only (no fair test)")
+    return parser
+
+
+def timed_runs(
+    big: pd.DataFrame, market: str, features: list[str], settings: dict, repeats: int
+) -> dict[str, list]:
+    """Each setting's (seconds, phase timings, model) per repeat, alternating which goes
+    first: the machine's load drifts."""
+    runs: dict[str, list] = {"old": [], "new": []}
+    for k in range(repeats):
+        for name in ("old", "new") if k % 2 == 0 else ("new", "old"):
+            seconds, timings, model = time_training(big, market, features, settings[name])
+            say(f"{name} run {k + 1}: {seconds:.1f}s ({len(big) / seconds:,.0f} rows/s)")
+            runs[name].append((seconds, timings, model))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.seasons < 2:
         parser.error("--seasons must be at least 2 (train on all but the last)")
@@ -234,13 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     holdout = frame[(frame["market"] == market) & (frame["season"] == last)]
     say(f"timing {len(big):,} rows of {market}; holdout {len(holdout):,} rows")
 
-    runs: dict[str, list] = {"old": [], "new": []}
-    for k in range(args.repeats):
-        # Alternate which goes first: the machine's load drifts.
-        for name in ("old", "new") if k % 2 == 0 else ("new", "old"):
-            seconds, timings, model = time_training(big, market, features, settings[name])
-            say(f"{name} run {k + 1}: {seconds:.1f}s ({len(big) / seconds:,.0f} rows/s)")
-            runs[name].append((seconds, timings, model))
+    runs = timed_runs(big, market, features, settings, args.repeats)
     result: dict = {
         "train_rows": len(big),
         "market": market,
