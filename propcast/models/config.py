@@ -88,7 +88,8 @@ class TrainConfig:
     shifts the stacker's intercepts by how far the calibration slice's over rate relative to
     the market sits from the whole window's (a 14-date slice's rate wanders with its dates'
     shared shocks; `propcast.models.calibration.level_shift`); `stack_convex` makes the
-    stacker's with-market coefficients sum to 1 (a 14-date slice fits their scale noisily).
+    stacker's with-market coefficients sum to 1 (a 14-date slice fits their scale noisily);
+    `stack_context` names the feature by which the market lags (`stack_context_column`).
     """
 
     market_family: str
@@ -118,6 +119,10 @@ class TrainConfig:
     stack_level_correction: bool = True
     # The stacker's with-market coefficients sum to 1 (calibration.fit_stacker's `convex`).
     stack_convex: bool = True
+    # A feature by which the market lags (the books learn late who sits out tonight): its lag
+    # per unit is read over the window (calibration.market_lag) and taken out of the market
+    # before stacking. Used when it is one of the features; None: never.
+    stack_context: str | None = "teammates_out_minutes"
 
     def __post_init__(self) -> None:
         # Normalise to immutable, JSON-stable forms (lists from callers, datetimes from dbt).
@@ -155,11 +160,12 @@ class TrainConfig:
                 "calibration 'stack' prices counts (negative binomial): it needs "
                 "mean_objective='poisson'; use 'isotonic' or 'platt' for other stats"
             )
-        weight = self.consensus_weight_column
-        if weight is not None and (
-            not _FEATURE_NAME.match(str(weight)) or weight in RESERVED_COLUMNS
-        ):
-            problems.append(f"consensus_weight_column must be a plain column name, got {weight!r}")
+        for name in ("consensus_weight_column", "stack_context"):
+            column = getattr(self, name)
+            if column is not None and (
+                not _FEATURE_NAME.match(str(column)) or column in RESERVED_COLUMNS
+            ):
+                problems.append(f"{name} must be a plain column name, got {column!r}")
         for name in ("calibration_days", "validation_days", "num_boost_round"):
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -180,6 +186,14 @@ class TrainConfig:
     def family_markets(self) -> tuple[str, ...]:
         """The `market` values this family trains on and may score."""
         return tuple(self.markets) or (self.market_family,)
+
+    @property
+    def stack_context_column(self) -> str | None:
+        """The column the stacker reads as context: `stack_context` when the family stacks and
+        has it among its features (a family whose rows lack it stacks without)."""
+        if self.calibration == "stack" and self.stack_context in self.feature_columns:
+            return self.stack_context
+        return None
 
     @property
     def over_features(self) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import lightgbm as lgb
 import numpy as np
@@ -48,6 +48,7 @@ from propcast.models.calibration import (
     fit_calibrator,
     fit_stacker,
     level_shift,
+    market_lag,
     to_logit,
 )
 from propcast.models.config import MARKET_PROB_COLUMN, STAT_COLUMN, TrainConfig
@@ -167,6 +168,16 @@ def _slate_rows(
     return rows.iloc[positions], np.searchsorted(positions, part["_pos"].to_numpy())
 
 
+class Window(NamedTuple):
+    """Every labelled row up to the calibration slice's end: the market's probability, the
+    outcome, whether in the slice, and the stacker's context (None without one)."""
+
+    market: np.ndarray
+    went_over: np.ndarray
+    in_slice: np.ndarray
+    context: np.ndarray | None
+
+
 def _fit_stack(
     cfg: TrainConfig,
     rows: pd.DataFrame,
@@ -174,20 +185,33 @@ def _fit_stack(
     booster_mean: lgb.Booster,
     booster_over: lgb.Booster,
     days: np.ndarray | None = None,
-    level: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    window: Window | None = None,
 ) -> Stacker:
     """Dispersion and stacker on the calibration slice, from predictions for dates the boosters
-    never saw. `level`: the market probability, outcome and whether in the slice of every
-    labelled row up to the slice's end; with it (and `stack_level_correction`) the intercepts
-    are shifted by `level_shift`, the slice's wander from the window's level."""
+    never saw. With `window` the market's lag on the context (`market_lag`) is read on every
+    labelled row up to the slice's end, and (with `stack_level_correction`) the intercepts are
+    shifted by `level_shift`, the slice's wander from the window's level."""
     x_mean = feature_matrix(calibration, cfg.mean_features, "train_prop_model")
     mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
     stat = pd.to_numeric(calibration[STAT_COLUMN]).to_numpy(dtype=np.float64)
     dispersion = fit_dispersion(mean, stat)
     slate, pick = _slate_rows(rows, cfg, calibration, days)
+    context = cfg.stack_context_column
     logits, has = stack_logits(
-        cfg, booster_mean, booster_over, slate, dispersion, classifier=cfg.stack_classifier
+        cfg,
+        booster_mean,
+        booster_over,
+        slate,
+        dispersion,
+        classifier=cfg.stack_classifier,
+        context=context,
     )
+    lag, market_logit = 0.0, None
+    if window is not None:
+        market_logit = to_logit(window.market)
+        if context is not None:
+            lag = market_lag(market_logit, window.went_over, window.context)
+            market_logit = market_logit + lag * np.nan_to_num(window.context)
     own = []
     if learnt_something(booster_mean):
         own.append(STACK_DISTRIBUTION)
@@ -200,11 +224,11 @@ def _fit_stack(
         dispersion=dispersion,
         model_inputs=own,
         convex=cfg.stack_convex,
+        market_lag=lag,
     )
-    if level is None or not cfg.stack_level_correction:
+    if window is None or not cfg.stack_level_correction:
         return stacker
-    market, went, in_slice = level
-    shift = level_shift(to_logit(market), went, in_slice)
+    shift = level_shift(market_logit, window.went_over, window.in_slice)
     return dataclasses.replace(
         stacker,
         intercept=stacker.intercept - shift,
@@ -247,9 +271,15 @@ def train_prop_model(
         if cfg.calibration == "stack":
             end = split.train_rows + len(split.calibration)
             in_slice = np.arange(end) >= split.train_rows
-            level = (labelled.columns[MARKET_PROB_COLUMN][:end], labelled.went_over[:end], in_slice)
+            context = cfg.stack_context_column
+            window = Window(
+                labelled.columns[MARKET_PROB_COLUMN][:end],
+                labelled.went_over[:end],
+                in_slice,
+                None if context is None else labelled.columns[context][:end],
+            )
             calibrator = _fit_stack(
-                cfg, rows, split.calibration, booster_mean, booster_over, labelled.all_days, level
+                cfg, rows, split.calibration, booster_mean, booster_over, labelled.all_days, window
             )
         else:
             x_cal = feature_matrix(split.calibration, cfg.over_features, "train_prop_model")

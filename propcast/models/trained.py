@@ -21,6 +21,7 @@ import pandas as pd
 
 from propcast.models.calibration import (
     STACK_CLASSIFIER,
+    STACK_CONTEXT,
     STACK_DISTRIBUTION,
     STACK_MARKET,
     Calibrator,
@@ -207,6 +208,7 @@ def _stack_inputs(
         rows,
         dispersion,
         classifier=STACK_CLASSIFIER in needed or model.config.stack_classifier,
+        context=model.config.stack_context if STACK_CONTEXT in needed else None,
         mean=mean,
         sources=sources,
     )
@@ -220,12 +222,13 @@ def stack_logits(
     dispersion: float,
     *,
     classifier: bool,
+    context: str | None = None,
     mean: np.ndarray | None = None,
     sources: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Logit inputs of the stacker for `rows` (all lines of their player-games) and which rows
-    have a market consensus; `sources`, when given, receives the probabilities behind the
-    distribution's and the market's logits."""
+    """Logit inputs of the stacker for `rows` (all lines of their player-games), with column
+    `context`'s values when given, and which rows have a market consensus; `sources`, when
+    given, receives the probabilities behind the distribution's and the market's logits."""
     if mean is None:
         x_mean = feature_matrix(rows, cfg.mean_features, "mean features")
         mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
@@ -240,4 +243,7 @@ def stack_logits(
     if classifier:
         x_over = feature_matrix(rows, cfg.over_features, "over features")
         logits[STACK_CLASSIFIER] = to_logit(booster_over.predict(x_over, num_threads=1))
+    if context is not None:
+        values = feature_matrix(rows, (context,), "stacker context")[:, 0]
+        logits[STACK_CONTEXT] = np.nan_to_num(values)
     return logits, np.isfinite(consensus)
