@@ -87,7 +87,7 @@ class TrainConfig:
     implied mean in the market's consensus (None: equal weights). `stack_level_correction`
     shifts the stacker's intercepts by how far the calibration slice's over rate relative to
     the market sits from the whole window's (a 14-date slice's rate wanders with its dates'
-    shared shocks; `propcast.models.calibration.level_shift`); `stack_convex` makes the
+    shared shocks; `propcast.models.market_bias.level_shift`); `stack_convex` makes the
     stacker's with-market coefficients sum to 1 (a 14-date slice fits their scale noisily);
     `stack_context` names the feature by which the market lags (`stack_context_column`).
     """
@@ -115,12 +115,12 @@ class TrainConfig:
     stack_classifier: bool = False
     consensus_weight_column: str | None = "books_quoting"
     # Take the stacker's level (intercepts) from every labelled date before validation, not
-    # from the calibration slice alone (calibration.level_shift).
+    # from the calibration slice alone (market_bias.level_shift).
     stack_level_correction: bool = True
     # The stacker's with-market coefficients sum to 1 (calibration.fit_stacker's `convex`).
     stack_convex: bool = True
     # A feature by which the market lags (the books learn late who sits out tonight): its lag
-    # per unit is read over the window (calibration.market_lag) and taken out of the market
+    # per unit is read over the window (market_bias.market_lag) and taken out of the market
     # before stacking. Used when it is one of the features; None: never.
     stack_context: str | None = "teammates_out_minutes"
 

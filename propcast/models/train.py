@@ -47,14 +47,13 @@ from propcast.models.calibration import (
     Stacker,
     fit_calibrator,
     fit_stacker,
-    level_shift,
-    market_lag,
     to_logit,
 )
 from propcast.models.config import MARKET_PROB_COLUMN, STAT_COLUMN, TrainConfig
 from propcast.models.distribution import fit_dispersion
 from propcast.models.frames import feature_matrix, game_days, to_date
 from propcast.models.labelled import DateSplit, LabelledRows, label_rows, time_split
+from propcast.models.market_bias import level_shift, market_lag
 from propcast.models.metrics import auc, brier, finite_or_none, log_loss
 from propcast.models.trained import (
     TrainedModel,

@@ -22,8 +22,8 @@ from propcast.models.calibration import (
     Stacker,
     calibrator_from_json,
     fit_stacker,
-    market_lag,
 )
+from propcast.models.market_bias import market_lag
 from propcast.models.metrics import log_loss
 from tests.unit.models.synthetic import FEATURES, TRAIN_END, config, later, make_world
 

@@ -25,9 +25,8 @@ from propcast.models.calibration import (
     STACK_DISTRIBUTION,
     STACK_MARKET,
     fit_stacker,
-    level_shift,
-    offset_intercept,
 )
+from propcast.models.market_bias import level_shift, offset_intercept
 from tests.unit.models.synthetic import TRAIN_END, config, later, make_world
 
 #: The calibration slice of config(): the 14 dates before the last 14 up to TRAIN_END.
