@@ -183,13 +183,13 @@ def _fit_stack(
     calibration: pd.DataFrame,
     booster_mean: lgb.Booster,
     booster_over: lgb.Booster,
-    days: np.ndarray | None = None,
-    window: Window | None = None,
+    days: np.ndarray,
+    window: Window,
 ) -> Stacker:
     """Dispersion and stacker on the calibration slice, from predictions for dates the boosters
-    never saw. With `window` the market's lag on the context (`market_lag`) is read on every
-    labelled row up to the slice's end, and (with `stack_level_correction`) the intercepts are
-    shifted by `level_shift`, the slice's wander from the window's level."""
+    never saw. The market's lag on the context (`market_lag`) is read on every row of `window`,
+    and (with `stack_level_correction`) the intercepts are shifted by `level_shift`, the
+    slice's wander from the window's level."""
     x_mean = feature_matrix(calibration, cfg.mean_features, "train_prop_model")
     mean = np.asarray(booster_mean.predict(x_mean, num_threads=1), dtype=np.float64)
     stat = pd.to_numeric(calibration[STAT_COLUMN]).to_numpy(dtype=np.float64)
@@ -205,12 +205,10 @@ def _fit_stack(
         classifier=cfg.stack_classifier,
         context=context,
     )
-    lag, market_logit = 0.0, None
-    if window is not None:
-        market_logit = to_logit(window.market)
-        if context is not None:
-            lag = market_lag(market_logit, window.went_over, window.context)
-            market_logit = market_logit + lag * np.nan_to_num(window.context)
+    lag, market_logit = 0.0, to_logit(window.market)
+    if window.context is not None:
+        lag = market_lag(market_logit, window.went_over, window.context)
+        market_logit = market_logit + lag * np.nan_to_num(window.context)
     own = []
     if learnt_something(booster_mean):
         own.append(STACK_DISTRIBUTION)
@@ -225,7 +223,7 @@ def _fit_stack(
         convex=cfg.stack_convex,
         market_lag=lag,
     )
-    if window is None or not cfg.stack_level_correction:
+    if not cfg.stack_level_correction:
         return stacker
     shift = level_shift(market_logit, window.went_over, window.in_slice)
     return dataclasses.replace(
